@@ -1,0 +1,47 @@
+"""SQLAlchemy models for the whole domain; importing this package registers every table on `Base`."""
+
+from models.accountability import (
+    AccountabilityItem,
+    AccountabilityPeriod,
+    Explanation,
+    ItemEvidence,
+    PublishedMail,
+    Review,
+)
+from models.base import Base, UTCDateTime, utcnow
+from models.capture import Creative, CrawlRun, PageCapture, Sighting, SlotCapture
+from models.matching import Advertiser, AdvertiserMatch, CompetitorCompanyId, MatchRejection
+from models.roster import Assignment, Customer, CustomerAlias, Order, Rep, Team
+from models.sites import Page, Site, Slot
+from models.users import User
+
+__all__ = [
+    "AccountabilityItem",
+    "AccountabilityPeriod",
+    "Advertiser",
+    "AdvertiserMatch",
+    "Assignment",
+    "Base",
+    "CompetitorCompanyId",
+    "CrawlRun",
+    "Creative",
+    "Customer",
+    "CustomerAlias",
+    "Explanation",
+    "ItemEvidence",
+    "MatchRejection",
+    "Order",
+    "Page",
+    "PageCapture",
+    "PublishedMail",
+    "Rep",
+    "Review",
+    "Sighting",
+    "Site",
+    "Slot",
+    "SlotCapture",
+    "Team",
+    "UTCDateTime",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,115 @@
+"""What the daily crawl saw: runs, one capture per page per day, and every ad sighting in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+from models.enums import CaptureStatus, RunStatus, enum_column
+from models.sites import Page, Slot
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The users' calendar day this run captures (a re-run of the same day replaces its captures).
+    crawl_date: Mapped[dt.date] = mapped_column(index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.RUNNING)
+    site_filter: Mapped[str | None] = mapped_column(String(100))
+    pages_ok: Mapped[int] = mapped_column(default=0)
+    pages_failed: Mapped[int] = mapped_column(default=0)
+
+
+class PageCapture(Base):
+    """One page on one day. Status other than ok means the day is *unknown* for that page."""
+
+    __tablename__ = "page_capture"
+    __table_args__ = (UniqueConstraint("page_id", "capture_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id"))
+    crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id"), index=True)
+    capture_date: Mapped[dt.date] = mapped_column(index=True)
+    fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    status: Mapped[CaptureStatus] = mapped_column(enum_column(CaptureStatus))
+    http_status: Mapped[int | None]
+    url: Mapped[str] = mapped_column(String(2000))
+    error: Mapped[str | None] = mapped_column(Text)
+    # Evidence files, content-addressed in the evidence store (sha256 hex).
+    html_sha256: Mapped[str | None] = mapped_column(String(64))
+    screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    page: Mapped[Page] = relationship()
+    sightings: Mapped[list[Sighting]] = relationship(
+        back_populates="capture", cascade="all, delete-orphan", order_by="Sighting.id"
+    )
+    slot_results: Mapped[list[SlotCapture]] = relationship(
+        back_populates="capture", cascade="all, delete-orphan"
+    )
+
+
+class SlotCapture(Base):
+    """Per slot and capture: did the slot render, and how many ads did it yield."""
+
+    __tablename__ = "slot_capture"
+    __table_args__ = (UniqueConstraint("capture_id", "slot_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("page_capture.id", ondelete="CASCADE"))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id"), index=True)
+    found: Mapped[bool] = mapped_column(default=True)
+    ad_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    capture: Mapped[PageCapture] = relationship(back_populates="slot_results")
+    slot: Mapped[Slot] = relationship()
+
+
+class Creative(Base):
+    """A distinct creative image, stored once by content hash however often it is seen."""
+
+    __tablename__ = "creative"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    phash: Mapped[str | None] = mapped_column(String(32), index=True)
+    mime_type: Mapped[str] = mapped_column(String(50))
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    size_bytes: Mapped[int]
+    first_url: Mapped[str] = mapped_column(String(2000))
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Sighting(Base):
+    """One ad in one slot on one page on one day: logged every day, not only when it changes."""
+
+    __tablename__ = "sighting"
+    __table_args__ = (
+        UniqueConstraint("capture_id", "slot_id", "position"),
+        Index("ix_sighting_advertiser_date", "advertiser_id", "seen_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("page_capture.id", ondelete="CASCADE"))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id"), index=True)
+    seen_date: Mapped[dt.date] = mapped_column(index=True)
+    position: Mapped[int]
+    raw_text: Mapped[str] = mapped_column(Text)  # advertiser text exactly as on the page
+    advertiser_text: Mapped[str] = mapped_column(Text)  # after the site's cleanup rules
+    link: Mapped[str | None] = mapped_column(String(2000))
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    competitor_company_id: Mapped[str | None] = mapped_column(String(200))
+    is_house_ad: Mapped[bool] = mapped_column(default=False)
+    advertiser_id: Mapped[int | None] = mapped_column(ForeignKey("advertiser.id"))
+    creative_id: Mapped[int | None] = mapped_column(ForeignKey("creative.id"))
+    element_screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    capture: Mapped[PageCapture] = relationship(back_populates="sightings")
+    slot: Mapped[Slot] = relationship()
+    creative: Mapped[Creative | None] = relationship()

@@ -1,0 +1,69 @@
+"""Advertisers (distinct cleaned ad texts) and what they were matched to, by machine or by a person."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+from models.enums import MatchDecision, enum_column
+from models.roster import Customer
+from models.sites import Site
+
+
+class Advertiser(Base):
+    __tablename__ = "advertiser"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(String(500), unique=True)  # cleaned advertiser text
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    match: Mapped[AdvertiserMatch | None] = relationship(back_populates="advertiser", uselist=False)
+
+
+class AdvertiserMatch(Base):
+    """The current decision for an advertiser; a person's decision is never overwritten by a re-match."""
+
+    __tablename__ = "advertiser_match"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertiser.id"), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    score: Mapped[float] = mapped_column(default=0.0)
+    decision: Mapped[MatchDecision] = mapped_column(enum_column(MatchDecision))
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(200))  # None: the matcher
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    advertiser: Mapped[Advertiser] = relationship(back_populates="match")
+    customer: Mapped[Customer | None] = relationship()
+
+
+class MatchRejection(Base):
+    """A person said this advertiser is not this customer: never auto-match the pair again."""
+
+    __tablename__ = "match_rejection"
+    __table_args__ = (UniqueConstraint("advertiser_id", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertiser.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    rejected_by: Mapped[str | None] = mapped_column(String(200))
+    rejected_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CompetitorCompanyId(Base):
+    """A competitor's own id for a company (`cid=…`, `/gongsi/ID.html`), learned from confirmations."""
+
+    __tablename__ = "competitor_company_id"
+    __table_args__ = (UniqueConstraint("site_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    external_id: Mapped[str] = mapped_column(String(200))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    learned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    site: Mapped[Site] = relationship()

@@ -1,0 +1,21 @@
+"""Shared plumbing for subcommands: settings and database sessions from the click context."""
+
+from __future__ import annotations
+
+import click
+
+from monitor.settings import Settings, SettingsError, load_settings
+
+
+def settings_from(ctx: click.Context) -> Settings:
+    """The process's settings, loaded once per invocation; a bad file is a usage error, not a traceback."""
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    cached = root.obj.get("settings")
+    if cached is None:
+        try:
+            cached = load_settings(root.obj.get("config_file"))
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from exc
+        root.obj["settings"] = cached
+    return cached

@@ -1,0 +1,173 @@
+"""One typed settings object: a TOML file, overridden by `RIVALWATCH_*` environment variables.
+
+Nested sections use a double underscore in the environment: `RIVALWATCH_MATCHING__AUTO_THRESHOLD=0.95`.
+Nothing here runs at import time; whoever starts a process calls `load_settings()` once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_CONFIG_FILE = Path("rivalwatch.toml")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names the file or variable and the key."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MatchingSettings(Section):
+    # Scores are 0..100 (rapidfuzz scale).
+    auto_threshold: float = Field(default=92.0, ge=0, le=100)
+    review_threshold: float = Field(default=75.0, ge=0, le=100)
+    # Two candidates within this many points of each other are too close to call: review, not auto.
+    ambiguity_margin: float = Field(default=4.0, ge=0, le=100)
+
+
+class AccountabilitySettings(Section):
+    # Periods are two weeks long, counted from this date (a Monday) in the users' timezone.
+    period_anchor: dt.date = dt.date(2026, 1, 5)
+    period_days: int = Field(default=14, ge=1, le=62)
+    # A deal signed within this many days before a sighting also counts as "closed with us".
+    deal_grace_days: int = Field(default=0, ge=0, le=365)
+    rep_customer_cap: int = Field(default=40, ge=1)
+    # Days after a period ends by which reps must submit their explanations.
+    form_deadline_days: int = Field(default=5, ge=0, le=60)
+
+
+class CrawlSettings(Section):
+    user_agent: str = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+    )
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    concurrent_requests: int = Field(default=8, ge=1, le=64)
+    download_delay_seconds: float = Field(default=0.0, ge=0)
+    chromium_path: str = "/usr/bin/chromium"
+    retention_days: int = Field(default=90, ge=1)
+
+
+class SmtpSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    sender: str = "rivalwatch@localhost"
+
+
+class Settings(BaseSettings):
+    """Everything a Rivalwatch process needs to know; validated once at start."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RIVALWATCH_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    environment: Literal["development", "production"] = "development"
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    evidence_dir: Path | None = None
+    reports_dir: Path | None = None
+    sites_dir: Path = REPO_ROOT / "config" / "sites"
+    timezone: str = "Asia/Shanghai"
+    language: Literal["zh_CN", "en"] = "zh_CN"
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = "development-only-secret"
+
+    matching: MatchingSettings = Field(default_factory=MatchingSettings)
+    accountability: AccountabilitySettings = Field(default_factory=AccountabilitySettings)
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Explicit values (the TOML file, passed as init kwargs) lose to the environment.
+        return (env_settings, init_settings)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{(self.var_dir / 'rivalwatch.db').resolve()}"
+
+    @property
+    def evidence_path(self) -> Path:
+        return self.evidence_dir or self.var_dir / "evidence"
+
+    @property
+    def reports_path(self) -> Path:
+        return self.reports_dir or self.var_dir / "reports"
+
+    def today(self, now: dt.datetime | None = None) -> dt.date:
+        """The users' calendar date at `now` (default: the current time)."""
+        moment = now or dt.datetime.now(dt.UTC)
+        return moment.astimezone(self.tz).date()
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read settings file: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Settings from `config_file` (or ./rivalwatch.toml if present), then the environment."""
+    path = Path(config_file) if config_file else None
+    if path is None and DEFAULT_CONFIG_FILE.is_file():
+        path = DEFAULT_CONFIG_FILE
+    values = _read_toml(path) if path else {}
+    values.update(overrides)
+    try:
+        settings = Settings(**values)
+    except ValidationError as exc:
+        origin = str(path) if path else "settings"
+        lines = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"])
+            env_name = "RIVALWATCH_" + key.upper().replace(".", "__")
+            if error["type"] == "extra_forbidden":
+                lines.append(f"{origin}: unknown key {key!r}")
+            else:
+                lines.append(f"{origin} (or ${env_name}): {key}: {error['msg']}")
+        raise SettingsError("\n".join(lines)) from None
+    if settings.environment == "production" and settings.secret_key == "development-only-secret":
+        raise SettingsError(f"{path or 'settings'}: secret_key must be set in production (RIVALWATCH_SECRET_KEY)")
+    return settings
+
+
+def environment_snapshot() -> dict[str, str]:
+    """The RIVALWATCH_* variables, for handing to a child process."""
+    return {key: value for key, value in os.environ.items() if key.startswith("RIVALWATCH_")}

@@ -1,0 +1,239 @@
+"""Competitor site configs: one YAML file per competitor, validated strictly.
+
+A config says which pages of a competitor to capture, which slots on each page hold ads, and how to
+read an ad (advertiser text, link, image, the competitor's own company id). Unknown keys are refused
+with an error that names the file and the key, so a typo never silently disables a slot.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+# Where an ad's value may come from, tried in order; the first non-empty value wins.
+#   alt / title   the attribute on the ad element or its first descendant that has it
+#   text          the element's visible text, whitespace folded
+#   href / src    as attributes, also looked up on descendants (the <a> around or the <img> inside)
+#   attr:NAME     any other attribute, e.g. attr:data-src, attr:lazy_src, attr:cid
+SOURCE_PATTERN = re.compile(r"^(alt|title|text|href|src|attr:[A-Za-z_:][-A-Za-z0-9_:.]*)$")
+
+DEFAULT_ADVERTISER_SOURCES = ["alt", "title", "text"]
+DEFAULT_LINK_SOURCES = ["href"]
+DEFAULT_IMAGE_SOURCES = ["attr:data-src", "attr:data-original", "attr:lazy_src", "attr:lazy-src", "src"]
+
+# Decorations stripped from every advertiser text unless a site sets `cleanup.defaults: false`.
+DEFAULT_CLEANUP_PATTERNS = [
+    r"^\s*\d+\s*/\s*\d+\s*",  # carousel rotation prefix: "1/3上海浦东发展银行…"
+    r"(招聘信息|诚聘英才|诚聘|热招职位|热招|招聘)\s*$",
+    r"^\s*【[^】]*】\s*",
+]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_sources(values: list[str]) -> list[str]:
+    for value in values:
+        if not SOURCE_PATTERN.match(value):
+            raise ValueError(f"unknown source {value!r}; use alt, title, text, href, src or attr:NAME")
+    return values
+
+
+class CompanyIdRule(StrictModel):
+    """How to read the competitor's own id for the advertiser (`cid=…`, `/gongsi/ID.html`)."""
+
+    source: str
+    pattern: str = r"(.+)"
+
+    @field_validator("source")
+    @classmethod
+    def _source_known(cls, value: str) -> str:
+        return _check_sources([value])[0]
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str) -> str:
+        compiled = re.compile(value)
+        if compiled.groups != 1:
+            raise ValueError("pattern must have exactly one capturing group")
+        return value
+
+
+class SlotConfig(StrictModel):
+    """One ad slot on a page: a selector matching each ad element, and how to read it."""
+
+    name: str = Field(min_length=1)
+    kind: Literal["logo", "banner"]
+    css: str | None = None
+    xpath: str | None = None
+    advertiser: list[str] = Field(default_factory=lambda: list(DEFAULT_ADVERTISER_SOURCES))
+    link: list[str] = Field(default_factory=lambda: list(DEFAULT_LINK_SOURCES))
+    image: list[str] = Field(default_factory=lambda: list(DEFAULT_IMAGE_SOURCES))
+    company_id: list[CompanyIdRule] = Field(default_factory=list)
+    # Browser pages: how long to wait for the selector before the slot counts as not rendered.
+    wait_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("advertiser", "link", "image")
+    @classmethod
+    def _sources_known(cls, values: list[str]) -> list[str]:
+        return _check_sources(values)
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> SlotConfig:
+        if (self.css is None) == (self.xpath is None):
+            raise ValueError(f"slot {self.name!r}: give exactly one of css or xpath")
+        return self
+
+
+class PageConfig(StrictModel):
+    key: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    url: str = Field(min_length=1)
+    kind: Literal["homepage", "section"]
+    browser: bool = False
+    encoding: str | None = None
+    slots: list[SlotConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_slot_names(self) -> PageConfig:
+        _refuse_duplicates((slot.name for slot in self.slots), f"page {self.key!r}: slot")
+        return self
+
+
+class CleanupConfig(StrictModel):
+    defaults: bool = True
+    strip: list[str] = Field(default_factory=list)
+
+    @field_validator("strip")
+    @classmethod
+    def _patterns_compile(cls, values: list[str]) -> list[str]:
+        for value in values:
+            re.compile(value)
+        return values
+
+    def patterns(self) -> list[re.Pattern[str]]:
+        sources = (DEFAULT_CLEANUP_PATTERNS if self.defaults else []) + self.strip
+        return [re.compile(p) for p in sources]
+
+
+class HouseAdRules(StrictModel):
+    """The competitor's own promotions, which never count as a customer's ad."""
+
+    advertiser_patterns: list[str] = Field(default_factory=list)
+    link_hosts: list[str] = Field(default_factory=list)
+    link_patterns: list[str] = Field(default_factory=list)
+    # An ad with no advertiser text at all is a house ad unless this is false.
+    empty_text_is_house: bool = True
+
+    @field_validator("advertiser_patterns", "link_patterns")
+    @classmethod
+    def _patterns_compile(cls, values: list[str]) -> list[str]:
+        for value in values:
+            re.compile(value)
+        return values
+
+
+class SiteConfig(StrictModel):
+    name: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    display_name: str = Field(min_length=1)
+    base_url: str = Field(min_length=1)
+    encoding: str | None = None
+    cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
+    house_ads: HouseAdRules = Field(default_factory=HouseAdRules)
+    pages: list[PageConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_page_keys(self) -> SiteConfig:
+        _refuse_duplicates((page.key for page in self.pages), "page key")
+        return self
+
+    def page(self, key: str) -> PageConfig:
+        for page in self.pages:
+            if page.key == key:
+                return page
+        raise KeyError(f"site {self.name!r} has no page {key!r}")
+
+    def page_url(self, page: PageConfig) -> str:
+        """The page's absolute URL: `url` resolved against `base_url`, `${VAR}` from the environment."""
+        from urllib.parse import urljoin
+
+        return urljoin(expand_env(self.base_url), expand_env(page.url))
+
+
+class SiteConfigError(ValueError):
+    """A site config that cannot be used; the message names the file and the offending key."""
+
+
+def _refuse_duplicates(names: Iterable[str], what: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"duplicate {what} {name!r}")
+        seen.add(name)
+
+
+_ENV_REFERENCE = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+
+
+def expand_env(text: str) -> str:
+    """Replace `${NAME}` with the environment variable; an unset variable is an error, not ''."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise SiteConfigError(f"environment variable {name} is not set (used in {text!r})")
+        return os.environ[name]
+
+    return _ENV_REFERENCE.sub(value, text)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + part)
+    return "".join(parts) or "(top level)"
+
+
+def load_site_config(path: Path) -> SiteConfig:
+    """Read and validate one site config file."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SiteConfigError(f"{path}: cannot read YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise SiteConfigError(f"{path}: expected a mapping at the top level")
+    try:
+        return SiteConfig.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            where = _location(error["loc"])
+            if error["type"] == "extra_forbidden":
+                lines.append(f"{path}: unknown key {where!r}")
+            else:
+                lines.append(f"{path}: {where}: {error['msg']}")
+        raise SiteConfigError("\n".join(lines)) from None
+
+
+def load_site_configs(directory: Path) -> list[SiteConfig]:
+    """Every `*.yaml`/`*.yml` in a folder, sorted by name; duplicate site names are refused."""
+    if not directory.is_dir():
+        raise SiteConfigError(f"{directory}: site config folder does not exist")
+    paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    configs = [load_site_config(path) for path in paths]
+    seen: dict[str, Path] = {}
+    for path, config in zip(paths, configs, strict=True):
+        if config.name in seen:
+            raise SiteConfigError(f"{path}: site name {config.name!r} already used by {seen[config.name]}")
+        seen[config.name] = path
+    return configs
+
