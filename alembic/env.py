@@ -12,10 +12,16 @@ from monitor.settings import load_settings
 target_metadata = models.Base.metadata
 
 
+def _include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    # APScheduler owns its job table; migrations neither create nor drop it.
+    return not (type_ == "table" and name == "scheduler_job")
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_include,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

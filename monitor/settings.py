@@ -56,6 +56,10 @@ class CrawlSettings(Section):
     download_delay_seconds: float = Field(default=0.0, ge=0)
     chromium_path: str = "/usr/bin/chromium"
     retention_days: int = Field(default=90, ge=1)
+    # Who hears about a page that could not be seen or a slot that went quiet.
+    alert_recipients: list[str] = Field(default_factory=list)
+    # Daily crawl time, in the users' timezone.
+    daily_time: str = Field(default="06:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class SmtpSettings(Section):
@@ -164,7 +168,9 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
                 lines.append(f"{origin} (or ${env_name}): {key}: {error['msg']}")
         raise SettingsError("\n".join(lines)) from None
     if settings.environment == "production" and settings.secret_key == "development-only-secret":
-        raise SettingsError(f"{path or 'settings'}: secret_key must be set in production (RIVALWATCH_SECRET_KEY)")
+        raise SettingsError(
+            f"{path or 'settings'}: secret_key must be set in production (RIVALWATCH_SECRET_KEY)"
+        )
     return settings
 
 

@@ -12,6 +12,21 @@ import click
 
 # name -> "module:attribute" of a click command; modules are imported lazily.
 COMMANDS: dict[str, str] = {
+    "import": "monitor.cli.roster:import_group",
+    "db": "monitor.cli.roster:db_group",
+    "crawl": "monitor.cli.crawl:crawl_command",
+    "extract": "monitor.cli.extract:extract_command",
+    "demo": "monitor.cli.demo:demo_command",
+    "health": "monitor.cli.health:health_command",
+    "rematch": "monitor.cli.review:rematch_command",
+    "review": "monitor.cli.review:review_group",
+    "scheduler": "monitor.cli.scheduler:scheduler_command",
+    "users": "monitor.cli.web:users",
+    "web": "monitor.cli.web:web",
+    "match": "monitor.cli.match:match_command",
+    "match-eval": "monitor.cli.match:match_eval_command",
+    "report": "monitor.cli.report:report_command",
+    "periods": "monitor.cli.report:periods_command",
 }
 
 
