@@ -1,0 +1,89 @@
+"""`rivalwatch import roster PATH...` and `rivalwatch db upgrade`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from models.db import make_engine, make_session_factory, transaction
+from models.migrate import upgrade
+from monitor.cli._context import settings_from
+from monitor.roster import ImportSummary, Roster, RosterInvalid, apply_roster, read_roster
+
+
+def _migrated_engine(ctx: click.Context) -> Engine:
+    """An engine on the settings' database, brought to the newest schema."""
+    engine = make_engine(settings_from(ctx).database)
+    upgrade(engine)
+    return engine
+
+
+def _report_invalid(exc: RosterInvalid) -> None:
+    for error in exc.errors:
+        click.echo(str(error), err=True)
+    click.echo(f"{len(exc.errors)} error(s); nothing was imported.", err=True)
+
+
+def _import(engine: Engine, roster: Roster, dry_run: bool) -> ImportSummary:
+    """Apply the roster in one transaction; a dry run rolls it back."""
+    factory = make_session_factory(engine)
+    if not dry_run:
+        with transaction(factory) as session:
+            return apply_roster(session, roster)
+    with factory() as session:
+        summary = apply_roster(session, roster)
+        session.rollback()
+        return summary
+
+
+@click.group("import")
+def import_group() -> None:
+    """Load data files into the database."""
+
+
+@import_group.command("roster")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and count, then roll back: nothing is written.")
+@click.pass_context
+def import_roster(ctx: click.Context, paths: Sequence[Path], dry_run: bool) -> None:
+    """Import reps, customers, assignments and orders (CSV files, folders of them, or an .xlsx workbook).
+
+    All or nothing: any error aborts the import and lists every problem. Rows are matched by their codes;
+    rows absent from the files are left as they are (nothing is deleted). See docs/roster.md.
+    """
+    try:
+        roster = read_roster(paths)
+        engine = _migrated_engine(ctx)
+        try:
+            summary = _import(engine, roster, dry_run)
+        finally:
+            engine.dispose()
+    except RosterInvalid as exc:
+        _report_invalid(exc)
+        ctx.exit(1)
+    except DBAPIError as exc:
+        raise click.ClickException(
+            f"the database refused the import; nothing was written: {exc.orig}"
+        ) from exc
+    for line in summary.lines():
+        click.echo(line)
+    click.echo("dry run: nothing was written." if dry_run else "roster imported.")
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database maintenance."""
+
+
+@db_group.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Create or migrate the database to the newest schema."""
+    engine = _migrated_engine(ctx)
+    engine.dispose()
+    click.echo(f"{make_url(engine.url).render_as_string(hide_password=True)} is at the newest schema.")
