@@ -1,0 +1,202 @@
+"""A small world for database tests: two competitor sites, a roster, advertisers, two weeks of sightings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (
+    AccountabilityItem,
+    Advertiser,
+    AdvertiserMatch,
+    Assignment,
+    CrawlRun,
+    Customer,
+    Order,
+    Page,
+    PageCapture,
+    Rep,
+    Sighting,
+    Site,
+    Slot,
+    SlotCapture,
+    Team,
+)
+from models.enums import (
+    CaptureStatus,
+    MatchDecision,
+    PageKind,
+    RunStatus,
+    SlotKind,
+)
+from monitor.settings import Settings
+
+START = dt.date(2026, 11, 9)  # the demo period 2026-11-09 .. 2026-11-22
+NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)  # 10:00 on 2026-11-24 in Shanghai
+HOSTILE_TEXT = "<script>alert(1)</script>华晨宝马汽车有限公司"
+
+
+def day(n: int) -> dt.date:
+    return START + dt.timedelta(days=n - 1)
+
+
+@dataclass
+class World:
+    """The rows a test needs to refer to, by a short name."""
+
+    customers: dict[str, Customer] = field(default_factory=dict)
+    reps: dict[str, Rep] = field(default_factory=dict)
+    advertisers: dict[str, Advertiser] = field(default_factory=dict)
+    slots: dict[str, Slot] = field(default_factory=dict)
+    captures: dict[tuple[str, dt.date], PageCapture] = field(default_factory=dict)
+    positions: dict[tuple[str, dt.date], int] = field(default_factory=dict)
+
+    def see(
+        self, session: Session, slot: str, n: int, advertiser: str, raw_text: str | None = None
+    ) -> Sighting:
+        page = slot.split("/")[0] + "/" + slot.split("/")[1]
+        capture = self.captures[(page, day(n))]
+        position = self.positions[(slot, day(n))] = self.positions.get((slot, day(n)), 0) + 1
+        row = self.advertisers[advertiser]
+        sighting = Sighting(
+            capture_id=capture.id,
+            slot_id=self.slots[slot].id,
+            seen_date=day(n),
+            position=position,
+            raw_text=raw_text or f"{row.text}招聘",
+            advertiser_text=row.text,
+            link=f"https://{slot.split('/')[0]}.example/company/{row.id}",
+            is_house_ad=advertiser == "house",
+            advertiser_id=row.id,
+            element_screenshot_sha256="ab" * 32,
+        )
+        session.add(sighting)
+        session.flush()
+        return sighting
+
+
+def settings_for(tmp_path: Path) -> Settings:
+    return Settings(var_dir=tmp_path, database_url="sqlite://")
+
+
+def _sites(session: Session, world: World) -> None:
+    for name, display in (("zhaopin", "智联招聘"), ("job51", "前程无忧")):
+        site = Site(name=name, display_name=display, base_url=f"https://{name}.example/")
+        page = Page(site=site, key="home", url=f"https://{name}.example/", kind=PageKind.HOMEPAGE)
+        session.add(site)
+        for slot_name, kind in (("logos", SlotKind.LOGO), ("banner", SlotKind.BANNER)):
+            world.slots[f"{name}/home/{slot_name}"] = slot = Slot(page=page, name=slot_name, kind=kind)
+            session.add(slot)
+    session.flush()
+    for n in range(1, 15):
+        run = CrawlRun(crawl_date=day(n), status=RunStatus.FINISHED)
+        session.add(run)
+        session.flush()
+        for page in session.scalars(select(Page).join(Site).order_by(Page.id)):
+            key = f"{page.site.name}/{page.key}"
+            failed = key == "zhaopin/home" and n == 4
+            capture = PageCapture(
+                page=page,
+                crawl_run_id=run.id,
+                capture_date=day(n),
+                status=CaptureStatus.TIMEOUT if failed else CaptureStatus.OK,
+                url=page.url,
+                screenshot_sha256=None if failed else "cd" * 32,
+            )
+            session.add(capture)
+            world.captures[(key, day(n))] = capture
+    session.flush()
+
+
+def _roster(session: Session, world: World) -> None:
+    branch = Team(code="BR-EAST", name="华东分公司")
+    team_one = Team(code="SH-KA1", name="上海KA一组", parent=branch)
+    team_two = Team(code="SH-KA2", name="上海KA二组", parent=branch)
+    for code, name, team in (
+        ("R001", "张伟", team_one),
+        ("R002", "李娜", team_one),
+        ("R003", "王芳", team_two),
+    ):
+        world.reps[code] = Rep(code=code, name=name, team=team, email=f"{code.lower()}@example.com")
+    for code, name, is_ka in (
+        ("C001", "上海浦东发展银行股份有限公司", True),
+        ("C002", "华晨宝马汽车有限公司", True),
+        ("C003", "游戏科学", False),
+        ("C004", "AfterShip", True),
+    ):
+        world.customers[code] = Customer(code=code, name=name, is_ka=is_ka)
+    session.add_all([*world.reps.values(), *world.customers.values()])
+    session.flush()
+    customers, reps = world.customers, world.reps
+    session.add_all(
+        [
+            Assignment(
+                customer=customers["C001"], rep=reps["R001"], start_date=dt.date(2026, 1, 1), end_date=day(5)
+            ),
+            Assignment(customer=customers["C001"], rep=reps["R002"], start_date=day(6), reason="划转"),
+            Assignment(customer=customers["C002"], rep=reps["R003"], start_date=dt.date(2026, 1, 1)),
+            Assignment(customer=customers["C003"], rep=reps["R001"], start_date=dt.date(2026, 1, 1)),
+            Assignment(customer=customers["C004"], rep=reps["R002"], start_date=dt.date(2026, 1, 1)),
+            Order(
+                code="O-1",
+                customer=customers["C004"],
+                signed_date=dt.date(2026, 9, 20),
+                start_date=dt.date(2026, 10, 1),
+                end_date=dt.date(2027, 3, 31),
+            ),
+        ]
+    )
+    session.flush()
+
+
+def _advertisers(session: Session, world: World) -> None:
+    matches = {
+        "spdb": ("上海浦东发展银行", "C001", MatchDecision.AUTO),
+        "bmw": ("华晨宝马汽车有限公司", "C002", MatchDecision.CONFIRMED),
+        "gamesci": ("游戏科学", "C003", MatchDecision.AUTO),
+        "aftership": ("AfterShip", "C004", MatchDecision.AUTO),
+        "doubtful": ("浦发银行信用卡中心", "C001", MatchDecision.REVIEW),
+        "stranger": ("某某科技有限公司", None, MatchDecision.NONE),
+        "house": ("智联招聘校园", None, MatchDecision.NONE),
+    }
+    for key, (text, customer, decision) in matches.items():
+        advertiser = Advertiser(text=text)
+        customer_id = world.customers[customer].id if customer else None
+        advertiser.match = AdvertiserMatch(customer_id=customer_id, decision=decision, score=90.0)
+        world.advertisers[key] = advertiser
+        session.add(advertiser)
+    session.flush()
+
+
+def build_world(session: Session) -> World:
+    """Two competitor sites, one branch with two teams and three reps, and two weeks of sightings."""
+    world = World()
+    _sites(session, world)
+    _roster(session, world)
+    _advertisers(session, world)
+    for n in (2, 3, 8):  # the bank, transferred from R001 to R002 on day 6
+        world.see(session, "zhaopin/home/logos", n, "spdb")
+    world.see(session, "job51/home/banner", 8, "spdb", raw_text="1/3上海浦东发展银行股份有限公司招聘信息")
+    world.see(session, "job51/home/logos", 10, "bmw", raw_text=HOSTILE_TEXT)
+    world.see(session, "zhaopin/home/logos", 2, "gamesci")  # not KA
+    world.see(session, "zhaopin/home/logos", 2, "aftership")  # covered by a deal
+    world.see(session, "zhaopin/home/logos", 3, "aftership")
+    world.see(session, "job51/home/logos", 3, "doubtful")  # waits for review
+    world.see(session, "job51/home/logos", 5, "stranger")  # matches nobody
+    world.see(session, "zhaopin/home/banner", 2, "house")
+    failed_slot = SlotCapture(
+        capture=world.captures[("job51/home", day(12))], slot=world.slots["job51/home/banner"]
+    )
+    failed_slot.found = False  # the banner slot, where the bank was seen on day 8, did not render on day 12
+    session.add(failed_slot)
+    session.flush()
+    return world
+
+
+def items_by_code(session: Session) -> dict[str, AccountabilityItem]:
+    rows = session.scalars(select(AccountabilityItem).join(Customer).order_by(Customer.code))
+    return {item.customer.code: item for item in rows}
