@@ -1,0 +1,112 @@
+"""The unattended jobs: the daily crawl and the biweekly report. The scheduler calls these by name.
+
+Each job takes only the settings file path (picklable for the database job store) and loads settings
+itself. A lock file keeps two crawls from overlapping, whoever started them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from monitor.settings import Settings, load_settings
+
+log = logging.getLogger("rivalwatch.jobs")
+
+
+class JobBusy(RuntimeError):
+    """Another run of the same job holds its lock."""
+
+
+@contextmanager
+def job_lock(settings: Settings, name: str) -> Iterator[None]:
+    """An exclusive, non-blocking lock under var/ that also excludes crawls started by hand."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.var_dir / f"{name}.lock"
+    with path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise JobBusy(f"{name} is already running (lock {path})") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def daily_job(config_file: str | None = None, day: dt.date | None = None) -> None:
+    """Crawl today's pages in a child process, match new advertisers, mail health alerts."""
+    from models.db import make_engine, make_session_factory, transaction
+    from models.migrate import upgrade
+    from monitor.crawl import run_crawl_subprocess
+    from monitor.health import load_health
+    from monitor.mail import plain_message, send_messages
+    from monitor.match_db import rematch_advertisers
+
+    settings = load_settings(config_file)
+    when = day or settings.today()
+    with job_lock(settings, "crawl"):
+        log.info("daily crawl starting", extra={"day": str(when)})
+        completed = run_crawl_subprocess(config_file, when)
+        log.info("daily crawl finished", extra={"day": str(when), "exit_code": completed.returncode})
+        engine = make_engine(settings.database)
+        upgrade(engine)
+        factory = make_session_factory(engine)
+        with transaction(factory) as session:
+            result = rematch_advertisers(session, settings, now=dt.datetime.now(dt.UTC))
+        log.info("matching finished", extra={"result": str(result)})
+        with factory() as session:
+            health = load_health(session, when)
+        engine.dispose()
+    for alert in health.alerts:
+        log.warning("crawl alert", extra={"alert": alert.line()})
+    if health.alerts and settings.crawl.alert_recipients:
+        body = "\n".join(alert.line() for alert in health.alerts)
+        subject = f"[Rivalwatch] {len(health.alerts)} crawl alert(s) on {when}"
+        send_messages(
+            settings.smtp,
+            [plain_message(settings.smtp.sender, settings.crawl.alert_recipients, subject, body)],
+        )
+
+
+def report_job(config_file: str | None = None, today: dt.date | None = None) -> Path | None:
+    """Generate and write the report of the last complete period, unless it was generated already."""
+    from sqlalchemy import select
+
+    from models import AccountabilityPeriod
+    from models.db import make_engine, make_session_factory, transaction
+    from models.migrate import upgrade
+    from monitor.accountability import period_for
+    from monitor.accountability_db import generate_period
+    from reports.html import write_period_report
+
+    settings = load_settings(config_file)
+    when = today or settings.today()
+    anchor = settings.accountability
+    start, _end = period_for(
+        when - dt.timedelta(days=anchor.period_days), anchor.period_anchor, anchor.period_days
+    )
+    engine = make_engine(settings.database)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    with job_lock(settings, "report"):
+        with factory() as session:
+            period = session.scalars(
+                select(AccountabilityPeriod).where(AccountabilityPeriod.start_date == start)
+            ).one_or_none()
+            if period is not None and period.generated_at is not None:
+                log.info("report already generated", extra={"period": str(start)})
+                engine.dispose()
+                return None
+        now = dt.datetime.now(dt.UTC)
+        with transaction(factory) as session:
+            generate_period(session, settings, start, now=now)
+        with factory() as session:
+            path = write_period_report(session, settings, start)
+    engine.dispose()
+    log.info("report written", extra={"period": str(start), "path": str(path)})
+    return path

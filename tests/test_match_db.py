@@ -1,0 +1,91 @@
+"""Matching against the database: re-match, confirmations and rejections are remembered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import AdvertiserMatch, CompetitorCompanyId, Customer, CustomerAlias, MatchRejection, Sighting
+from models.enums import MatchDecision
+from monitor.match_db import MatchReviewError, confirm_match, reject_match, rematch_advertisers, review_queue
+from tests.support.world import NOW, World, build_world, settings_for
+
+
+def _match(session: Session, world: World, key: str) -> AdvertiserMatch:
+    advertiser = world.advertisers[key]
+    session.refresh(advertiser)
+    assert advertiser.match is not None
+    return advertiser.match
+
+
+def _code(session: Session, match: AdvertiserMatch) -> str | None:
+    return session.get_one(Customer, match.customer_id).code if match.customer_id else None
+
+
+def test_rematch_decides_every_advertiser_from_the_roster(session: Session, tmp_path: Path) -> None:
+    world = build_world(session)
+    summary = rematch_advertisers(session, settings_for(tmp_path), now=NOW)
+    assert summary.advertisers == len(world.advertisers)
+    bank = _match(session, world, "spdb")
+    assert (bank.decision, _code(session, bank)) == (MatchDecision.AUTO, "C001")
+    assert _match(session, world, "stranger").decision == MatchDecision.NONE
+    # The world's BMW match was confirmed by a person: a re-match keeps it as it was.
+    assert _match(session, world, "bmw").decision == MatchDecision.CONFIRMED
+    again = rematch_advertisers(session, settings_for(tmp_path), now=NOW)
+    assert again.changed == 0
+
+
+def test_confirmation_becomes_an_alias_and_a_learned_competitor_id(session: Session, tmp_path: Path) -> None:
+    world = build_world(session)
+    stranger = world.advertisers["stranger"]
+    for row in session.scalars(select(Sighting).where(Sighting.advertiser_id == stranger.id)):
+        row.competitor_company_id = "CZ123"
+    session.flush()
+    confirm_match(session, stranger.id, "C002", decided_by="office", now=NOW)
+    aliases = session.scalars(
+        select(CustomerAlias.alias).where(CustomerAlias.customer_id == world.customers["C002"].id)
+    ).all()
+    assert "某某科技有限公司" in aliases
+    learned = session.scalars(select(CompetitorCompanyId)).one()
+    assert (learned.external_id, learned.customer_id) == ("CZ123", world.customers["C002"].id)
+    rematch_advertisers(session, settings_for(tmp_path), now=NOW + dt.timedelta(days=1))
+    match = _match(session, world, "stranger")
+    assert (match.decision, _code(session, match), match.decided_by) == (MatchDecision.CONFIRMED, "C002", "office")
+
+
+def test_a_rejected_pair_is_never_auto_matched_again(session: Session, tmp_path: Path) -> None:
+    world = build_world(session)
+    settings = settings_for(tmp_path)
+    rematch_advertisers(session, settings, now=NOW)
+    bank = world.advertisers["spdb"]
+    reject_match(session, bank.id, decided_by="office", now=NOW)
+    assert session.scalars(select(MatchRejection)).one().customer_id == world.customers["C001"].id
+    rematch_advertisers(session, settings, now=NOW + dt.timedelta(days=1))
+    match = _match(session, world, "spdb")
+    assert (match.decision, _code(session, match)) == (MatchDecision.REJECTED, "C001")
+
+
+def test_a_roster_change_updates_earlier_decisions(session: Session, tmp_path: Path) -> None:
+    world = build_world(session)
+    settings = settings_for(tmp_path)
+    rematch_advertisers(session, settings, now=NOW)
+    assert _match(session, world, "stranger").decision == MatchDecision.NONE
+    session.add(Customer(code="C099", name="某某科技有限公司"))
+    session.flush()
+    rematch_advertisers(session, settings, now=NOW + dt.timedelta(days=1))
+    match = _match(session, world, "stranger")
+    assert (match.decision, _code(session, match)) == (MatchDecision.AUTO, "C099")
+
+
+def test_review_queue_lists_doubtful_matches_and_refuses_unknown_ids(session: Session) -> None:
+    world = build_world(session)
+    queue = review_queue(session)
+    assert [row.advertiser_id for row in queue] == [world.advertisers["doubtful"].id]
+    with pytest.raises(MatchReviewError, match="no advertiser with id 99999"):
+        confirm_match(session, 99999, None, decided_by="office", now=NOW)
+    with pytest.raises(MatchReviewError, match="no customer with customer_id 'NOPE'"):
+        confirm_match(session, world.advertisers["doubtful"].id, "NOPE", decided_by="office", now=NOW)
