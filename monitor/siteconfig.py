@@ -236,4 +236,3 @@ def load_site_configs(directory: Path) -> list[SiteConfig]:
             raise SiteConfigError(f"{path}: site name {config.name!r} already used by {seen[config.name]}")
         seen[config.name] = path
     return configs
-

@@ -27,7 +27,9 @@ def shared_data(*parts: str) -> Path:
     """A path under ../shared/data, or a skip saying why the real material is missing."""
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"real material {path} is absent (tests read it from ../shared/data, never from the repo)")
+        pytest.skip(
+            f"real material {path} is absent (tests read it from ../shared/data, never from the repo)"
+        )
     return path
 
 
@@ -50,7 +52,9 @@ def postgres_unavailable() -> str | None:
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_unavailable: str | None) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_unavailable: str | None
+) -> Iterator[str]:
     """An empty database URL: SQLite in tmp_path, or a new PostgreSQL database dropped afterwards."""
     backend = getattr(request, "param", "sqlite")
     if backend == "sqlite":

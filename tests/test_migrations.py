@@ -17,7 +17,9 @@ def test_models_and_migrations_agree(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, models.Base.metadata)
-    assert differences == [], f"models differ from migrations; run alembic revision --autogenerate: {differences}"
+    assert differences == [], (
+        f"models differ from migrations; run alembic revision --autogenerate: {differences}"
+    )
 
 
 def test_every_model_table_is_created(engine: Engine) -> None:
@@ -26,7 +28,9 @@ def test_every_model_table_is_created(engine: Engine) -> None:
 
 def test_timestamps_come_back_as_aware_utc(session: Session) -> None:
     shanghai_noon = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    session.add(models.CrawlRun(crawl_date=dt.date(2026, 3, 2), started_at=shanghai_noon, status=RunStatus.RUNNING))
+    session.add(
+        models.CrawlRun(crawl_date=dt.date(2026, 3, 2), started_at=shanghai_noon, status=RunStatus.RUNNING)
+    )
     session.commit()
     session.expire_all()
     run = session.scalars(select(models.CrawlRun)).one()
@@ -44,7 +48,11 @@ def test_enum_columns_store_values(session: Session) -> None:
     session.flush()
     session.add(
         models.PageCapture(
-            page=page, crawl_run_id=run.id, capture_date=dt.date(2026, 3, 2), status=CaptureStatus.TIMEOUT, url="http://x/"
+            page=page,
+            crawl_run_id=run.id,
+            capture_date=dt.date(2026, 3, 2),
+            status=CaptureStatus.TIMEOUT,
+            url="http://x/",
         )
     )
     session.commit()
