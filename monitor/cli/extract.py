@@ -1,0 +1,96 @@
+"""`rivalwatch extract`: run a site config's selectors over a saved page and print the ads found."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from monitor.siteconfig import PageConfig, SiteConfig, SiteConfigError, load_site_config
+from spiders.extract import ExtractedAd, SelectorError, decode_page, extract_ads
+
+
+def _comparable(url: str) -> tuple[str, str, str]:
+    parts = urlsplit(url)
+    return (parts.netloc.lower(), parts.path.rstrip("/") or "/", parts.query)
+
+
+def _page_url(site: SiteConfig, page: PageConfig) -> str | None:
+    try:
+        return site.page_url(page)
+    except SiteConfigError:  # a ${VAR} that is not set here: this page cannot be the one meant
+        return None
+
+
+def pick_page(site: SiteConfig, url: str | None, key: str | None) -> PageConfig:
+    """The page named by `key`, else the one whose configured URL is `url` (scheme and final / ignored)."""
+    if key is not None:
+        return site.page(key)
+    if url is None:
+        raise KeyError("give --url or --page")
+    wanted = _comparable(url)
+    for page in site.pages:
+        page_url = _page_url(site, page)
+        if page_url is not None and _comparable(page_url) == wanted:
+            return page
+    known = ", ".join(f"{page.key}={_page_url(site, page) or page.url}" for page in site.pages)
+    raise KeyError(f"no page of site {site.name!r} has URL {url}; use --page (pages: {known})")
+
+
+def ad_record(ad: ExtractedAd) -> dict[str, object]:
+    return {
+        "slot": ad.slot,
+        "kind": ad.kind,
+        "position": ad.position,
+        "advertiser": ad.advertiser,
+        "text": ad.text,
+        "link": ad.link,
+        "image": ad.image,
+        "company_id": ad.company_id,
+        "house_ad": ad.is_house_ad,
+    }
+
+
+@click.command("extract")
+@click.argument("page_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--site",
+    "site_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Site config YAML whose selectors to use.",
+)
+@click.option("--url", help="The URL the page was saved from (picks the page; resolves relative links).")
+@click.option(
+    "--page", "page_key", help="Page key in the site config (default: the page whose URL is --url)."
+)
+def extract_command(page_file: Path, site_file: Path, url: str | None, page_key: str | None) -> None:
+    """Print one JSON line per ad found in PAGE_FILE by the site config's selectors."""
+    try:
+        site = load_site_config(site_file)
+        page = pick_page(site, url, page_key)
+    except (SiteConfigError, KeyError) as exc:
+        raise click.ClickException(
+            f"{site_file}: {exc.args[0] if isinstance(exc, KeyError) else exc}"
+        ) from exc
+    base_url = url or _page_url(site, page)
+    if base_url is None:
+        raise click.ClickException(
+            f"{site_file}: page {page.key!r} URL needs an environment variable; give --url"
+        )
+    try:
+        body = page_file.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"{page_file}: cannot read: {exc.strerror}") from exc
+    html = decode_page(body, page.encoding or site.encoding, None)
+    try:
+        result = extract_ads(html, site, page, base_url)
+    except SelectorError as exc:
+        raise click.ClickException(f"{site_file}: {exc}") from exc
+    for slot in result.slots:
+        if not slot.found:
+            click.echo(f"{page_file}: slot {slot.slot!r}: selector matched nothing", err=True)
+        for ad in slot.ads:
+            click.echo(json.dumps(ad_record(ad), ensure_ascii=False))

@@ -1,0 +1,118 @@
+"""Run the daily capture: here (`run_crawl`, once per process) or in a child (`run_crawl_subprocess`).
+
+Twisted's reactor cannot be restarted, so anything long-lived (the scheduler, the demo, tests) crawls
+through `run_crawl_subprocess`, which runs `python -m monitor.cli crawl` in a fresh process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from monitor.settings import Settings
+from monitor.siteconfig import SiteConfig
+
+if TYPE_CHECKING:
+    from spiders.items import PageCaptureItem
+
+
+@dataclass
+class CrawlOutcome:
+    """What came back from one crawl: stored captures, captures the database refused, pages never seen."""
+
+    saved: list[PageCaptureItem] = field(default_factory=list)
+    unsaved: list[tuple[PageCaptureItem, str]] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (site, page key)
+
+
+def run_crawl(
+    settings: Settings, sites: list[SiteConfig], capture_date: dt.date, site_filter: str | None = None
+) -> CrawlOutcome:
+    """Crawl every page of `sites` for `capture_date` and store it; blocks until done (once per process)."""
+    from scrapy import signals
+    from scrapy.crawler import AsyncCrawlerProcess
+
+    from spiders.ads_spider import AdsSpider
+    from spiders.settings import scrapy_settings
+
+    outcome = CrawlOutcome()
+    process = AsyncCrawlerProcess(scrapy_settings(settings, sites, capture_date, site_filter))
+    crawler = process.create_crawler(AdsSpider)
+
+    def saved(item: Any, **_: Any) -> None:
+        outcome.saved.append(item)
+
+    def refused(item: Any, failure: Any, **_: Any) -> None:
+        outcome.unsaved.append((item, f"{failure.type.__name__}: {failure.value}"))
+
+    crawler.signals.connect(saved, signal=signals.item_scraped)
+    crawler.signals.connect(refused, signal=signals.item_error)
+    process.crawl(crawler)
+    process.start()
+    seen = {(item.site, item.page_key) for item in outcome.saved} | {
+        (i.site, i.page_key) for i, _ in outcome.unsaved
+    }
+    outcome.missing = [(s.name, p.key) for s in sites for p in s.pages if (s.name, p.key) not in seen]
+    return outcome
+
+
+def summary_lines(outcome: CrawlOutcome) -> list[str]:
+    """One line per page: site/page, status, HTTP status, ads per slot (or why there are none)."""
+    lines = []
+    for item in sorted(outcome.saved, key=lambda i: (i.site, i.page_key)):
+        slots = " ".join(
+            f"{slot.slot}={slot.ad_count}" if slot.found else f"{slot.slot}=NOT-FOUND" for slot in item.slots
+        )
+        detail = slots if item.status == "ok" else (item.error or "").split("\n", 1)[0]
+        http = str(item.http_status or "-")
+        lines.append(f"{item.site + '/' + item.page_key:<30} {item.status:<11} {http:>3}  {detail}".rstrip())
+    for item, reason in outcome.unsaved:
+        lines.append(f"{item.site + '/' + item.page_key:<30} NOT-SAVED        {reason}")
+    for site, key in outcome.missing:
+        lines.append(f"{site + '/' + key:<30} NO-RESULT        the spider produced nothing for this page")
+    return lines
+
+
+def crawl_command_line(
+    config_file: str | Path | None = None,
+    date: dt.date | None = None,
+    sites: Sequence[str] = (),
+    sites_dir: str | Path | None = None,
+) -> list[str]:
+    """The argv of `rivalwatch crawl` for these arguments, run with this interpreter."""
+    argv = [sys.executable, "-m", "monitor.cli"]
+    if config_file is not None:
+        argv += ["--config", str(config_file)]
+    argv.append("crawl")
+    if date is not None:
+        argv += ["--date", date.isoformat()]
+    for name in sites:
+        argv += ["--site", name]
+    if sites_dir is not None:
+        argv += ["--sites-dir", str(sites_dir)]
+    return argv
+
+
+def run_crawl_subprocess(
+    config_file: str | Path | None = None,
+    date: dt.date | None = None,
+    sites: Sequence[str] = (),
+    sites_dir: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Crawl in a child process (`env` is added to this process's environment); output is captured."""
+    return subprocess.run(
+        crawl_command_line(config_file, date, sites, sites_dir),
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -1,0 +1,264 @@
+"""One generic spider: fetch every configured page once, read its slots, yield one PageCaptureItem each.
+
+Nothing on a page is followed: the only requests are the configured page URLs, and redirects leaving
+the configured hosts are refused (Scrapy's offsite middleware, fed with `allowed_domains`). Every page
+yields an item, failures included, so a page that could not be seen is recorded as unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import scrapy
+from PIL import Image
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
+from scrapy.http import Response
+from twisted.internet import error as net_error
+from twisted.python.failure import Failure
+
+from monitor.siteconfig import PageConfig, SiteConfig
+from spiders.browser import Rendered, crop_elements, render
+from spiders.extract import PageExtraction, decode_page, extract_ads
+from spiders.items import PageCaptureItem, Status, slot_results
+from spiders.settings import allowed_hosts
+
+BLOCKED_HTTP_STATUSES = frozenset({403, 429})
+ERROR_STATUSES = list(range(400, 600))
+# Anti-bot pages; only believed when none of the page's slots is there (real pages mention 验证码 in
+# their login boxes).
+CAPTCHA_TEXT = re.compile(
+    r"captcha|geetest|nc_1_wrapper|are you a robot|unusual traffic|"
+    r"滑动验证|滑块验证|安全验证|人机验证|访问过于频繁|请求过于频繁|异常访问|访问受限|验证码",
+    re.IGNORECASE,
+)
+CAPTCHA_URL = re.compile(r"captcha|verify|security[-_]?check|antispider|waf", re.IGNORECASE)
+_CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
+TIMEOUT_ERRORS = (DownloadTimeoutError, net_error.TimeoutError, net_error.TCPTimedOutError)
+
+
+def http_charset(response: Response) -> str | None:
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+    match = _CHARSET.search(content_type)
+    return match.group(1) if match else None
+
+
+def is_html(response: Response) -> bool:
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+    return not content_type or "html" in content_type or "xml" in content_type or "text/plain" in content_type
+
+
+def looks_blocked(url: str, text: str, any_slot_found: bool) -> bool:
+    """A captcha or anti-bot page served with 200 instead of the real page."""
+    if any_slot_found:
+        return False
+    return bool(CAPTCHA_URL.search(url) or CAPTCHA_TEXT.search(text[:200_000]))
+
+
+def failure_status(failure: Failure) -> Status:
+    if failure.check(*TIMEOUT_ERRORS) or _is_playwright_timeout(failure.value):
+        return "timeout"
+    return "http_error"
+
+
+def _is_playwright_timeout(error: BaseException) -> bool:
+    return type(error).__name__ == "TimeoutError" and type(error).__module__.startswith("playwright")
+
+
+def describe_failure(failure: Failure) -> str:
+    if failure.check(IgnoreRequest):
+        return f"refused: {failure.value}"
+    return f"{failure.type.__name__ if failure.type else 'error'}: {failure.value}"[:2000]
+
+
+class AdsSpider(scrapy.Spider):
+    name = "ads"
+    timeout_seconds = 30.0
+    browser_user_agent: str | None = None
+
+    def __init__(self, sites: list[SiteConfig], capture_date: dt.date, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sites = {site.name: site for site in sites}
+        self.capture_date = capture_date
+        self.allowed_domains = allowed_hosts(sites)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AdsSpider:
+        settings = crawler.settings
+        kwargs.setdefault("sites", settings["RIVALWATCH_SITES"])
+        kwargs.setdefault("capture_date", settings["RIVALWATCH_CAPTURE_DATE"])
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.timeout_seconds = settings.getfloat("DOWNLOAD_TIMEOUT")
+        spider.browser_user_agent = settings.get("USER_AGENT")
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for site in self.sites.values():
+            for page in site.pages:
+                yield self.page_request(site, page)
+
+    def page_request(self, site: SiteConfig, page: PageConfig) -> scrapy.Request:
+        # Error pages come to the callback (to be recorded); redirects are still followed, within the sites.
+        meta: dict[str, Any] = {
+            "site": site.name,
+            "page_key": page.key,
+            "handle_httpstatus_list": ERROR_STATUSES,
+        }
+        if page.browser:
+            meta.update(self.browser_meta(site, page))
+        return scrapy.Request(
+            site.page_url(page), callback=self.parse_page, errback=self.page_failed, meta=meta
+        )
+
+    def browser_meta(self, site: SiteConfig, page: PageConfig) -> dict[str, Any]:
+        # One context (one window) per page: a page sharing a window with another is a background tab,
+        # and background tabs never fire the IntersectionObservers that load lazy logo walls.
+        return {
+            "playwright": True,
+            "playwright_include_page": True,
+            "playwright_context": f"{site.name}/{page.key}",
+            "playwright_context_kwargs": {
+                "viewport": {"width": 1366, "height": 900},
+                "user_agent": self.browser_user_agent,
+                "locale": "zh-CN",
+                "timezone_id": "Asia/Shanghai",
+                "ignore_https_errors": True,
+            },
+            "playwright_page_goto_kwargs": {"wait_until": "load", "timeout": self.timeout_seconds * 1000},
+        }
+
+    def new_item(self, meta: dict[str, Any], url: str, status: Status, **values: Any) -> PageCaptureItem:
+        return PageCaptureItem(
+            site=meta["site"],
+            page_key=meta["page_key"],
+            url=url,
+            capture_date=self.capture_date,
+            status=status,
+            fetched_at=dt.datetime.now(dt.UTC),
+            **values,
+        )
+
+    async def parse_page(self, response: Response) -> AsyncIterator[PageCaptureItem]:
+        browser_page = response.meta.get("playwright_page")
+        try:
+            yield await self.capture(response, browser_page)
+        finally:
+            await close_browser_page(browser_page)
+
+    async def capture(self, response: Response, browser_page: Any) -> PageCaptureItem:
+        site = self.sites[response.meta["site"]]
+        page = site.page(response.meta["page_key"])
+        status_code = response.status
+        body = response.body
+        if status_code >= 400:
+            status: Status = "blocked" if status_code in BLOCKED_HTTP_STATUSES else "http_error"
+            return self.new_item(
+                response.meta,
+                response.url,
+                status,
+                http_status=status_code,
+                error=f"HTTP {status_code}",
+                html=body or None,
+            )
+        if not body.strip() or not is_html(response):
+            return self.new_item(
+                response.meta,
+                response.url,
+                "parse_error",
+                http_status=status_code,
+                html=body or None,
+                error="empty page" if not body.strip() else "not an HTML page",
+            )
+        if browser_page is None:
+            text = decode_page(body, page.encoding or site.encoding, http_charset(response))
+            return self.read_page(response, site, page, text, None)
+        try:
+            rendered = await render(browser_page, page)
+        except Exception as exc:  # noqa: BLE001 - a crashed or hung tab is this page's failure only
+            status = "timeout" if _is_playwright_timeout(exc) else "parse_error"
+            error = f"rendering failed: {type(exc).__name__}: {exc}"[:2000]
+            return self.new_item(response.meta, response.url, status, http_status=status_code, error=error)
+        return self.read_page(response, site, page, rendered.html, rendered)
+
+    def read_page(
+        self, response: Response, site: SiteConfig, page: PageConfig, text: str, rendered: Rendered | None
+    ) -> PageCaptureItem:
+        html = text.encode("utf-8") if rendered else response.body
+        try:
+            extraction = extract_ads(text, site, page, response.url)
+        except Exception as exc:  # noqa: BLE001 - one odd page must not stop the crawl
+            return self.new_item(
+                response.meta,
+                response.url,
+                "parse_error",
+                http_status=response.status,
+                error=f"{type(exc).__name__}: {exc}",
+                html=html,
+                text=text,
+            )
+        found_any = any(slot.found for slot in extraction.slots)
+        if looks_blocked(response.url, text, found_any):
+            return self.new_item(
+                response.meta,
+                response.url,
+                "blocked",
+                http_status=response.status,
+                error="anti-bot or captcha page",
+                html=html,
+                text=text,
+            )
+        screenshots = element_screenshots(rendered, extraction) if rendered else {}
+        problems = rendered.problems if rendered else []
+        return self.new_item(
+            response.meta,
+            response.url,
+            "ok",
+            http_status=response.status,
+            html=html,
+            text=text,
+            screenshot=rendered.screenshot if rendered else None,
+            error="; ".join(problems) or None,
+            slots=slot_results(extraction, screenshots),
+        )
+
+    async def page_failed(self, failure: Failure) -> AsyncIterator[PageCaptureItem]:
+        request = failure.request  # type: ignore[attr-defined]
+        await close_browser_page(request.meta.get("playwright_page"))
+        self.logger.warning("%s: %s", request.url, describe_failure(failure))
+        yield self.new_item(
+            request.meta, request.url, failure_status(failure), error=describe_failure(failure)
+        )
+
+
+async def close_browser_page(page: Any) -> None:
+    """Close the page and its context (the next page gets a fresh window)."""
+    if page is None:
+        return
+    await page.close()
+    await page.context.close()
+
+
+def element_screenshots(rendered: Rendered, extraction: PageExtraction) -> dict[tuple[str, int], bytes]:
+    """(slot, position) -> PNG, for slots where the browser and the parsed DOM agree on the elements."""
+    if rendered.screenshot is None:
+        return {}
+    shots: dict[tuple[str, int], bytes] = {}
+    for slot in extraction.slots:
+        boxes = rendered.boxes.get(slot.slot) or []
+        if len(boxes) != len(slot.ads):
+            rendered.problems.append(
+                f"slot {slot.slot!r}: {len(boxes)} elements rendered, {len(slot.ads)} parsed"
+            )
+            continue
+        try:
+            pngs = crop_elements(rendered.screenshot, boxes)
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:  # a page too huge to cut up
+            rendered.problems.append(f"slot {slot.slot!r}: element screenshots failed: {exc}")
+            continue
+        for ad, png in zip(slot.ads, pngs, strict=True):
+            if png is not None:
+                shots[(ad.slot, ad.position)] = png
+    return shots

@@ -1,0 +1,94 @@
+"""What the spider hands to the pipeline: plain dataclasses of plain values (no database models)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from spiders.extract import ExtractedAd, PageExtraction
+
+# The values of models.enums.CaptureStatus; spiders do not import the models.
+Status = Literal["ok", "http_error", "timeout", "blocked", "parse_error"]
+
+
+@dataclass
+class CapturedAd:
+    """One ad as extracted, plus its element screenshot (PNG) when a browser rendered the page."""
+
+    slot: str
+    kind: str
+    position: int
+    advertiser: str
+    text: str
+    link: str | None
+    image: str | None
+    company_id: str | None
+    is_house_ad: bool
+    element_screenshot: bytes | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_extracted(cls, ad: ExtractedAd, element_screenshot: bytes | None = None) -> CapturedAd:
+        return cls(
+            slot=ad.slot,
+            kind=ad.kind,
+            position=ad.position,
+            advertiser=ad.advertiser,
+            text=ad.text,
+            link=ad.link,
+            image=ad.image,
+            company_id=ad.company_id,
+            is_house_ad=ad.is_house_ad,
+            element_screenshot=element_screenshot,
+        )
+
+
+@dataclass
+class SlotResult:
+    slot: str
+    kind: str
+    found: bool
+    ads: list[CapturedAd] = field(default_factory=list)
+
+    @property
+    def ad_count(self) -> int:
+        return len(self.ads)
+
+
+@dataclass
+class PageCaptureItem:
+    """One configured page on one day. A status other than ok means the page's day is unknown."""
+
+    site: str
+    page_key: str
+    url: str
+    capture_date: dt.date
+    status: Status
+    fetched_at: dt.datetime  # aware UTC
+    http_status: int | None = None
+    error: str | None = None
+    # The body as fetched, or the rendered DOM (UTF-8) for browser pages.
+    html: bytes | None = field(default=None, repr=False)
+    text: str | None = field(default=None, repr=False)  # the decoded HTML that extraction read
+    screenshot: bytes | None = field(default=None, repr=False)  # full-page PNG, browser pages only
+    slots: list[SlotResult] = field(default_factory=list, repr=False)
+
+    @property
+    def ads(self) -> list[CapturedAd]:
+        return [ad for slot in self.slots for ad in slot.ads]
+
+
+def slot_results(
+    extraction: PageExtraction, screenshots: dict[tuple[str, int], bytes] | None = None
+) -> list[SlotResult]:
+    """Extraction results as item values; `screenshots` maps (slot, position) to an element PNG."""
+    shots = screenshots or {}
+    return [
+        SlotResult(
+            slot=slot.slot,
+            kind=slot.kind,
+            found=slot.found,
+            ads=[CapturedAd.from_extracted(ad, shots.get((ad.slot, ad.position))) for ad in slot.ads],
+        )
+        for slot in extraction.slots
+    ]

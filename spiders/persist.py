@@ -1,0 +1,271 @@
+"""Store what the crawl saw: plain functions over a Session and items (no Scrapy here).
+
+The caller owns the transaction (one per page capture). Re-running a day replaces that day's capture of
+a page in place, so nothing is ever duplicated; the one exception is a failed re-run, which never
+overwrites a good capture of the same day (an unknown must not erase what was seen).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from models import (
+    Advertiser,
+    CrawlRun,
+    ItemEvidence,
+    Page,
+    PageCapture,
+    Sighting,
+    Site,
+    Slot,
+    SlotCapture,
+)
+from models.enums import CaptureStatus, PageKind, RunStatus, SlotKind
+from monitor.evidence import EvidenceStore
+from monitor.siteconfig import SiteConfig, SiteConfigError, expand_env
+from spiders.items import CapturedAd, PageCaptureItem, SlotResult
+
+logger = logging.getLogger(__name__)
+
+
+# --- sites, pages, slots ---------------------------------------------------------------------------
+
+
+def _expanded(text: str) -> str:
+    try:
+        return expand_env(text)
+    except SiteConfigError:
+        return text
+
+
+def sync_site(session: Session, config: SiteConfig) -> Site:
+    """Upsert a site with its pages and slots (by name and key); ones gone from the config go inactive."""
+    site = session.scalar(select(Site).where(Site.name == config.name))
+    if site is None:
+        site = Site(name=config.name)
+        session.add(site)
+    site.display_name = config.display_name
+    site.base_url = _expanded(config.base_url)
+    site.active = True
+    pages = {page.key: page for page in site.pages}
+    for stale in pages.values():
+        stale.active = False
+    for page_config in config.pages:
+        page = pages.get(page_config.key)
+        if page is None:
+            page = Page(key=page_config.key)
+            site.pages.append(page)
+        page.url = _page_url(config, page_config.key)
+        page.kind = PageKind(page_config.kind)
+        page.needs_browser = page_config.browser
+        page.active = True
+        _sync_slots(page, [(slot.name, slot.kind) for slot in page_config.slots])
+    session.flush()
+    return site
+
+
+def _page_url(config: SiteConfig, key: str) -> str:
+    page = config.page(key)
+    try:
+        return config.page_url(page)
+    except SiteConfigError:
+        return page.url
+
+
+def _sync_slots(page: Page, wanted: list[tuple[str, str]]) -> None:
+    slots = {slot.name: slot for slot in page.slots}
+    for stale in slots.values():
+        stale.active = False
+    for name, kind in wanted:
+        slot = slots.get(name)
+        if slot is None:
+            slot = Slot(name=name)
+            page.slots.append(slot)
+        slot.kind = SlotKind(kind)
+        slot.active = True
+
+
+def sync_sites(session: Session, configs: Iterable[SiteConfig]) -> None:
+    for config in configs:
+        sync_site(session, config)
+
+
+# --- runs ------------------------------------------------------------------------------------------
+
+
+def start_run(session: Session, crawl_date: dt.date, site_filter: str | None, now: dt.datetime) -> CrawlRun:
+    run = CrawlRun(crawl_date=crawl_date, site_filter=site_filter, started_at=now, status=RunStatus.RUNNING)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(session: Session, run_id: int, pages_ok: int, pages_failed: int, now: dt.datetime) -> None:
+    run = session.get_one(CrawlRun, run_id)
+    run.pages_ok = pages_ok
+    run.pages_failed = pages_failed
+    run.finished_at = now
+    run.status = RunStatus.FINISHED
+
+
+# --- captures --------------------------------------------------------------------------------------
+
+
+def find_page(session: Session, site_name: str, page_key: str) -> Page:
+    page = session.scalar(select(Page).join(Site).where(Site.name == site_name, Page.key == page_key))
+    if page is None:
+        raise LookupError(f"page {site_name}/{page_key} is not in the database; sync the site configs first")
+    return page
+
+
+def save_capture(
+    session: Session, item: PageCaptureItem, run_id: int, evidence: EvidenceStore
+) -> PageCapture:
+    """Record one page's capture for its day, replacing an earlier capture of the same page and day."""
+    page = find_page(session, item.site, item.page_key)
+    capture = session.scalar(
+        select(PageCapture).where(
+            PageCapture.page_id == page.id, PageCapture.capture_date == item.capture_date
+        )
+    )
+    if capture is not None and capture.status == CaptureStatus.OK and item.status != "ok":
+        logger.warning(
+            "%s/%s %s: %s now, keeping the earlier good capture of the day",
+            item.site,
+            item.page_key,
+            item.capture_date,
+            item.status,
+        )
+        return capture
+    if capture is None:
+        capture = PageCapture(page_id=page.id, capture_date=item.capture_date)
+        session.add(capture)
+    capture.crawl_run_id = run_id
+    capture.fetched_at = item.fetched_at
+    capture.status = CaptureStatus(item.status)
+    capture.http_status = item.http_status
+    capture.url = item.url[:2000]
+    capture.error = item.error
+    capture.html_sha256 = evidence.put(item.html) if item.html else None
+    capture.screenshot_sha256 = evidence.put(item.screenshot) if item.screenshot else None
+    session.flush()
+    slots = {slot.name: slot for slot in page.slots}
+    results = [result for result in item.slots if _known_slot(slots, result, item)]
+    _save_slot_results(session, capture, results, slots)
+    _save_sightings(session, capture, results, slots, item, evidence)
+    return capture
+
+
+def _known_slot(slots: dict[str, Slot], result: SlotResult, item: PageCaptureItem) -> bool:
+    if result.slot in slots:
+        return True
+    logger.warning("%s/%s: slot %r is not in the database; skipped", item.site, item.page_key, result.slot)
+    return False
+
+
+def _save_slot_results(
+    session: Session, capture: PageCapture, results: list[SlotResult], slots: dict[str, Slot]
+) -> None:
+    existing = {
+        row.slot_id: row
+        for row in session.scalars(select(SlotCapture).where(SlotCapture.capture_id == capture.id))
+    }
+    for result in results:
+        slot_id = slots[result.slot].id
+        row = existing.pop(slot_id, None) or SlotCapture(capture_id=capture.id, slot_id=slot_id)
+        row.found = result.found
+        row.ad_count = result.ad_count
+        session.add(row)
+    for stale in existing.values():
+        session.delete(stale)
+
+
+def _save_sightings(
+    session: Session,
+    capture: PageCapture,
+    results: list[SlotResult],
+    slots: dict[str, Slot],
+    item: PageCaptureItem,
+    evidence: EvidenceStore,
+) -> None:
+    ads = [ad for result in results for ad in result.ads]
+    advertisers = advertiser_ids(
+        session, {ad.advertiser for ad in ads if counts_as_advertiser(ad)}, item.fetched_at
+    )
+    existing = {
+        (row.slot_id, row.position): row
+        for row in session.scalars(select(Sighting).where(Sighting.capture_id == capture.id))
+    }
+    for ad in ads:
+        key = (slots[ad.slot].id, ad.position)
+        sighting = existing.pop(key, None) or Sighting(
+            capture_id=capture.id, slot_id=key[0], position=ad.position
+        )
+        _fill_sighting(
+            sighting,
+            ad,
+            item.capture_date,
+            advertisers.get(ad.advertiser) if counts_as_advertiser(ad) else None,
+        )
+        if ad.element_screenshot:
+            sighting.element_screenshot_sha256 = evidence.put(ad.element_screenshot)
+        session.add(sighting)
+    _delete_sightings(session, [row.id for row in existing.values()])
+    session.flush()
+
+
+def counts_as_advertiser(ad: CapturedAd) -> bool:
+    """House ads and empty texts are never anyone's advertising."""
+    return bool(ad.advertiser) and not ad.is_house_ad
+
+
+def _fill_sighting(sighting: Sighting, ad: CapturedAd, seen_date: dt.date, advertiser_id: int | None) -> None:
+    sighting.seen_date = seen_date
+    sighting.raw_text = ad.text
+    sighting.advertiser_text = ad.advertiser
+    sighting.link = ad.link
+    sighting.image_url = ad.image
+    sighting.competitor_company_id = ad.company_id
+    sighting.is_house_ad = ad.is_house_ad
+    sighting.advertiser_id = advertiser_id
+    sighting.element_screenshot_sha256 = None
+
+
+def _delete_sightings(session: Session, ids: list[int]) -> None:
+    """Sightings a re-run no longer saw; evidence rows pointing at them go too (the next
+    accountability run recomputes its evidence; the reps' explanations hang off the item, not these)."""
+    if not ids:
+        return
+    session.flush()
+    session.execute(delete(ItemEvidence).where(ItemEvidence.sighting_id.in_(ids)))
+    session.execute(delete(Sighting).where(Sighting.id.in_(ids)))
+
+
+def advertiser_ids(session: Session, texts: set[str], now: dt.datetime) -> dict[str, int]:
+    """The Advertiser id of each cleaned text, creating missing ones (safe against a concurrent crawl)."""
+    if not texts:
+        return {}
+    session.flush()
+    rows = [{"text": text, "first_seen_at": now} for text in sorted(texts)]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(Advertiser).values(rows).on_conflict_do_nothing(index_elements=["text"]))
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(
+            sqlite_insert(Advertiser).values(rows).on_conflict_do_nothing(index_elements=["text"])
+        )
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        known = set(session.scalars(select(Advertiser.text).where(Advertiser.text.in_(texts))))
+        session.add_all(Advertiser(text=text, first_seen_at=now) for text in sorted(texts - known))
+        session.flush()
+    found = session.execute(select(Advertiser.text, Advertiser.id).where(Advertiser.text.in_(texts)))
+    return {text: advertiser_id for text, advertiser_id in found}

@@ -1,0 +1,112 @@
+"""Scrapy settings built from a Rivalwatch Settings object (there is no settings.py magic module here).
+
+robots.txt is not obeyed (ROBOTSTXT_OBEY = False) on purpose: the crawl fetches only the few pages the
+KA office configured for each competitor, once a day, follows no links and identifies itself with a
+normal browser user agent. Job boards' robots.txt files typically disallow everything except search
+engines, which would make the daily evidence impossible to collect; the low, fixed request volume is
+what keeps the crawl polite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor.settings import Settings
+from monitor.siteconfig import SiteConfig
+
+# Browser flags for running Debian's Chromium headless in containers and on servers.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MAX_PAGE_BYTES = 20 * 1024 * 1024
+PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+
+
+def allowed_hosts(sites: list[SiteConfig]) -> list[str]:
+    """The host names of every configured page: nothing outside them is ever fetched as a page."""
+    hosts = {urlsplit(site.page_url(page)).hostname or "" for site in sites for page in site.pages}
+    return sorted(host for host in hosts if host)
+
+
+def needs_browser(sites: list[SiteConfig]) -> bool:
+    return any(page.browser for site in sites for page in site.pages)
+
+
+class OffsiteNavigationFilter:
+    """PLAYWRIGHT_ABORT_REQUEST: the browser may load images and scripts anywhere (that is rendering),
+    but never navigates a frame to a host outside the configured sites."""
+
+    def __init__(self, hosts: list[str]) -> None:
+        self.hosts = hosts
+
+    def __call__(self, request: Any) -> bool:
+        if request.resource_type != "document":
+            return False
+        host = (urlsplit(request.url).hostname or "").lower()
+        return not any(host == allowed or host.endswith("." + allowed) for allowed in self.hosts)
+
+
+def scrapy_settings(
+    settings: Settings, sites: list[SiteConfig], capture_date: dt.date, site_filter: str | None = None
+) -> dict[str, Any]:
+    """Everything the crawl process needs, as a Scrapy settings dict (read once by spider and pipeline)."""
+    crawl = settings.crawl
+    values: dict[str, Any] = {
+        "BOT_NAME": "rivalwatch",
+        "USER_AGENT": crawl.user_agent,
+        "ROBOTSTXT_OBEY": False,
+        "DOWNLOAD_TIMEOUT": crawl.timeout_seconds,
+        "DOWNLOAD_DELAY": crawl.download_delay_seconds,
+        "CONCURRENT_REQUESTS": crawl.concurrent_requests,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": min(crawl.concurrent_requests, 4),
+        "DOWNLOAD_MAXSIZE": MAX_PAGE_BYTES,
+        "DOWNLOAD_WARNSIZE": MAX_PAGE_BYTES // 4,
+        # One retry for transient failures; 429 means "blocked", and retrying it at once only makes it worse.
+        "RETRY_TIMES": 1,
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408],
+        # Pages come from the configs only; two configs may share a URL, and nothing is followed.
+        "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
+        # No listening ports in a crawl process: no telnet console, no remote-control server.
+        "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
+        "LOG_LEVEL": "INFO",
+        "ITEM_PIPELINES": {"spiders.pipelines.CapturePipeline": 300},
+        # Above RedirectMiddleware (600) and MetaRefreshMiddleware (580): sees responses before them.
+        "DOWNLOADER_MIDDLEWARES": {"spiders.middlewares.OffsiteRedirectMiddleware": 650},
+        "RIVALWATCH_SETTINGS": settings,
+        "RIVALWATCH_SITES": sites,
+        "RIVALWATCH_CAPTURE_DATE": capture_date,
+        "RIVALWATCH_SITE_FILTER": site_filter,
+    }
+    if needs_browser(sites):
+        values.update(browser_settings(settings, sites))
+    return values
+
+
+def browser_settings(settings: Settings, sites: list[SiteConfig]) -> dict[str, Any]:
+    """scrapy-playwright, only when some page needs a browser (plain pages still use Scrapy's downloader)."""
+    timeout_ms = int(settings.crawl.timeout_seconds * 1000)
+    return {
+        "DOWNLOAD_HANDLERS": {"http": PLAYWRIGHT_HANDLER, "https": PLAYWRIGHT_HANDLER},
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {
+            "executable_path": settings.crawl.chromium_path,
+            "args": CHROMIUM_ARGS,
+            "headless": True,
+        },
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout_ms,
+        # How long to wait after an aborted navigation for a "download" that will never come.
+        "PLAYWRIGHT_DOWNLOAD_TIMEOUT": 2000,
+        "PLAYWRIGHT_ABORT_REQUEST": OffsiteNavigationFilter(allowed_hosts(sites)),
+        # One page per context (see AdsSpider.browser_meta); at most this many browser windows at once.
+        "PLAYWRIGHT_MAX_CONTEXTS": max(1, min(settings.crawl.concurrent_requests, 4)),
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 1,
+    }
