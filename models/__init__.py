@@ -9,11 +9,12 @@ from models.accountability import (
     Review,
 )
 from models.base import Base, UTCDateTime, utcnow
-from models.capture import Creative, CrawlRun, PageCapture, Sighting, SlotCapture
+from models.capture import CrawlRun, Creative, PageCapture, Sighting, SlotCapture
 from models.matching import Advertiser, AdvertiserMatch, CompetitorCompanyId, MatchRejection
 from models.roster import Assignment, Customer, CustomerAlias, Order, Rep, Team
 from models.sites import Page, Site, Slot
 from models.users import User
+from models.web_tokens import LoginToken
 
 __all__ = [
     "AccountabilityItem",
@@ -29,6 +30,7 @@ __all__ = [
     "CustomerAlias",
     "Explanation",
     "ItemEvidence",
+    "LoginToken",
     "MatchRejection",
     "Order",
     "Page",

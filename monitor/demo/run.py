@@ -67,8 +67,10 @@ def run_demo(var_dir: Path, say: Callable[[str], None] = print) -> DemoResult:
     from monitor.accountability_db import generate_period
     from monitor.crawl import run_crawl_subprocess
     from monitor.demo.fixture_server import FixtureServer
+    from monitor.demo.web import DEMO_PASSWORD
     from monitor.match_db import rematch_advertisers
     from monitor.roster import apply_roster, read_roster
+    from monitor.web.users import seed_demo_users
     from reports.html import write_period_report
 
     if var_dir.exists():
@@ -82,6 +84,8 @@ def run_demo(var_dir: Path, say: Callable[[str], None] = print) -> DemoResult:
     with transaction(factory) as session:
         summary = apply_roster(session, read_roster(sorted(DEMO_ROSTER.glob("*.csv"))))
     say("roster: " + "; ".join(summary.lines()))
+    with transaction(factory) as session:
+        seed_demo_users(session, DEMO_PASSWORD)
 
     failed_days: list[dt.date] = []
     with FixtureServer(day=DEMO_PERIOD_START) as server:

@@ -1,0 +1,137 @@
+"""The web app: explanation forms for reps, review for managers, and the office's pages.
+
+`create_app(settings)` builds a fresh app over the settings' database (or a given session factory), so
+each test and each process has its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from models.db import make_engine, make_session_factory
+from monitor.settings import REPO_ROOT, Settings
+from monitor.web.context import (
+    LANGUAGE_COOKIE,
+    CsrfRejected,
+    NotSignedIn,
+    check_csrf,
+    redirect,
+    render,
+)
+from monitor.web.filters import register_filters
+from monitor.web.i18n import normalise_language
+from monitor.web.routes import ROUTERS
+from monitor.web.scope import NotInScope, RoleForbidden
+
+TEMPLATES_DIR = REPO_ROOT / "templates" / "web"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SESSION_COOKIE = "rw_session"
+SESSION_MAX_AGE = 12 * 3600
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def create_app(settings: Settings, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
+    """The web app over `session_factory` (default: an engine for `settings.database`)."""
+    app = FastAPI(
+        title="Rivalwatch",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(check_csrf)],
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory or make_session_factory(make_engine(settings.database))
+    app.state.jinja = template_environment()
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _add_error_pages(app)
+    app.middleware("http")(_security_headers)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=settings.base_url.startswith("https://"),
+    )
+    return app
+
+
+def template_environment() -> Environment:
+    """Jinja2 with autoescaping always on: competitor ad texts are hostile input."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    register_filters(env)
+    return env
+
+
+async def _security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault("Cache-Control", "no-store")
+    chosen = normalise_language(request.query_params.get("lang"))
+    if chosen:
+        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 86400, httponly=True, samesite="lax")
+    return response
+
+
+def _add_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def _sign_in(request: Request, exc: NotSignedIn) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            target = "/"
+        return redirect(f"/login?{urlencode({'next': target})}")
+
+    @app.exception_handler(NotInScope)
+    async def _missing(request: Request, exc: NotInScope) -> Response:
+        return render(request, "error.html", {"title": "Not found", "message": "Nothing here."}, 404)
+
+    @app.exception_handler(RoleForbidden)
+    async def _forbidden(request: Request, exc: RoleForbidden) -> Response:
+        return render(
+            request,
+            "error.html",
+            {"title": "Forbidden", "message": "You do not have access to this page."},
+            403,
+        )
+
+    @app.exception_handler(CsrfRejected)
+    async def _csrf(request: Request, exc: CsrfRejected) -> Response:
+        message = "The form expired or was sent from elsewhere. Please go back, reload and try again."
+        return render(request, "error.html", {"title": "Forbidden", "message": message}, 403)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return render(request, "error.html", {"title": "Error", "message": "Nothing here."}, 400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        title = "Not found" if exc.status_code == 404 else "Error"
+        return render(request, "error.html", {"title": title, "message": "Nothing here."}, exc.status_code)

@@ -1,0 +1,111 @@
+"""Escalate overdue explanation forms to the rep's manager, once per form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from collections.abc import Callable
+from email.message import EmailMessage
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import AccountabilityItem, Explanation, Team, User
+from models.enums import ExplanationStatus, Role
+from monitor.settings import Settings
+from monitor.web.i18n import translate
+from monitor.web.items import overdue_items
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[EmailMessage], None]
+OVERDUE_BODY = (
+    "{rep} has not submitted the explanation form for {customer} (period {period}, "
+    "deadline {deadline}).\nOpen the item: {url}\n"
+)
+
+
+def smtp_sender(settings: Settings, timeout: float = 30.0) -> Send:
+    """A `send` that delivers one message through the configured SMTP server."""
+    smtp = settings.smtp
+
+    def send(message: EmailMessage) -> None:
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=timeout) as client:
+            if smtp.starttls:
+                client.starttls()
+            if smtp.username:
+                client.login(smtp.username, smtp.password or "")
+            client.send_message(message)
+
+    return send
+
+
+def manager_addresses(session: Session, team: Team | None) -> list[str]:
+    """The managers of the rep's team, else the nearest team above that has any (users, then team email)."""
+    while team is not None:
+        users = session.scalars(
+            select(User.email).where(
+                User.role == Role.MANAGER, User.team_id == team.id, User.email.is_not(None)
+            )
+        )
+        addresses = sorted({address for address in users if address})
+        if addresses:
+            return addresses
+        if team.manager_email:
+            return [team.manager_email]
+        team = team.parent
+    return []
+
+
+def escalation_message(settings: Settings, item: AccountabilityItem, recipients: list[str]) -> EmailMessage:
+    lang = settings.language
+    message = EmailMessage()
+    message["From"] = settings.smtp.sender
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = translate(
+        lang, "[Rivalwatch] Overdue form: {customer} ({rep})", customer=item.customer.name, rep=item.rep.name
+    )
+    message.set_content(
+        translate(
+            lang,
+            OVERDUE_BODY,
+            rep=item.rep.name,
+            customer=item.customer.name,
+            period=item.period.label,
+            deadline=item.period.form_deadline.isoformat(),
+            url=f"{settings.base_url.rstrip('/')}/items/{item.id}",
+        )
+    )
+    return message
+
+
+def escalate_overdue(
+    session: Session, settings: Settings, now: dt.datetime, send: Send
+) -> list[AccountabilityItem]:
+    """Mail each overdue form's manager once (Explanation.escalated_at); returns the items escalated.
+
+    A form whose mail fails or that has no manager address is left for the next run. The caller commits.
+    """
+    escalated = []
+    for item in overdue_items(session, None, settings.today(now)):
+        if item.explanation is not None and item.explanation.escalated_at is not None:
+            continue
+        recipients = manager_addresses(session, item.rep.team)
+        if not recipients:
+            log.warning("no manager address for overdue item %s (rep %s)", item.id, item.rep.code)
+            continue
+        try:
+            send(escalation_message(settings, item, recipients))
+        except (OSError, smtplib.SMTPException):
+            log.exception("escalation mail for item %s failed; will retry next run", item.id)
+            continue
+        _mark_escalated(item, now)
+        escalated.append(item)
+    return escalated
+
+
+def _mark_escalated(item: AccountabilityItem, now: dt.datetime) -> None:
+    if item.explanation is None:
+        item.explanation = Explanation(item_id=item.id, status=ExplanationStatus.DRAFT)
+    item.explanation.escalated_at = now

@@ -1,0 +1,141 @@
+"""The explanation form's rules: what a rep may save or submit, and what a reviewer may decide.
+
+Functions change the session and never commit: the request (or the CLI) owns the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from models import AccountabilityItem, Explanation, Review, User
+from models.enums import ExplanationStatus, ReviewDecision
+from monitor.settings import Settings
+
+# Stored in Explanation.reason; the labels are translated message ids of the same name.
+REASONS = ("budget_to_competitor", "negotiating", "churned", "not_our_customer", "other")
+FUNNEL_STAGES: dict[int, str] = {
+    10: "Prospect",
+    30: "Interest",
+    50: "Proposal",
+    70: "Negotiation",
+    100: "Won",
+}
+TEXT_LIMIT = 5000
+
+
+class FormRefused(Exception):
+    """The action is not allowed in the form's current state; the message is a UI message id."""
+
+
+@dataclass
+class ExplanationInput:
+    reason: str | None = None
+    text: str | None = None
+    funnel_stage: int | None = None
+    next_step: str | None = None
+    next_step_date: dt.date | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _clean(value: object, limit: int = TEXT_LIMIT) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text[:limit] or None
+
+
+def parse_explanation(form: Mapping[str, object]) -> ExplanationInput:
+    """Read the posted fields, keeping what is usable and noting what is malformed."""
+    data = ExplanationInput(text=_clean(form.get("text")), next_step=_clean(form.get("next_step")))
+    reason = _clean(form.get("reason"), 50)
+    if reason is not None and reason not in REASONS:
+        data.errors["reason"] = "Choose a reason."
+    data.reason = reason if reason in REASONS else None
+    stage = _clean(form.get("funnel_stage"), 5)
+    if stage is not None and (not stage.isdigit() or int(stage) not in FUNNEL_STAGES):
+        data.errors["funnel_stage"] = "Choose the funnel stage."
+    data.funnel_stage = int(stage) if stage and stage.isdigit() and int(stage) in FUNNEL_STAGES else None
+    day = _clean(form.get("next_step_date"), 20)
+    try:
+        data.next_step_date = dt.date.fromisoformat(day) if day else None
+    except ValueError:
+        data.errors["next_step_date"] = "Enter a date as YYYY-MM-DD."
+    return data
+
+
+def missing_for_submit(data: ExplanationInput) -> dict[str, str]:
+    """Fields a submission needs: a reason, a written explanation and the funnel stage."""
+    missing = {}
+    if data.reason is None:
+        missing["reason"] = "Choose a reason."
+    if data.text is None:
+        missing["text"] = "Write the explanation."
+    if data.funnel_stage is None:
+        missing["funnel_stage"] = "Choose the funnel stage."
+    return missing
+
+
+def deadline_passed(item: AccountabilityItem, settings: Settings, now: dt.datetime) -> bool:
+    """The deadline is a calendar day in the users' timezone, open until its end."""
+    return settings.today(now) > item.period.form_deadline
+
+
+def _form_for(item: AccountabilityItem, author: User) -> Explanation:
+    if item.explanation is None:
+        item.explanation = Explanation(item_id=item.id, status=ExplanationStatus.DRAFT)
+    item.explanation.author_user_id = author.id
+    return item.explanation
+
+
+def _apply(explanation: Explanation, data: ExplanationInput) -> None:
+    explanation.reason = data.reason
+    explanation.text = data.text
+    explanation.funnel_stage = data.funnel_stage
+    explanation.next_step = data.next_step
+    explanation.next_step_date = data.next_step_date
+
+
+def save_draft(item: AccountabilityItem, author: User, data: ExplanationInput) -> Explanation:
+    """Keep unfinished answers; a sent-back form stays sent back until resubmitted."""
+    current = item.explanation.status if item.explanation else None
+    if current == ExplanationStatus.ACCEPTED:
+        raise FormRefused("This form has been accepted and can no longer be changed.")
+    if current == ExplanationStatus.SUBMITTED:
+        raise FormRefused("This form is submitted; update it with Submit.")
+    explanation = _form_for(item, author)
+    _apply(explanation, data)
+    return explanation
+
+
+def submit(
+    item: AccountabilityItem, author: User, data: ExplanationInput, settings: Settings, now: dt.datetime
+) -> Explanation:
+    """Submit (or update a submission) until it is accepted; a first submission only by the deadline."""
+    current = item.explanation.status if item.explanation else None
+    if current == ExplanationStatus.ACCEPTED:
+        raise FormRefused("This form has been accepted and can no longer be changed.")
+    first_time = current in (None, ExplanationStatus.DRAFT)
+    if first_time and deadline_passed(item, settings, now):
+        raise FormRefused("The deadline has passed; the form can no longer be submitted.")
+    explanation = _form_for(item, author)
+    _apply(explanation, data)
+    explanation.status = ExplanationStatus.SUBMITTED
+    explanation.submitted_at = now
+    return explanation
+
+
+def review(
+    item: AccountabilityItem, reviewer: User, decision: ReviewDecision, comment: str | None, now: dt.datetime
+) -> Review:
+    """Accept or send back a submitted form; sending back needs a comment for the rep."""
+    explanation = item.explanation
+    if explanation is None or explanation.status != ExplanationStatus.SUBMITTED:
+        raise FormRefused("Only a submitted form can be reviewed.")
+    if decision == ReviewDecision.SEND_BACK and not comment:
+        raise FormRefused("Write a comment when sending a form back.")
+    record = Review(reviewer_user_id=reviewer.id, decision=decision, comment=comment, created_at=now)
+    explanation.reviews.append(record)
+    explanation.status = (
+        ExplanationStatus.ACCEPTED if decision == ReviewDecision.ACCEPT else ExplanationStatus.SENT_BACK
+    )
+    return record

@@ -1,0 +1,33 @@
+"""One router per resource; `ROUTERS` is what the app includes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from monitor.web.routes import (
+    auth,
+    crawl,
+    evidence,
+    explanations,
+    items,
+    leads,
+    matches,
+    overdue,
+    periods,
+    reviews,
+    roster,
+)
+
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    items.router,
+    explanations.router,
+    reviews.router,
+    overdue.router,
+    evidence.router,
+    periods.router,
+    matches.router,
+    crawl.router,
+    roster.router,
+    leads.router,
+]

@@ -1,0 +1,89 @@
+"""Sign in by password or by a single-use link from a report email; sign out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+
+from models import User
+from monitor.settings import Settings
+from monitor.web.auth import (
+    LinkProblem,
+    LoginOutcome,
+    authenticate,
+    check_login_link,
+    consume_login_link,
+    safe_next_path,
+)
+from monitor.web.context import DbSession, now_utc, redirect, render, settings_of, start_session
+
+router = APIRouter()
+
+LINK_MESSAGES = {
+    LinkProblem.INVALID: "This sign-in link is invalid.",
+    LinkProblem.EXPIRED: "This sign-in link has expired. Please sign in with your password.",
+    LinkProblem.USED: "This sign-in link has already been used. Please sign in with your password.",
+}
+
+
+LoginError = tuple[str, dict[str, str]]
+
+
+def _login_page(request: Request, next_path: str, error: LoginError | None, status: int) -> Response:
+    context = {"next": safe_next_path(next_path), "error": error, "username": ""}
+    return render(request, "login.html", context, status)
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    return _login_page(request, next, None, 200)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: DbSession,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    settings: Settings = settings_of(request)
+    result = authenticate(session, username, password, now_utc())
+    session.commit()
+    if result.outcome == LoginOutcome.OK and result.user is not None:
+        start_session(request, result.user)
+        return redirect(safe_next_path(next))
+    if result.outcome == LoginOutcome.LOCKED and result.locked_until is not None:
+        until = result.locked_until.astimezone(settings.tz).strftime("%H:%M")
+        error = ("Too many failed attempts. The account is locked until {time}.", {"time": until})
+    else:
+        error = ("Wrong username or password.", {})
+    return _login_page(request, next, error, 401)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return redirect("/login")
+
+
+@router.get("/login/link")
+def link_page(request: Request, session: DbSession, token: str = "") -> Response:
+    """Ask before using the link, so that mail scanners fetching it do not spend it."""
+    check = check_login_link(settings_of(request), session, token, now_utc())
+    if check.problem is not None or check.token is None:
+        return _login_page(request, "/", (LINK_MESSAGES[check.problem or LinkProblem.INVALID], {}), 400)
+    user = session.get(User, check.token.user_id)
+    return render(request, "login_link.html", {"token": token, "who": user.display_name if user else ""})
+
+
+@router.post("/login/link")
+def use_link(request: Request, session: DbSession, token: Annotated[str, Form()] = "") -> Response:
+    check = consume_login_link(settings_of(request), session, token, now_utc())
+    session.commit()
+    user = session.get(User, check.token.user_id) if check.token else None
+    if check.problem is not None or check.token is None or user is None:
+        return _login_page(request, "/", (LINK_MESSAGES[check.problem or LinkProblem.INVALID], {}), 400)
+    start_session(request, user)
+    return redirect(check.token.next_path)

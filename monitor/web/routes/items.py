@@ -1,0 +1,100 @@
+"""Item lists (a rep's own, a manager's team, the office's all) and one item with its evidence and form."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import AccountabilityItem, User
+from models.enums import ExplanationStatus, Role
+from monitor.web.context import CurrentUser, DbSession, now_utc, redirect, render, settings_of
+from monitor.web.explanations import FUNNEL_STAGES, REASONS, ExplanationInput, deadline_passed
+from monitor.web.items import (
+    choose_period,
+    evidence_rows,
+    item_rows,
+    latest_per_slot,
+    periods_newest_first,
+    timeline,
+)
+from monitor.web.scope import REVIEW_ROLES, readable_item
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(user: CurrentUser) -> Response:
+    return redirect("/items")
+
+
+@router.get("/items")
+def item_list(request: Request, user: CurrentUser, session: DbSession, period: int | None = None) -> Response:
+    periods = periods_newest_first(session)
+    chosen = choose_period(periods, period)
+    rows = item_rows(session, user, chosen) if chosen else []
+    return render(request, "items.html", {"periods": periods, "period": chosen, "rows": rows})
+
+
+@router.get("/items/{item_id}")
+def item_detail(request: Request, item_id: int, user: CurrentUser, session: DbSession) -> Response:
+    return item_page(request, session, user, readable_item(session, user, item_id))
+
+
+def form_values(item: AccountabilityItem) -> ExplanationInput:
+    explanation = item.explanation
+    if explanation is None:
+        return ExplanationInput()
+    return ExplanationInput(
+        reason=explanation.reason,
+        text=explanation.text,
+        funnel_stage=explanation.funnel_stage,
+        next_step=explanation.next_step,
+        next_step_date=explanation.next_step_date,
+    )
+
+
+def _can_edit(user: User, item: AccountabilityItem, late: bool) -> bool:
+    if user.role != Role.REP or item.rep_id != user.rep_id:
+        return False
+    status = item.explanation.status if item.explanation else None
+    if status == ExplanationStatus.ACCEPTED:
+        return False
+    return not (late and status in (None, ExplanationStatus.DRAFT))
+
+
+def item_page(
+    request: Request,
+    session: Session,
+    user: User,
+    item: AccountabilityItem,
+    values: ExplanationInput | None = None,
+    problem: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The item with its evidence, timeline, form (for its rep) and review box (for a reviewer)."""
+    late = deadline_passed(item, settings_of(request), now_utc())
+    rows = evidence_rows(session, item)
+    explanation = item.explanation
+    reviews = explanation.reviews if explanation else []
+    reviewer_ids = {review.reviewer_user_id for review in reviews}
+    reviewers = {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(reviewer_ids)))}
+    context = {
+        "item": item,
+        "evidence": rows,
+        "shots": latest_per_slot(rows),
+        "timeline": timeline(session, item, rows),
+        "explanation": explanation,
+        "reviews": reviews,
+        "reviewers": reviewers,
+        "values": values or form_values(item),
+        "problem": problem,
+        "late": late,
+        "can_edit": _can_edit(user, item, late),
+        "can_review": user.role in REVIEW_ROLES
+        and explanation is not None
+        and explanation.status == ExplanationStatus.SUBMITTED,
+        "reasons": REASONS,
+        "stages": FUNNEL_STAGES,
+    }
+    return render(request, "item.html", context, status_code)

@@ -1,0 +1,38 @@
+"""A manager's decision on a submitted form: accept, or send back with a comment."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+
+from models.enums import ReviewDecision
+from monitor.web.context import CurrentUser, DbSession, flash, now_utc, redirect
+from monitor.web.explanations import FormRefused, review
+from monitor.web.routes.items import item_page
+from monitor.web.scope import reviewable_item
+
+router = APIRouter()
+
+
+@router.post("/items/{item_id}/review")
+def review_item(
+    request: Request,
+    item_id: int,
+    user: CurrentUser,
+    session: DbSession,
+    decision: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+) -> Response:
+    item = reviewable_item(session, user, item_id)
+    if decision not in {choice.value for choice in ReviewDecision}:
+        return item_page(request, session, user, item, problem="Choose accept or send back.", status_code=400)
+    chosen = ReviewDecision(decision)
+    try:
+        review(item, user, chosen, comment.strip()[:5000] or None, now_utc())
+    except FormRefused as refused:
+        session.rollback()
+        return item_page(request, session, user, item, problem=str(refused), status_code=409)
+    session.commit()
+    flash(request, "Accepted." if chosen == ReviewDecision.ACCEPT else "Sent back.")
+    return redirect(f"/items/{item.id}")

@@ -1,0 +1,135 @@
+"""End to end in Debian's Chromium: a rep submits a form, a manager (signed in by an email link) sends it
+back, the rep resubmits, the manager accepts, and the rep sees each status change."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import User
+from monitor.settings import Settings
+from monitor.web.app import create_app
+from monitor.web.auth import make_login_link
+from monitor.web.server import serve_in_thread
+from tests.test_web_routes import PASSWORD, World, build_world
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def running(
+    database_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
+) -> Iterator[tuple[str, World, Settings]]:
+    settings = Settings(
+        database_url=database_url,
+        var_dir=tmp_path,
+        evidence_dir=tmp_path / "evidence",
+        secret_key="e2e-secret",
+    )
+    with session_factory() as session:
+        world = build_world(session, settings)
+        session.commit()
+    with serve_in_thread(create_app(settings, session_factory)) as base_url:
+        yield base_url, world, settings.model_copy(update={"base_url": base_url})
+
+
+def manager_link(settings: Settings, session_factory: sessionmaker[Session], next_path: str) -> str:
+    with session_factory() as session:
+        manager = session.scalars(select(User).where(User.username == "mgr_bj")).one()
+        link = make_login_link(settings, session, manager, next_path)
+        session.commit()
+    return link
+
+
+def test_form_round_trip_between_rep_and_manager(
+    browser: object, running: tuple[str, World, Settings], session_factory: sessionmaker[Session]
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    base_url, world, settings = running
+    expect.set_options(timeout=TIMEOUT_MS)
+    # Two contexts: two people with their own cookies.
+    rep_context = browser.new_context(base_url=base_url)
+    manager_context = browser.new_context(base_url=base_url)
+    rep = rep_context.new_page()
+    manager = manager_context.new_page()
+    item_path = f"/items/{world['item1']}"
+
+    # The rep signs in with a password and submits the form.
+    rep.goto("/login")
+    rep.fill("input[name=username]", "r1")
+    rep.fill("input[name=password]", PASSWORD)
+    rep.click("button[type=submit].primary")
+    expect(rep.locator(f"tr[data-item='{world['item1']}']")).to_be_visible()
+    rep.click(f"tr[data-item='{world['item1']}'] a")
+    expect(rep).to_have_url(re.compile(re.escape(item_path) + "$"))
+    rep.select_option("select[name=reason]", "negotiating")
+    rep.fill("textarea[name=text]", "客户正在与竞品谈判年度合同")
+    rep.check("input[name=funnel_stage][value='70']")
+    rep.fill("textarea[name=next_step]", "下周拜访HR总监")
+    rep.fill("input[name=next_step_date]", "2026-12-01")
+    rep.click("button[value=submit]")
+    expect(rep.locator("h1 [data-status]")).to_have_attribute("data-status", "submitted")
+
+    # The manager follows the report email's link, sees the evidence and sends the form back.
+    manager.goto(manager_link(settings, session_factory, item_path))
+    manager.click("form[action='/login/link'] button")
+    expect(manager).to_have_url(re.compile(re.escape(item_path) + "$"))
+    element = manager.locator(f"img[src='/evidence/sighting/{world['sighting1']}/element']")
+    expect(element).to_be_visible()
+    assert element.evaluate("img => img.naturalWidth") == 120
+    expect(manager.locator(f"img[src='/evidence/capture/{world['capture_home']}/page']")).to_be_visible()
+    manager.fill("textarea[name=comment]", "请补充客户预算情况")
+    manager.click("button[value=send_back]")
+    expect(manager.locator("h1 [data-status]")).to_have_attribute("data-status", "sent_back")
+
+    # The rep sees the comment, edits and resubmits.
+    rep.reload()
+    expect(rep.locator("h1 [data-status]")).to_have_attribute("data-status", "sent_back")
+    expect(rep.locator(".reviewer-comment")).to_have_text("请补充客户预算情况")
+    rep.fill("textarea[name=text]", "客户预算已投放竞品，正在争取下半年预算")
+    rep.click("button[value=submit]")
+    expect(rep.locator("h1 [data-status]")).to_have_attribute("data-status", "submitted")
+
+    # The manager accepts; the rep sees it accepted and can no longer edit.
+    manager.reload()
+    expect(manager.locator(".answers")).to_contain_text("正在争取下半年预算")
+    manager.click("button[value=accept]")
+    expect(manager.locator("h1 [data-status]")).to_have_attribute("data-status", "accepted")
+    rep.goto("/items")
+    expect(rep.locator(f"tr[data-item='{world['item1']}'] [data-status]")).to_have_attribute(
+        "data-status", "accepted"
+    )
+    rep.goto(item_path)
+    expect(rep.locator("form[action$='/explanation']")).to_have_count(0)
+    rep_context.close()
+    manager_context.close()

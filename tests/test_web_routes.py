@@ -1,0 +1,886 @@
+"""The web app's routes for every role, over a real server and a real database (SQLite and PostgreSQL).
+
+The app runs in uvicorn on a free port and is driven with httpx, the way a browser would: cookies,
+CSRF fields, redirects. Data is built with the models; nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import socket
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import (
+    AccountabilityItem,
+    AccountabilityPeriod,
+    Advertiser,
+    AdvertiserMatch,
+    Assignment,
+    CrawlRun,
+    Customer,
+    CustomerAlias,
+    Explanation,
+    ItemEvidence,
+    LoginToken,
+    MatchRejection,
+    Page,
+    PageCapture,
+    Rep,
+    Review,
+    Sighting,
+    Site,
+    Slot,
+    Team,
+    User,
+)
+from models.enums import (
+    CaptureStatus,
+    ExplanationStatus,
+    MatchDecision,
+    PageKind,
+    ReviewDecision,
+    Role,
+    SlotKind,
+)
+from monitor.settings import Settings
+from monitor.web.app import TEMPLATES_DIR, create_app
+from monitor.web.auth import hash_password, make_login_link
+from monitor.web.escalation import escalate_overdue, smtp_sender
+from monitor.web.i18n import ZH_CN
+from monitor.web.routes.periods import generator_available, last_complete_period_start
+from monitor.web.server import serve_in_thread
+from monitor.web.users import seed_demo_users
+
+PASSWORD = "correct horse battery"
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+# One hash for every test user: argon2 is slow on purpose.
+_PASSWORD_HASH = hash_password(PASSWORD)
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A real, single-colour PNG (so that a browser can show the evidence)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+def element_png(n: int) -> bytes:
+    return png(120, 40, (200, 30 * n % 256, 60))
+
+
+PAGE_PNG = png(400, 600, (240, 240, 240))
+
+
+@dataclass
+class World:
+    """Names for what `build_world` created, so that tests can say "rep 1's item" instead of an id."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> int:
+        return self.ids[name]
+
+
+def store_evidence(root: Path, data: bytes) -> str:
+    sha = hashlib.sha256(data).hexdigest()
+    target = root / sha[:2] / sha[2:4] / sha
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return sha
+
+
+def build_world(session: Session, settings: Settings) -> World:
+    """Branch BJ with child team BJ1 (reps r1, r2) and branch SH (rep r3); one item each in an open
+    period, an overdue item for r1 in an earlier period, a match waiting for review and a lead."""
+    today = settings.today()
+    world = World()
+    bj = Team(code="BJ", name="北京分公司", manager_email="bj-boss@example.com")
+    bj1 = Team(code="BJ1", name="北京一组", parent=bj)
+    sh = Team(code="SH", name="上海分公司", manager_email="sh-boss@example.com")
+    reps = {
+        "r1": Rep(code="r1", name="张三", email="r1@example.com", team=bj1),
+        "r2": Rep(code="r2", name="李四", email="r2@example.com", team=bj1),
+        "r3": Rep(code="r3", name="王五", email="r3@example.com", team=sh),
+    }
+    session.add_all([bj, bj1, sh, *reps.values()])
+    session.flush()
+    _add_users(session, world, reps, {"BJ": bj, "SH": sh})
+    site = Site(name="rival", display_name="竞品招聘网", base_url="https://rival.example/")
+    home = Page(site=site, key="home", url="https://rival.example/", kind=PageKind.HOMEPAGE)
+    zone = Page(site=site, key="campus", url="https://rival.example/campus", kind=PageKind.SECTION)
+    slots = {
+        "home": Slot(page=home, name="logo-wall", kind=SlotKind.LOGO),
+        "campus": Slot(page=zone, name="banner", kind=SlotKind.BANNER),
+    }
+    run = CrawlRun(crawl_date=today)
+    session.add_all([site, home, zone, *slots.values(), run])
+    session.flush()
+    shot = store_evidence(settings.evidence_path, PAGE_PNG)
+    captures = {
+        "home": PageCapture(
+            page_id=home.id,
+            crawl_run_id=run.id,
+            capture_date=today - dt.timedelta(days=1),
+            status=CaptureStatus.OK,
+            url=home.url,
+            screenshot_sha256=shot,
+        ),
+        "campus": PageCapture(
+            page_id=zone.id,
+            crawl_run_id=run.id,
+            capture_date=today - dt.timedelta(days=1),
+            status=CaptureStatus.OK,
+            url=zone.url,
+            screenshot_sha256=shot,
+        ),
+    }
+    session.add_all(captures.values())
+    session.flush()
+    world.ids.update({"capture_home": captures["home"].id, "capture_campus": captures["campus"].id})
+    current = AccountabilityPeriod(
+        start_date=today - dt.timedelta(days=10),
+        end_date=today + dt.timedelta(days=3),
+        form_deadline=today + dt.timedelta(days=5),
+    )
+    earlier = AccountabilityPeriod(
+        start_date=today - dt.timedelta(days=30),
+        end_date=today - dt.timedelta(days=17),
+        form_deadline=today - dt.timedelta(days=12),
+    )
+    session.add_all([current, earlier])
+    session.flush()
+    world.ids.update({"period": current.id, "earlier": earlier.id})
+    for n, (rep_key, page_key) in enumerate([("r1", "home"), ("r2", "home"), ("r3", "campus")], start=1):
+        _add_item(session, world, n, reps[rep_key], current, captures[page_key], slots[page_key], settings)
+    overdue = AccountabilityItem(
+        period_id=earlier.id, customer_id=world["customer1"], rep_id=reps["r1"].id, days_seen=1
+    )
+    session.add(overdue)
+    _add_matches(session, world, captures["home"], slots["home"])
+    session.flush()
+    world.ids["item_overdue"] = overdue.id
+    return world
+
+
+def _add_users(session: Session, world: World, reps: dict[str, Rep], teams: dict[str, Team]) -> None:
+    users = [
+        User(username=code, display_name=rep.name, email=rep.email, role=Role.REP, rep_id=rep.id)
+        for code, rep in reps.items()
+    ]
+    users += [
+        User(
+            username="mgr_bj",
+            display_name="北京经理",
+            email="mgr-bj@example.com",
+            role=Role.MANAGER,
+            team_id=teams["BJ"].id,
+        ),
+        User(
+            username="mgr_sh",
+            display_name="上海经理",
+            email="mgr-sh@example.com",
+            role=Role.MANAGER,
+            team_id=teams["SH"].id,
+        ),
+        User(username="office", display_name="管理部", role=Role.OFFICE),
+        User(username="admin", display_name="管理员", role=Role.ADMIN),
+    ]
+    for user in users:
+        user.password_hash = _PASSWORD_HASH
+    session.add_all(users)
+    session.flush()
+    world.ids.update({f"user_{user.username}": user.id for user in users})
+    world.ids.update({f"rep_{code}": rep.id for code, rep in reps.items()})
+
+
+def _add_item(
+    session: Session,
+    world: World,
+    n: int,
+    rep: Rep,
+    period: AccountabilityPeriod,
+    capture: PageCapture,
+    slot: Slot,
+    settings: Settings,
+) -> None:
+    customer = Customer(code=f"C{n}", name=f"客户{n}有限公司")
+    session.add(customer)
+    session.flush()
+    session.add(Assignment(customer_id=customer.id, rep_id=rep.id, start_date=period.start_date))
+    element = store_evidence(settings.evidence_path, element_png(n))
+    raw_text = HOSTILE if n == 1 else f"客户{n}招聘"
+    sighting = Sighting(
+        capture_id=capture.id,
+        slot_id=slot.id,
+        seen_date=capture.capture_date,
+        position=n,
+        raw_text=raw_text,
+        advertiser_text=f"客户{n}",
+        link=f"javascript:alert({n})",
+        element_screenshot_sha256=element,
+    )
+    item = AccountabilityItem(
+        period_id=period.id,
+        customer_id=customer.id,
+        rep_id=rep.id,
+        days_seen=1,
+        first_seen=capture.capture_date,
+        last_seen=capture.capture_date,
+    )
+    session.add_all([sighting, item])
+    session.flush()
+    session.add(ItemEvidence(item_id=item.id, sighting_id=sighting.id, rep_id=rep.id))
+    world.ids.update({f"customer{n}": customer.id, f"item{n}": item.id, f"sighting{n}": sighting.id})
+
+
+def _add_matches(session: Session, world: World, capture: PageCapture, slot: Slot) -> None:
+    doubtful = Advertiser(text="客户1(北京)分公司")
+    unknown = Advertiser(text="游戏科学")
+    session.add_all([doubtful, unknown])
+    session.flush()
+    match = AdvertiserMatch(
+        advertiser_id=doubtful.id, customer_id=world["customer1"], score=80, decision=MatchDecision.REVIEW
+    )
+    session.add_all(
+        [
+            match,
+            AdvertiserMatch(advertiser_id=unknown.id, customer_id=None, score=0, decision=MatchDecision.NONE),
+            Sighting(
+                capture_id=capture.id,
+                slot_id=slot.id,
+                seen_date=capture.capture_date,
+                position=90,
+                raw_text="游戏科学",
+                advertiser_text="游戏科学",
+                advertiser_id=unknown.id,
+            ),
+        ]
+    )
+    session.flush()
+    world.ids.update({"match": match.id, "advertiser_doubtful": doubtful.id, "advertiser_lead": unknown.id})
+
+
+# --- fixtures and helpers ------------------------------------------------------------------------------
+
+
+@dataclass
+class Site_:
+    base_url: str
+    world: World
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    clients: list[httpx.Client] = field(default_factory=list)
+
+    def client(self) -> httpx.Client:
+        """A fresh browser-like client (its own cookies); closed when the test ends."""
+        client = httpx.Client(base_url=self.base_url, follow_redirects=False, timeout=20)
+        self.clients.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+
+    def signed_in(self, username: str) -> httpx.Client:
+        client = self.client()
+        response = post_form(client, "/login", {"username": username, "password": PASSWORD})
+        assert response.status_code == 303, response.text
+        return client
+
+
+@pytest.fixture
+def web_settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        var_dir=tmp_path,
+        evidence_dir=tmp_path / "evidence",
+        secret_key="test-secret",
+        base_url="http://127.0.0.1:8000",
+    )
+
+
+@pytest.fixture
+def site(web_settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[Site_]:
+    with session_factory() as session:
+        world = build_world(session, web_settings)
+        session.commit()
+    with serve_in_thread(create_app(web_settings, session_factory)) as base_url:
+        running = Site_(base_url, world, web_settings, session_factory)
+        yield running
+        running.close()
+
+
+def csrf_of(client: httpx.Client, path: str = "/login") -> str:
+    page = BeautifulSoup(client.get(path).text, "html.parser")
+    field_ = page.select_one('input[name="csrf"]')
+    assert field_ is not None, f"no CSRF field on {path}"
+    return str(field_["value"])
+
+
+def post_form(
+    client: httpx.Client, path: str, data: dict[str, str], csrf_from: str = "/login"
+) -> httpx.Response:
+    return client.post(path, data={"csrf": csrf_of(client, csrf_from), **data})
+
+
+def listed_ids(html: str, attribute: str) -> set[int]:
+    """The ids in `attribute` of the table rows of a page."""
+    rows = BeautifulSoup(html, "html.parser").select(f"tr[{attribute}]")
+    return {int(str(row[attribute])) for row in rows}
+
+
+def explanation_of(site: Site_, item_key: str) -> Explanation | None:
+    with site.session_factory() as session:
+        return session.scalars(
+            select(Explanation).where(Explanation.item_id == site.world[item_key])
+        ).one_or_none()
+
+
+FILLED = {
+    "reason": "negotiating",
+    "text": "客户在谈判年度合同",
+    "funnel_stage": "70",
+    "next_step": "拜访HR",
+    "next_step_date": "2026-12-01",
+}
+
+
+# --- who may open what ---------------------------------------------------------------------------------
+
+GET_ROUTES = {
+    "items": "/items",
+    "item1": "/items/{item1}",
+    "item2": "/items/{item2}",
+    "item3": "/items/{item3}",
+    "overdue": "/overdue",
+    "periods": "/office/periods",
+    "matches": "/office/matches",
+    "crawl": "/office/crawl",
+    "roster": "/office/roster",
+    "leads": "/office/leads",
+    "element1": "/evidence/sighting/{sighting1}/element",
+    "element3": "/evidence/sighting/{sighting3}/element",
+    "page_home": "/evidence/capture/{capture_home}/page",
+    "page_campus": "/evidence/capture/{capture_campus}/page",
+}
+OFFICE_PAGES = {"periods", "matches", "crawl", "roster", "leads"}
+ALL = set(GET_ROUTES)
+# role -> the routes that answer 200; out-of-scope items and evidence answer 404, other roles' pages 403.
+ALLOWED = {
+    "r1": {"items", "item1", "element1", "page_home"},
+    "mgr_bj": {"items", "item1", "item2", "overdue", "element1", "page_home"},
+    "mgr_sh": {"items", "item3", "overdue", "element3", "page_campus"},
+    "office": ALL,
+    "admin": ALL,
+}
+FORBIDDEN = {  # 403 rather than 404: the page exists but not for this role
+    "r1": OFFICE_PAGES | {"overdue"},
+    "mgr_bj": OFFICE_PAGES,
+    "mgr_sh": OFFICE_PAGES,
+    "office": set(),
+    "admin": set(),
+}
+
+
+@pytest.mark.parametrize("username", sorted(ALLOWED))
+def test_each_role_sees_exactly_its_scope(site: Site_, username: str) -> None:
+    client = site.signed_in(username)
+    answers = {
+        name: client.get(path.format(**site.world.ids)).status_code for name, path in GET_ROUTES.items()
+    }
+    expected = {
+        name: 200 if name in ALLOWED[username] else 403 if name in FORBIDDEN[username] else 404
+        for name in GET_ROUTES
+    }
+    assert answers == expected
+
+
+def test_signed_out_visitors_are_sent_to_sign_in_everywhere(site: Site_) -> None:
+    client = site.client()
+    for path in GET_ROUTES.values():
+        response = client.get(path.format(**site.world.ids))
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login?next=")
+
+
+def test_rep_lists_only_own_items(site: Site_) -> None:
+    assert listed_ids(site.signed_in("r1").get("/items").text, "data-item") == {site.world["item1"]}
+
+
+def test_manager_lists_items_of_child_teams(site: Site_) -> None:
+    listed = listed_ids(site.signed_in("mgr_bj").get("/items").text, "data-item")
+    assert listed == {site.world["item1"], site.world["item2"]}
+
+
+# --- writing: forms and reviews ------------------------------------------------------------------------
+
+
+def test_rep_cannot_write_another_reps_item_by_url(site: Site_) -> None:
+    client = site.signed_in("r1")
+    response = post_form(client, f"/items/{site.world['item2']}/explanation", {**FILLED, "action": "submit"})
+    assert response.status_code == 404
+    assert explanation_of(site, "item2") is None
+
+
+def test_rep_cannot_write_another_reps_item_by_form_field(site: Site_) -> None:
+    client = site.signed_in("r1")
+    smuggled = {
+        **FILLED,
+        "action": "submit",
+        "item_id": str(site.world["item2"]),
+        "rep_id": str(site.world["rep_r2"]),
+    }
+    response = post_form(client, f"/items/{site.world['item1']}/explanation", smuggled)
+    assert response.status_code == 303
+    assert explanation_of(site, "item2") is None
+    mine = explanation_of(site, "item1")
+    assert mine is not None and mine.status == ExplanationStatus.SUBMITTED
+    with site.session_factory() as session:
+        assert session.get(AccountabilityItem, site.world["item1"]).rep_id == site.world["rep_r1"]  # type: ignore[union-attr]
+
+
+def test_manager_and_office_cannot_write_a_reps_form(site: Site_) -> None:
+    for username in ("mgr_bj", "office"):
+        response = post_form(site.signed_in(username), f"/items/{site.world['item1']}/explanation", FILLED)
+        assert response.status_code == 403
+    assert explanation_of(site, "item1") is None
+
+
+def test_post_without_csrf_token_is_refused(site: Site_) -> None:
+    client = site.signed_in("r1")
+    response = client.post(f"/items/{site.world['item1']}/explanation", data={**FILLED, "action": "submit"})
+    assert response.status_code == 403
+    wrong = client.post(f"/items/{site.world['item1']}/explanation", data={**FILLED, "csrf": "forged"})
+    assert wrong.status_code == 403
+    assert explanation_of(site, "item1") is None
+    assert site.client().post("/login", data={"username": "r1", "password": PASSWORD}).status_code == 403
+
+
+def test_draft_then_submit_then_edit_until_accepted(site: Site_) -> None:
+    rep = site.signed_in("r1")
+    path = f"/items/{site.world['item1']}/explanation"
+    assert post_form(rep, path, {"reason": "other", "text": "", "action": "draft"}).status_code == 303
+    assert explanation_of(site, "item1").status == ExplanationStatus.DRAFT  # type: ignore[union-attr]
+    assert post_form(rep, path, {**FILLED, "action": "submit"}).status_code == 303
+    assert post_form(rep, path, {**FILLED, "text": "更新后的说明", "action": "submit"}).status_code == 303
+    updated = explanation_of(site, "item1")
+    assert (
+        updated is not None
+        and updated.text == "更新后的说明"
+        and updated.status == ExplanationStatus.SUBMITTED
+    )
+    manager = site.signed_in("mgr_bj")
+    assert (
+        post_form(manager, f"/items/{site.world['item1']}/review", {"decision": "accept"}).status_code == 303
+    )
+    refused = post_form(rep, path, {**FILLED, "text": "改不了", "action": "submit"})
+    assert refused.status_code == 409
+    assert explanation_of(site, "item1").text == "更新后的说明"  # type: ignore[union-attr]
+
+
+def test_submit_needs_reason_text_and_stage(site: Site_) -> None:
+    response = post_form(
+        site.signed_in("r1"), f"/items/{site.world['item1']}/explanation", {"action": "submit"}
+    )
+    assert response.status_code == 400
+    page = BeautifulSoup(response.text, "html.parser")
+    assert {tag["name"] for tag in page.select('[aria-invalid="true"][name]')} >= {"reason", "text"}
+    assert explanation_of(site, "item1") is None
+
+
+def test_first_submission_after_the_deadline_is_refused(site: Site_) -> None:
+    path = f"/items/{site.world['item_overdue']}/explanation"
+    response = post_form(site.signed_in("r1"), path, {**FILLED, "action": "submit"})
+    assert response.status_code == 409
+    assert explanation_of(site, "item_overdue") is None
+
+
+def test_send_back_needs_a_comment_and_the_rep_can_resubmit(site: Site_) -> None:
+    rep, manager = site.signed_in("r1"), site.signed_in("mgr_bj")
+    item = site.world["item1"]
+    post_form(rep, f"/items/{item}/explanation", {**FILLED, "action": "submit"})
+    assert post_form(manager, f"/items/{item}/review", {"decision": "send_back"}).status_code == 409
+    sent_back = post_form(
+        manager, f"/items/{item}/review", {"decision": "send_back", "comment": "请补充预算情况"}
+    )
+    assert sent_back.status_code == 303
+    page = BeautifulSoup(rep.get(f"/items/{item}").text, "html.parser")
+    assert page.select_one(".reviewer-comment").get_text() == "请补充预算情况"  # type: ignore[union-attr]
+    assert page.select_one("[data-status]")["data-status"] == "sent_back"  # type: ignore[index]
+    assert post_form(rep, f"/items/{item}/explanation", {**FILLED, "action": "submit"}).status_code == 303
+    with site.session_factory() as session:
+        reviews = session.scalars(select(Review).order_by(Review.id)).all()
+        assert [review.decision for review in reviews] == [ReviewDecision.SEND_BACK]
+    assert explanation_of(site, "item1").status == ExplanationStatus.SUBMITTED  # type: ignore[union-attr]
+
+
+def test_reviewing_is_for_managers_in_scope(site: Site_) -> None:
+    post_form(
+        site.signed_in("r3"), f"/items/{site.world['item3']}/explanation", {**FILLED, "action": "submit"}
+    )
+    post_form(
+        site.signed_in("r1"), f"/items/{site.world['item1']}/explanation", {**FILLED, "action": "submit"}
+    )
+    accept = {"decision": "accept"}
+    assert (
+        post_form(site.signed_in("mgr_bj"), f"/items/{site.world['item3']}/review", accept).status_code == 404
+    )
+    assert post_form(site.signed_in("r1"), f"/items/{site.world['item1']}/review", accept).status_code == 403
+    assert (
+        post_form(site.signed_in("office"), f"/items/{site.world['item1']}/review", accept).status_code == 403
+    )
+    assert explanation_of(site, "item3").status == ExplanationStatus.SUBMITTED  # type: ignore[union-attr]
+    assert (
+        post_form(site.signed_in("mgr_sh"), f"/items/{site.world['item3']}/review", accept).status_code == 303
+    )
+    assert explanation_of(site, "item3").status == ExplanationStatus.ACCEPTED  # type: ignore[union-attr]
+
+
+def test_only_the_office_decides_matches(site: Site_) -> None:
+    match = site.world["match"]
+    assert post_form(site.signed_in("mgr_bj"), f"/office/matches/{match}/confirm", {}).status_code == 403
+    assert post_form(site.signed_in("r1"), f"/office/matches/{match}/reject", {}).status_code == 403
+    assert post_form(site.signed_in("office"), "/office/matches/999999/confirm", {}).status_code == 404
+
+
+def test_confirming_a_match_remembers_the_alias(site: Site_) -> None:
+    office = site.signed_in("office")
+    assert post_form(office, f"/office/matches/{site.world['match']}/confirm", {}).status_code == 303
+    with site.session_factory() as session:
+        match = session.get(AdvertiserMatch, site.world["match"])
+        assert (
+            match is not None and match.decision == MatchDecision.CONFIRMED and match.decided_by == "office"
+        )
+        aliases = session.scalars(
+            select(CustomerAlias).where(CustomerAlias.customer_id == site.world["customer1"])
+        )
+        assert [(a.alias, a.source) for a in aliases] == [("客户1(北京)分公司", "confirmed")]
+    assert post_form(office, f"/office/matches/{site.world['match']}/confirm", {}).status_code == 404
+
+
+def test_rejecting_a_match_records_the_rejection(site: Site_) -> None:
+    office = site.signed_in("office")
+    assert post_form(office, f"/office/matches/{site.world['match']}/reject", {}).status_code == 303
+    with site.session_factory() as session:
+        match = session.get(AdvertiserMatch, site.world["match"])
+        assert match is not None and match.decision == MatchDecision.REJECTED
+        rejection = session.scalars(select(MatchRejection)).one()
+        assert (rejection.advertiser_id, rejection.customer_id) == (
+            site.world["advertiser_doubtful"],
+            site.world["customer1"],
+        )
+    # The rejected advertiser has no sightings yet, so it is no lead.
+    assert listed_ids(office.get("/office/leads").text, "data-advertiser") == {site.world["advertiser_lead"]}
+
+
+def test_generate_period_is_for_the_office(site: Site_) -> None:
+    assert (
+        post_form(site.signed_in("mgr_bj"), "/office/periods/generate", {"start_date": ""}).status_code == 403
+    )
+    office = site.signed_in("office")
+    response = post_form(office, "/office/periods/generate", {"start_date": "not a date"})
+    assert response.status_code == 303
+
+
+def test_office_generates_a_period_when_the_generator_exists(site: Site_) -> None:
+    if not generator_available():
+        pytest.skip("monitor.accountability_db is not there yet")
+    start = last_complete_period_start(site.settings, site.settings.today())
+    office = site.signed_in("office")
+    page = BeautifulSoup(office.get("/office/periods").text, "html.parser")
+    assert page.select_one("input[name=start_date]")["value"] == start.isoformat()  # type: ignore[index]
+    assert post_form(office, "/office/periods/generate", {"start_date": start.isoformat()}).status_code == 303
+    with site.session_factory() as session:
+        period = session.scalars(
+            select(AccountabilityPeriod).where(AccountabilityPeriod.start_date == start)
+        ).one()
+        assert period.generated_at is not None
+
+
+# --- evidence ------------------------------------------------------------------------------------------
+
+
+def test_evidence_is_served_by_id_only(site: Site_) -> None:
+    office = site.signed_in("office")
+    shot = office.get(f"/evidence/sighting/{site.world['sighting1']}/element")
+    assert shot.status_code == 200 and shot.headers["content-type"] == "image/png"
+    assert shot.content == element_png(1)
+    assert office.get("/evidence/sighting/999999/element").status_code == 404
+    assert office.get("/evidence/capture/999999/page").status_code == 404
+    assert office.get("/evidence/sighting/..%2F..%2Fetc%2Fpasswd/element").status_code in (400, 404)
+
+
+def test_evidence_missing_from_the_store_is_404(site: Site_) -> None:
+    with site.session_factory() as session:
+        sighting = session.get(Sighting, site.world["sighting1"])
+        assert sighting is not None
+        sighting.element_screenshot_sha256 = "0" * 64
+        session.commit()
+    assert (
+        site.signed_in("r1").get(f"/evidence/sighting/{site.world['sighting1']}/element").status_code == 404
+    )
+
+
+def test_hostile_ad_text_is_escaped_and_links_are_not_followed(site: Site_) -> None:
+    response = site.signed_in("r1").get(f"/items/{site.world['item1']}")
+    assert HOSTILE not in response.text
+    assert "&lt;script&gt;" in response.text
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.select("script") == []
+    assert not [a for a in page.select("a[href]") if str(a["href"]).startswith("javascript:")]
+
+
+def test_security_headers_and_cookie_flags(site: Site_) -> None:
+    response = site.client().get("/login")
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"]
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+
+
+def test_secure_cookie_when_served_over_https(
+    web_settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    settings = web_settings.model_copy(update={"base_url": "https://rivalwatch.example"})
+    with serve_in_thread(create_app(settings, session_factory)) as base_url:
+        cookie = httpx.get(f"{base_url}/login").headers["set-cookie"].lower()
+    assert "secure" in cookie
+
+
+# --- sign-in -------------------------------------------------------------------------------------------
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(site: Site_) -> None:
+    client = site.client()
+    for _ in range(5):
+        assert post_form(client, "/login", {"username": "r1", "password": "wrong"}).status_code == 401
+    locked = post_form(client, "/login", {"username": "r1", "password": PASSWORD})
+    assert locked.status_code == 401
+    with site.session_factory() as session:
+        user = session.get(User, site.world["user_r1"])
+        assert user is not None and user.locked_until is not None
+        remaining = user.locked_until - dt.datetime.now(dt.UTC)
+        assert dt.timedelta(minutes=14) < remaining <= dt.timedelta(minutes=15)
+        user.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        session.commit()
+    assert post_form(client, "/login", {"username": "r1", "password": PASSWORD}).status_code == 303
+
+
+def test_sign_in_keeps_next_path_on_this_site_only(site: Site_) -> None:
+    client = site.client()
+    inside = post_form(client, "/login", {"username": "r1", "password": PASSWORD, "next": "/items?period=1"})
+    assert inside.headers["location"] == "/items?period=1"
+    outside = post_form(
+        site.client(), "/login", {"username": "r1", "password": PASSWORD, "next": "//evil.example/"}
+    )
+    assert outside.headers["location"] == "/"
+
+
+def _login_link(site: Site_, username: str, **kwargs: object) -> str:
+    with site.session_factory() as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        link = make_login_link(site.settings, session, user, f"/items/{site.world['item1']}", **kwargs)  # type: ignore[arg-type]
+        session.commit()
+    return link.removeprefix(site.settings.base_url)
+
+
+def test_login_link_signs_in_once(site: Site_) -> None:
+    link = _login_link(site, "r1")
+    token = dict(httpx.URL(link).params)["token"]
+    client = site.client()
+    assert client.get(link).status_code == 200  # a confirmation page: fetching the link spends nothing
+    used = post_form(client, "/login/link", {"token": token}, csrf_from=link)
+    assert used.status_code == 303 and used.headers["location"] == f"/items/{site.world['item1']}"
+    assert client.get(used.headers["location"]).status_code == 200
+    again = site.client()
+    assert again.get(link).status_code == 400
+    assert post_form(again, "/login/link", {"token": token}).status_code == 400
+    assert again.get("/items").status_code == 303
+
+
+def test_expired_or_forged_login_link_is_refused(site: Site_) -> None:
+    expired = _login_link(site, "r1", now=dt.datetime.now(dt.UTC) - dt.timedelta(days=8))
+    client = site.client()
+    assert client.get(expired).status_code == 400
+    token = dict(httpx.URL(expired).params)["token"]
+    assert post_form(client, "/login/link", {"token": token}).status_code == 400
+    assert post_form(client, "/login/link", {"token": token[:-2] + "xx"}).status_code == 400
+    assert client.get("/items").status_code == 303
+    with site.session_factory() as session:
+        assert session.scalars(select(LoginToken)).one().used_at is None
+
+
+def test_sign_out_ends_the_session(site: Site_) -> None:
+    client = site.signed_in("r1")
+    assert post_form(client, "/logout", {}, csrf_from="/items").status_code == 303
+    assert client.get("/items").status_code == 303
+
+
+# --- language ------------------------------------------------------------------------------------------
+
+
+def test_chinese_by_default_english_on_request(site: Site_) -> None:
+    client = site.signed_in("r1")
+    assert "我的问责客户" in client.get("/items").text
+    assert "My items" in client.get("/items?lang=en").text
+    assert "My items" in client.get("/items").text  # remembered
+    assert "我的问责客户" in client.get("/items?lang=zh_CN").text
+
+
+def test_every_template_string_has_a_chinese_translation() -> None:
+    pattern = re.compile(r"""_\(\s*(["'])(.+?)\1""")
+    used = {
+        match.group(2)
+        for path in TEMPLATES_DIR.glob("*.html")
+        for match in pattern.finditer(path.read_text())
+    }
+    assert used, "no translated strings found"
+    assert sorted(used - set(ZH_CN)) == []
+
+
+# --- overdue and escalation ----------------------------------------------------------------------------
+
+
+def test_overdue_forms_listed_in_scope(site: Site_) -> None:
+    def listed(username: str) -> set[int]:
+        return listed_ids(site.signed_in(username).get("/overdue").text, "data-item")
+
+    assert listed("mgr_bj") == {site.world["item_overdue"]}
+    assert listed("mgr_sh") == set()
+    assert listed("office") == {site.world["item_overdue"]}
+
+
+def test_escalation_mails_each_overdue_form_once(site: Site_) -> None:
+    sent: list[EmailMessage] = []
+    now = dt.datetime.now(dt.UTC)
+    for _ in range(2):
+        with site.session_factory() as session:
+            escalate_overdue(session, site.settings, now, sent.append)
+            session.commit()
+    assert len(sent) == 1
+    assert sent[0]["To"] == "mgr-bj@example.com"
+    assert "客户1有限公司" in sent[0]["Subject"]
+    assert explanation_of(site, "item_overdue").escalated_at is not None  # type: ignore[union-attr]
+
+
+def test_smtp_sender_delivers_over_a_real_smtp_server(web_settings: Settings) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    class Collect(Sink):
+        def __init__(self) -> None:
+            self.envelopes: list[object] = []
+
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+            self.envelopes.append(envelope)
+            return "250 OK"
+
+    handler = Collect()
+    # aiosmtpd's Controller cannot bind port 0 itself (it probes the port it was given).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings = web_settings.model_copy(
+            update={"smtp": web_settings.smtp.model_copy(update={"port": port})}
+        )
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "a@example.com", "b@example.com", "逾期"
+        message.set_content("正文")
+        smtp_sender(settings)(message)
+    finally:
+        controller.stop()
+    assert len(handler.envelopes) == 1
+
+
+# --- accounts ------------------------------------------------------------------------------------------
+
+
+def test_seed_demo_users_makes_office_admin_managers_and_reps(session: Session) -> None:
+    bj = Team(code="BJ", name="北京")
+    session.add_all([bj, Rep(code="R9", name="赵六", team=bj)])
+    session.flush()
+    users = seed_demo_users(session, "demo-password")
+    again = seed_demo_users(session, "demo-password")
+    assert [u.id for u in users] == [u.id for u in again]
+    assert {(u.username, u.role) for u in users} == {
+        ("office", Role.OFFICE),
+        ("admin", Role.ADMIN),
+        ("manager-BJ", Role.MANAGER),
+        ("R9", Role.REP),
+    }
+
+
+def test_users_add_command_creates_a_rep(
+    web_settings: Settings, session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.cli import main
+
+    with session_factory() as session:
+        session.add(Rep(code="R7", name="孙七", email="r7@example.com"))
+        session.commit()
+    monkeypatch.setenv("RIVALWATCH_DATABASE_URL", web_settings.database_url)
+    monkeypatch.chdir(web_settings.var_dir)
+    runner = CliRunner()
+    args = ["users", "add", "sun7", "--role", "rep", "--rep", "R7", "--password-stdin"]
+    result = runner.invoke(main, args, input="a long password\n")
+    assert result.exit_code == 0, result.output
+    duplicate = runner.invoke(main, args, input="a long password\n")
+    assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+    with session_factory() as session:
+        user = session.scalars(select(User).where(User.username == "sun7")).one()
+        assert (
+            user.role == Role.REP
+            and user.email == "r7@example.com"
+            and user.password_hash != "a long password"
+        )
+
+
+# --- what the pages show -------------------------------------------------------------------------------
+
+
+def test_timeline_marks_seen_and_unknown_days(site: Site_) -> None:
+    page = BeautifulSoup(site.signed_in("r1").get(f"/items/{site.world['item1']}").text, "html.parser")
+    states = [str(cell["class"][1]) for cell in page.select(".timeline .day")]
+    yesterday = site.settings.today() - dt.timedelta(days=1)
+    period_start = site.settings.today() - dt.timedelta(days=10)
+    assert len(states) == 14
+    assert states[(yesterday - period_start).days] == "day-seen"
+    # Only yesterday was captured: every other day is unknown, never "not seen".
+    assert states.count("day-unknown") == 13
+
+
+def test_office_sees_roster_load_and_crawl_health(site: Site_) -> None:
+    office = site.signed_in("office")
+    roster = BeautifulSoup(office.get("/office/roster").text, "html.parser")
+    loads = {row["data-rep"]: row.select_one(".load").get_text() for row in roster.select("tr[data-rep]")}  # type: ignore[union-attr]
+    assert loads == {"r1": "1", "r2": "1", "r3": "1"}
+    crawl = BeautifulSoup(office.get("/office/crawl").text, "html.parser")
+    assert len(crawl.select("tr[data-page].health-ok")) == 2
