@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "db": "monitor.cli.roster:db_group",
     "crawl": "monitor.cli.crawl:crawl_command",
     "extract": "monitor.cli.extract:extract_command",
+    "discover": "monitor.cli.discover:discover_command",
     "demo": "monitor.cli.demo:demo_command",
     "health": "monitor.cli.health:health_command",
     "rematch": "monitor.cli.review:rematch_command",
