@@ -58,16 +58,32 @@ def ad_record(ad: ExtractedAd) -> dict[str, object]:
 @click.option(
     "--site",
     "site_file",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Site config YAML whose selectors to use.",
 )
+@click.option("--auto", is_flag=True, help="No config: find ad-like slots by themselves (needs --url).")
+@click.option("--encoding", help="With --auto: the page's encoding (default: detected).")
 @click.option("--url", help="The URL the page was saved from (picks the page; resolves relative links).")
 @click.option(
     "--page", "page_key", help="Page key in the site config (default: the page whose URL is --url)."
 )
-def extract_command(page_file: Path, site_file: Path, url: str | None, page_key: str | None) -> None:
-    """Print one JSON line per ad found in PAGE_FILE by the site config's selectors."""
+def extract_command(
+    page_file: Path,
+    site_file: Path | None,
+    auto: bool,
+    encoding: str | None,
+    url: str | None,
+    page_key: str | None,
+) -> None:
+    """Print one JSON line per ad found in PAGE_FILE, by a site config's selectors (--site) or by
+    slot discovery (--auto)."""
+    if auto == (site_file is not None):
+        raise click.UsageError("give either --site CONFIG.yaml or --auto")
+    body = _read(page_file)
+    if auto:
+        _extract_auto(page_file, body, url, encoding)
+        return
+    assert site_file is not None
     try:
         site = load_site_config(site_file)
         page = pick_page(site, url, page_key)
@@ -80,10 +96,6 @@ def extract_command(page_file: Path, site_file: Path, url: str | None, page_key:
         raise click.ClickException(
             f"{site_file}: page {page.key!r} URL needs an environment variable; give --url"
         )
-    try:
-        body = page_file.read_bytes()
-    except OSError as exc:
-        raise click.ClickException(f"{page_file}: cannot read: {exc.strerror}") from exc
     html = decode_page(body, page.encoding or site.encoding, None)
     try:
         result = extract_ads(html, site, page, base_url)
@@ -94,3 +106,22 @@ def extract_command(page_file: Path, site_file: Path, url: str | None, page_key:
             click.echo(f"{page_file}: slot {slot.slot!r}: selector matched nothing", err=True)
         for ad in slot.ads:
             click.echo(json.dumps(ad_record(ad), ensure_ascii=False))
+
+
+def _read(page_file: Path) -> bytes:
+    try:
+        return page_file.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"{page_file}: cannot read: {exc.strerror}") from exc
+
+
+def _extract_auto(page_file: Path, body: bytes, url: str | None, encoding: str | None) -> None:
+    from spiders.discover import discover_ads, discovered_ads_as_json_lines
+
+    if url is None:
+        raise click.UsageError("--auto needs --url (the address the page was saved from)")
+    slots = discover_ads(decode_page(body, encoding, None), url)
+    if not slots:
+        click.echo(f"{page_file}: no ad-like slots found", err=True)
+    for line in discovered_ads_as_json_lines(slots):
+        click.echo(line)
