@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from monitor.settings import Settings, load_settings
 
 log = logging.getLogger("rivalwatch.jobs")
@@ -38,10 +40,23 @@ def job_lock(settings: Settings, name: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextmanager
+def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """A migrated database's session factory, disposed of when the job is done."""
+    from models.db import make_engine, make_session_factory
+    from models.migrate import upgrade
+
+    engine = make_engine(settings.database)
+    try:
+        upgrade(engine)
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
 def daily_job(config_file: str | None = None, day: dt.date | None = None) -> None:
     """Crawl today's pages in a child process, match new advertisers, mail health alerts."""
-    from models.db import make_engine, make_session_factory, transaction
-    from models.migrate import upgrade
+    from models.db import transaction
     from monitor.crawl import run_crawl_subprocess
     from monitor.health import load_health
     from monitor.mail import plain_message, send_messages
@@ -53,15 +68,12 @@ def daily_job(config_file: str | None = None, day: dt.date | None = None) -> Non
         log.info("daily crawl starting", extra={"day": str(when)})
         completed = run_crawl_subprocess(config_file, when)
         log.info("daily crawl finished", extra={"day": str(when), "exit_code": completed.returncode})
-        engine = make_engine(settings.database)
-        upgrade(engine)
-        factory = make_session_factory(engine)
-        with transaction(factory) as session:
-            result = rematch_advertisers(session, settings, now=dt.datetime.now(dt.UTC))
-        log.info("matching finished", extra={"result": str(result)})
-        with factory() as session:
-            health = load_health(session, when)
-        engine.dispose()
+        with _database(settings) as factory:
+            with transaction(factory) as session:
+                result = rematch_advertisers(session, settings, now=dt.datetime.now(dt.UTC))
+            log.info("matching finished", extra={"result": str(result)})
+            with factory() as session:
+                health = load_health(session, when)
     for alert in health.alerts:
         log.warning("crawl alert", extra={"alert": alert.line()})
     if health.alerts and settings.crawl.alert_recipients:
@@ -78,8 +90,7 @@ def report_job(config_file: str | None = None, today: dt.date | None = None) -> 
     from sqlalchemy import select
 
     from models import AccountabilityPeriod
-    from models.db import make_engine, make_session_factory, transaction
-    from models.migrate import upgrade
+    from models.db import transaction
     from monitor.accountability import period_for
     from monitor.accountability_db import generate_period
     from reports.html import write_period_report
@@ -90,23 +101,40 @@ def report_job(config_file: str | None = None, today: dt.date | None = None) -> 
     start, _end = period_for(
         when - dt.timedelta(days=anchor.period_days), anchor.period_anchor, anchor.period_days
     )
-    engine = make_engine(settings.database)
-    upgrade(engine)
-    factory = make_session_factory(engine)
-    with job_lock(settings, "report"):
+    with job_lock(settings, "report"), _database(settings) as factory:
         with factory() as session:
             period = session.scalars(
                 select(AccountabilityPeriod).where(AccountabilityPeriod.start_date == start)
             ).one_or_none()
-            if period is not None and period.generated_at is not None:
-                log.info("report already generated", extra={"period": str(start)})
-                engine.dispose()
-                return None
-        now = dt.datetime.now(dt.UTC)
+            done = period is not None and period.generated_at is not None
+        if done:
+            log.info("report already generated", extra={"period": str(start)})
+            return None
         with transaction(factory) as session:
-            generate_period(session, settings, start, now=now)
+            generate_period(session, settings, start, now=dt.datetime.now(dt.UTC))
         with factory() as session:
             path = write_period_report(session, settings, start)
-    engine.dispose()
     log.info("report written", extra={"period": str(start), "path": str(path)})
     return path
+
+
+def maintenance_job(config_file: str | None = None, now: dt.datetime | None = None) -> None:
+    """Escalate overdue explanation forms once each, then prune old page evidence nobody cites.
+
+    Pruning holds the crawl lock: a crawl reusing a file must not lose it between check and delete.
+    """
+    from models.db import transaction
+    from monitor.evidence import EvidenceStore
+    from monitor.retention import prune_evidence
+    from monitor.web.escalation import escalate_overdue, smtp_sender
+
+    settings = load_settings(config_file)
+    moment = now or dt.datetime.now(dt.UTC)
+    with _database(settings) as factory:
+        with transaction(factory) as session:
+            escalated = escalate_overdue(session, settings, moment, smtp_sender(settings))
+        log.info("escalations sent", extra={"count": len(escalated)})
+        store = EvidenceStore(settings.evidence_path)
+        with job_lock(settings, "crawl"), transaction(factory) as session:
+            result = prune_evidence(session, store, settings.today(moment), settings.crawl.retention_days)
+    log.info("evidence pruned", extra={"deleted": len(result.deleted), "kept": len(result.kept)})

@@ -4,7 +4,8 @@
 - one instance of a job at a time (`max_instances=1`), and the crawl lock also excludes manual crawls;
 - a run missed while the machine was down runs once when the scheduler comes back (`coalesce=True` with a
   day-long `misfire_grace_time`);
-- each crawl runs in its own process (the daily job spawns `rivalwatch crawl`).
+- each crawl runs in its own process (the daily job spawns `rivalwatch crawl`);
+- a maintenance job escalates overdue explanation forms (once each) and prunes old page evidence.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from monitor.settings import Settings
 
 DAILY_JOB_ID = "daily-crawl"
 REPORT_JOB_ID = "biweekly-report"
+MAINTENANCE_JOB_ID = "maintenance"
 MISFIRE_GRACE_SECONDS = 24 * 3600
 REPORT_TIME = (8, 0)
+MAINTENANCE_TIME = (9, 0)
 # Owned by APScheduler, not by our models or migrations.
 JOB_TABLE = "scheduler_job"
 
@@ -50,6 +53,8 @@ def add_jobs(scheduler: BaseScheduler, settings: Settings, config_file: str | No
     common = {**JOB_OPTIONS, "kwargs": {"config_file": config_file}}
     scheduler.add_job("monitor.jobs:daily_job", daily_trigger(settings), id=DAILY_JOB_ID, **common)
     scheduler.add_job("monitor.jobs:report_job", report_trigger(settings), id=REPORT_JOB_ID, **common)
+    maintenance = CronTrigger(hour=MAINTENANCE_TIME[0], minute=MAINTENANCE_TIME[1], timezone=settings.tz)
+    scheduler.add_job("monitor.jobs:maintenance_job", maintenance, id=MAINTENANCE_JOB_ID, **common)
 
 
 def build_scheduler(

@@ -11,7 +11,14 @@ import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.jobs import JobBusy, job_lock
-from monitor.scheduler import DAILY_JOB_ID, JOB_OPTIONS, REPORT_JOB_ID, build_scheduler, daily_trigger
+from monitor.scheduler import (
+    DAILY_JOB_ID,
+    JOB_OPTIONS,
+    MAINTENANCE_JOB_ID,
+    REPORT_JOB_ID,
+    build_scheduler,
+    daily_trigger,
+)
 from monitor.settings import load_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -45,7 +52,7 @@ def test_jobs_persist_in_the_database(database_url: str, tmp_path: Path) -> None
     second.start(paused=True)
     try:
         jobs = {job.id: job for job in second.get_jobs()}
-        assert set(jobs) == {DAILY_JOB_ID, REPORT_JOB_ID}
+        assert set(jobs) == {DAILY_JOB_ID, REPORT_JOB_ID, MAINTENANCE_JOB_ID}
         assert jobs[DAILY_JOB_ID].max_instances == 1
         assert str(jobs[DAILY_JOB_ID].trigger.timezone) == "Asia/Shanghai"
     finally:

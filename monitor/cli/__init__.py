@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "extract": "monitor.cli.extract:extract_command",
     "discover": "monitor.cli.discover:discover_command",
     "demo": "monitor.cli.demo:demo_command",
+    "evidence": "monitor.cli.evidence:evidence_group",
     "health": "monitor.cli.health:health_command",
     "rematch": "monitor.cli.review:rematch_command",
     "review": "monitor.cli.review:review_group",
@@ -30,6 +31,8 @@ COMMANDS: dict[str, str] = {
     "match-eval": "monitor.cli.match:match_eval_command",
     "report": "monitor.cli.report:report_command",
     "periods": "monitor.cli.report:periods_command",
+    "waive": "monitor.cli.report:waive_command",
+    "leads": "monitor.cli.report:leads_command",
 }
 
 

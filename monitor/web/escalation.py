@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from models import AccountabilityItem, Explanation, Team, User
 from models.enums import ExplanationStatus, Role
+from monitor.mail import send_messages
 from monitor.settings import Settings
 from monitor.web.i18n import translate
 from monitor.web.items import overdue_items
@@ -28,15 +29,9 @@ OVERDUE_BODY = (
 
 def smtp_sender(settings: Settings, timeout: float = 30.0) -> Send:
     """A `send` that delivers one message through the configured SMTP server."""
-    smtp = settings.smtp
 
     def send(message: EmailMessage) -> None:
-        with smtplib.SMTP(smtp.host, smtp.port, timeout=timeout) as client:
-            if smtp.starttls:
-                client.starttls()
-            if smtp.username:
-                client.login(smtp.username, smtp.password or "")
-            client.send_message(message)
+        send_messages(settings.smtp, [message], timeout=timeout)
 
     return send
 

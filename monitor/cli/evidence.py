@@ -1,0 +1,69 @@
+"""`rivalwatch evidence verify|prune`: check that every cited file is intact; prune old page evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from monitor.cli._context import settings_from
+
+
+def _factory(ctx: click.Context):  # type: ignore[no-untyped-def]
+    from models.db import make_engine, make_session_factory
+    from models.migrate import upgrade
+
+    engine = make_engine(settings_from(ctx).database)
+    upgrade(engine)
+    ctx.call_on_close(engine.dispose)
+    return make_session_factory(engine)
+
+
+@click.group("evidence")
+def evidence_group() -> None:
+    """Evidence files (page HTML, screenshots, creatives), stored once by content hash."""
+
+
+@evidence_group.command("verify")
+@click.option("--no-rehash", is_flag=True, help="Only check that files exist (faster).")
+@click.pass_context
+def verify_command(ctx: click.Context, no_rehash: bool) -> None:
+    """Re-hash every file the database cites; exit 1 when one is missing or corrupt."""
+    from monitor.evidence import EvidenceStore
+    from monitor.retention import verify_evidence
+
+    settings = settings_from(ctx)
+    with _factory(ctx)() as session:
+        problems = verify_evidence(session, EvidenceStore(settings.evidence_path), rehash=not no_rehash)
+    for problem in problems:
+        where = ", ".join(problem.referenced_by)
+        click.echo(f"{problem.sha256}: {problem.problem} (cited by {where})", err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} evidence file(s) missing or corrupt")
+    click.echo("evidence: every cited file is present and intact")
+
+
+@evidence_group.command("prune")
+@click.pass_context
+def prune_command(ctx: click.Context) -> None:
+    """Delete page screenshots and HTML older than crawl.retention_days that no item cites."""
+    from models.db import transaction
+    from monitor.evidence import EvidenceStore
+    from monitor.jobs import JobBusy, job_lock
+    from monitor.retention import prune_evidence
+
+    settings = settings_from(ctx)
+    try:
+        with job_lock(settings, "crawl"), transaction(_factory(ctx)) as session:
+            result = prune_evidence(
+                session,
+                EvidenceStore(settings.evidence_path),
+                settings.today(dt.datetime.now(dt.UTC)),
+                settings.crawl.retention_days,
+            )
+    except JobBusy as exc:
+        raise click.ClickException(f"{exc}; prune again when the crawl is done") from exc
+    click.echo(
+        f"pruned {len(result.deleted)} file(s) from captures before {result.cutoff} "
+        f"({result.bytes_freed} bytes); kept {len(result.kept)} cited or reused"
+    )
