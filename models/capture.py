@@ -109,6 +109,11 @@ class Sighting(Base):
     advertiser_id: Mapped[int | None] = mapped_column(ForeignKey("advertiser.id"))
     creative_id: Mapped[int | None] = mapped_column(ForeignKey("creative.id"))
     element_screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Where the ad was on the full-page screenshot (CSS pixels), so a reviewer sees it outlined.
+    box_x: Mapped[int | None]
+    box_y: Mapped[int | None]
+    box_width: Mapped[int | None]
+    box_height: Mapped[int | None]
 
     capture: Mapped[PageCapture] = relationship(back_populates="sightings")
     slot: Mapped[Slot] = relationship()
