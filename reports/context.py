@@ -5,28 +5,93 @@ Open items make the report; withdrawn and waived items are listed apart so nothi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import enum
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from models.enums import ItemStatus
+from monitor.accountability import UnknownPlace
 from monitor.accountability_db import GENERATOR
 from reports.queries import (
     EvidenceRow,
     ItemRow,
     PendingRow,
     PeriodRow,
+    TrendRow,
     evidence_for_period,
     items_for_period,
+    open_items_trend,
     pending_matches_for_period,
     period_by_start,
+    unknown_places_for_period,
 )
+from reports.trends import TrendView, build_trend
 
 WEB_SCHEMES = ("http", "https")
+TREND_PERIODS = 8
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
+
+
+class DayState(enum.StrEnum):
+    SEEN = "seen"
+    NOT_SEEN = "not_seen"
+    UNKNOWN = "unknown"  # the page or slot could not be looked at that day: never "not seen"
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """A file of the evidence store cited by the report (element screenshot, creative or page)."""
+
+    sha256: str
+    kind: str  # element, creative or page
+    extension: str = "png"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.sha256}.{self.extension}"
+
+
+@dataclass(frozen=True)
+class DayCell:
+    day: dt.date
+    state: str  # a DayState value
+    page_shot: EvidenceFile | None = None  # that day's full-page screenshot, on a day seen
+
+
+@dataclass(frozen=True)
+class LinkView:
+    text: str  # untrusted, shown escaped
+    href: str | None  # only a plain http(s) URL is ever clickable
+
+
+@dataclass(frozen=True)
+class PlacementView:
+    """One customer's ads in one place (competitor, page, slot) with one ad text, over the period."""
+
+    competitor: str
+    site_name: str
+    page: str
+    page_url: str
+    slot: str
+    slot_kind: str
+    raw_text: str  # untrusted
+    links: tuple[LinkView, ...]
+    positions: tuple[int, ...]
+    days: tuple[DayCell, ...]
+    days_seen: int
+    days_unknown: int
+    first_seen: dt.date
+    last_seen: dt.date
+    sightings: int
+    thumbnail: EvidenceFile | None  # the newest element screenshot, else the newest creative
+    page_shot: EvidenceFile | None  # the newest full-page screenshot
+    owners: tuple[str, ...]  # "name（code）" of the reps who owned the customer on the days seen
 
 
 @dataclass(frozen=True)
@@ -47,6 +112,8 @@ class EvidenceView:
     page_screenshot_sha256: str | None
     owner_rep_code: str
     owner_rep_name: str
+    shot: EvidenceFile | None = None  # the element screenshot, else the creative
+    page_shot: EvidenceFile | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +138,20 @@ class ItemView:
     competitors: tuple[str, ...]
     positions: tuple[str, ...]  # "competitor · page · slot"
     evidence: tuple[EvidenceView, ...]
+    placements: tuple[PlacementView, ...] = ()
+
+    @property
+    def timeline(self) -> tuple[DayCell, ...]:
+        """The item's days over all its placements: seen anywhere, else unknown anywhere, else not seen."""
+        if not self.placements:
+            return ()
+        return tuple(_merge_days(cells) for cells in zip(*(p.days for p in self.placements), strict=True))
+
+    @property
+    def thumbnails(self) -> tuple[EvidenceFile, ...]:
+        """Each placement's thumbnail once, most-seen placement first."""
+        files = (placement.thumbnail for placement in self.placements if placement.thumbnail)
+        return tuple(dict.fromkeys(files))
 
 
 @dataclass(frozen=True)
@@ -128,6 +209,8 @@ class ReportContext:
     company: Totals
     closed_items: tuple[ItemView, ...]
     pending: tuple[PendingRow, ...]
+    days: tuple[dt.date, ...] = ()
+    trend: TrendView | None = None
 
     @property
     def label(self) -> str:
@@ -142,16 +225,27 @@ class ReportContext:
         return tuple(rep for team in self.teams for rep in team.reps)
 
 
-def load_report_context(session: Session, start: dt.date) -> ReportContext:
-    """The report context of the period starting on `start`; LookupError if it was never generated."""
+def load_report_context(session: Session, start: dt.date, timezone: dt.tzinfo = dt.UTC) -> ReportContext:
+    """The report context of the period starting on `start`; LookupError if it was never generated.
+
+    A day without a capture counts as unknown when it was over at generation time (the users' day in
+    `timezone`), as the rule counted it.
+    """
     period = period_by_start(session, start)
     if period is None:
         raise LookupError(f"no accountability period starts on {start}: generate it first")
+    evidence = evidence_for_period(session, period.id)
+    if period.generated_at is not None:
+        today = period.generated_at.astimezone(timezone).date()
+    else:
+        today = period.end + dt.timedelta(days=1)
     return build_report_context(
         period,
         items_for_period(session, period.id),
-        evidence_for_period(session, period.id),
+        evidence,
         pending_matches_for_period(session, period.start, period.end),
+        unknown=unknown_places_for_period(session, period, evidence, today),
+        trend=open_items_trend(session, period.start, TREND_PERIODS),
     )
 
 
@@ -160,12 +254,16 @@ def build_report_context(
     items: Iterable[ItemRow],
     evidence: Iterable[EvidenceRow],
     pending: Iterable[PendingRow],
+    unknown: Collection[UnknownPlace] = frozenset(),
+    trend: Sequence[TrendRow] = (),
 ) -> ReportContext:
-    """Group the period's rows into company, branch, team and rep sections."""
-    evidence_by_item: dict[int, list[EvidenceView]] = defaultdict(list)
+    """Group the period's rows into company, branch, team and rep sections, with placements and trends."""
+    days = tuple(period.start + dt.timedelta(days=n) for n in range((period.end - period.start).days + 1))
+    rows_by_item: dict[int, list[EvidenceRow]] = defaultdict(list)
     for row in evidence:
-        evidence_by_item[row.item_id].append(evidence_view(row))
-    views = [item_view(row, evidence_by_item[row.item_id]) for row in items]
+        rows_by_item[row.item_id].append(row)
+    views = [item_view(row, [evidence_view(e) for e in rows_by_item[row.item_id]]) for row in items]
+    views = [_with_placements(view, placements(rows_by_item[view.item_id], days, unknown)) for view in views]
     open_items = [view for view in views if view.status == ItemStatus.OPEN]
     return ReportContext(
         period_id=period.id,
@@ -177,7 +275,85 @@ def build_report_context(
         company=Totals.of(open_items),
         closed_items=tuple(view for view in views if view.status != ItemStatus.OPEN),
         pending=tuple(pending),
+        days=days,
+        trend=build_trend(trend) if trend else None,
     )
+
+
+def placements(
+    rows: Sequence[EvidenceRow], days: Sequence[dt.date], unknown: Collection[UnknownPlace]
+) -> tuple[PlacementView, ...]:
+    """An item's evidence rows grouped by (competitor, page, slot, ad text), most days seen first."""
+    groups: dict[tuple[str, str, str, str], list[EvidenceRow]] = defaultdict(list)
+    for row in rows:
+        groups[(row.site_name, row.page_key, row.slot_name, row.raw_text)].append(row)
+    views = [_placement(group, days, unknown) for group in groups.values()]
+    return tuple(sorted(views, key=lambda v: (-v.days_seen, v.competitor, v.page, v.slot, v.raw_text)))
+
+
+def _placement(
+    rows: Sequence[EvidenceRow], days: Sequence[dt.date], unknown: Collection[UnknownPlace]
+) -> PlacementView:
+    rows = sorted(rows, key=lambda row: (row.day, row.sighting_id))
+    first, newest = rows[0], rows[-1]
+    by_day = {row.day: row for row in rows}  # the day's last sighting
+    cells = tuple(_day_cell(day, by_day.get(day), first, unknown) for day in days)
+    page_shots = [_page_file(row) for row in reversed(rows)]
+    return PlacementView(
+        competitor=first.site_display_name,
+        site_name=first.site_name,
+        page=first.page_key,
+        page_url=first.page_url,
+        slot=first.slot_name,
+        slot_kind=first.slot_kind,
+        raw_text=first.raw_text,
+        links=tuple(dict.fromkeys(LinkView(row.link, safe_href(row.link)) for row in rows if row.link)),
+        positions=tuple(sorted({row.position for row in rows})),
+        days=cells,
+        days_seen=len(by_day),
+        days_unknown=sum(1 for cell in cells if cell.state == DayState.UNKNOWN),
+        first_seen=first.day,
+        last_seen=newest.day,
+        sightings=len(rows),
+        thumbnail=next(filter(None, (_thumbnail_file(row) for row in reversed(rows))), None),
+        page_shot=next(filter(None, page_shots), None),
+        owners=tuple(dict.fromkeys(f"{row.owner_rep_name}（{row.owner_rep_code}）" for row in rows)),
+    )
+
+
+def _day_cell(
+    day: dt.date, seen: EvidenceRow | None, place: EvidenceRow, unknown: Collection[UnknownPlace]
+) -> DayCell:
+    if seen is not None:
+        return DayCell(day, DayState.SEEN, _page_file(seen))
+    page_unknown = UnknownPlace(place.site_name, place.page_key, day) in unknown
+    slot_unknown = UnknownPlace(place.site_name, place.page_key, day, place.slot_name) in unknown
+    return DayCell(day, DayState.UNKNOWN if page_unknown or slot_unknown else DayState.NOT_SEEN)
+
+
+def _merge_days(cells: tuple[DayCell, ...]) -> DayCell:
+    for state in (DayState.SEEN, DayState.UNKNOWN):
+        for cell in cells:
+            if cell.state == state:
+                return cell
+    return cells[0]
+
+
+def _thumbnail_file(row: EvidenceRow) -> EvidenceFile | None:
+    if row.element_screenshot_sha256:
+        return EvidenceFile(row.element_screenshot_sha256, "element")
+    if row.creative_sha256:
+        extension = _EXTENSIONS.get((row.creative_mime_type or "").lower(), "img")
+        return EvidenceFile(row.creative_sha256, "creative", extension)
+    return None
+
+
+def _page_file(row: EvidenceRow) -> EvidenceFile | None:
+    return EvidenceFile(row.page_screenshot_sha256, "page") if row.page_screenshot_sha256 else None
+
+
+def _with_placements(view: ItemView, found: tuple[PlacementView, ...]) -> ItemView:
+    return dataclasses.replace(view, placements=found)
 
 
 def safe_href(link: str | None) -> str | None:
@@ -206,6 +382,8 @@ def evidence_view(row: EvidenceRow) -> EvidenceView:
         page_screenshot_sha256=row.page_screenshot_sha256,
         owner_rep_code=row.owner_rep_code,
         owner_rep_name=row.owner_rep_name,
+        shot=_thumbnail_file(row),
+        page_shot=_page_file(row),
     )
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session
 
+from monitor.evidence import EvidenceStore
 from monitor.settings import REPO_ROOT, Settings
+from reports.archive import EVIDENCE_FOLDER, archive_evidence, cited_files, evidence_href
 from reports.context import ReportContext, load_report_context
 from reports.strings import strings_for
 
@@ -35,17 +37,29 @@ def render_period_report(
     strings: Mapping[str, str],
     timezone: dt.tzinfo = dt.UTC,
     environment: Environment | None = None,
+    evidence: Mapping[str, str] | None = None,
 ) -> str:
-    """The report page for `context`, with its texts from `strings` and times shown in `timezone`."""
+    """The report page for `context`, with its texts from `strings` and times shown in `timezone`.
+
+    `evidence` maps a file's sha256 to its href relative to the page; files not in it show as hashes.
+    """
     template = (environment or make_environment()).get_template(PERIOD_TEMPLATE)
     generated = (
         context.generated_at.astimezone(timezone).strftime("%Y-%m-%d %H:%M") if context.generated_at else None
     )
-    return template.render(report=context, t=strings, generated=generated)
+    hrefs = dict(evidence or {})
+    return template.render(
+        report=context, t=strings, generated=generated, href=lambda file: evidence_href(hrefs, file)
+    )
 
 
 def report_path(settings: Settings, start: dt.date) -> Path:
     return settings.reports_path / f"report-{start:%Y-%m-%d}.html"
+
+
+def evidence_folder(settings: Settings, start: dt.date) -> Path:
+    """Where the report's cited evidence files are copied: `report-YYYY-MM-DD/evidence/`."""
+    return settings.reports_path / f"report-{start:%Y-%m-%d}" / EVIDENCE_FOLDER
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -65,10 +79,18 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def write_period_report(session: Session, settings: Settings, start: dt.date) -> Path:
-    """Render the period starting on `start` in the settings' language and archive it; returns the path."""
-    html = render_period_report(
-        load_report_context(session, start), strings_for(settings.language), settings.tz
-    )
+    """Render the period starting on `start` in the settings' language and archive it with its evidence.
+
+    The cited screenshots are copied first, so the page never refers to a file that is not there yet.
+    """
+    context = load_report_context(session, start, settings.tz)
     path = report_path(settings, start)
+    hrefs = archive_evidence(
+        EvidenceStore(settings.evidence_path),
+        evidence_folder(settings, start),
+        cited_files(context),
+        href_prefix=f"{path.stem}/{EVIDENCE_FOLDER}",
+    )
+    html = render_period_report(context, strings_for(settings.language), settings.tz, evidence=hrefs)
     write_atomically(path, html)
     return path

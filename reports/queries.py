@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -25,8 +26,11 @@ from models import (
     Site,
     Slot,
     Team,
+    User,
 )
-from models.enums import MatchDecision
+from models.enums import ItemStatus, MatchDecision
+from monitor.accountability import Period, UnknownPlace
+from monitor.accountability_db import load_unknown_places
 
 
 @dataclass(frozen=True)
@@ -78,10 +82,40 @@ class EvidenceRow:
     raw_text: str  # untrusted: exactly as on the competitor's page
     link: str | None  # untrusted
     creative_sha256: str | None
+    creative_mime_type: str | None
     element_screenshot_sha256: str | None
     page_screenshot_sha256: str | None
     owner_rep_code: str
     owner_rep_name: str
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """Open items of one period for one team (team None: reps without a team)."""
+
+    period_start: dt.date
+    team_code: str | None
+    team_name: str | None
+    branch_name: str | None
+    open_items: int
+
+
+@dataclass(frozen=True)
+class ManagerRow:
+    """A team or branch with a manager address; a branch manager's scope takes in its teams."""
+
+    team_code: str
+    team_name: str
+    manager_email: str
+
+
+@dataclass(frozen=True)
+class RepRecipientRow:
+    rep_id: int
+    rep_code: str
+    rep_name: str
+    email: str | None
+    user_id: int | None  # the rep's web sign-in, if they have one
 
 
 @dataclass(frozen=True)
@@ -188,6 +222,7 @@ def evidence_for_period(session: Session, period_id: int) -> list[EvidenceRow]:
             Sighting.raw_text,
             Sighting.link,
             Creative.sha256.label("creative_sha256"),
+            Creative.mime_type.label("creative_mime_type"),
             Sighting.element_screenshot_sha256,
             PageCapture.screenshot_sha256.label("page_screenshot_sha256"),
             Rep.code.label("owner_rep_code"),
@@ -245,3 +280,68 @@ def pending_matches_for_period(session: Session, start: dt.date, end: dt.date) -
         for key, head in heads.items()
     ]
     return sorted(rows, key=lambda row: (-len(row.days), row.advertiser_text))
+
+
+def unknown_places_for_period(
+    session: Session, period: PeriodRow, evidence: Iterable[EvidenceRow], today: dt.date
+) -> frozenset[UnknownPlace]:
+    """The (page, day) and (slot, day) pairs that could not be looked at, on the pages with evidence."""
+    watched = {(row.site_name, row.page_key) for row in evidence}
+    if not watched:
+        return frozenset()
+    return load_unknown_places(session, Period(period.start, period.end), watched, today)
+
+
+def open_items_trend(session: Session, up_to: dt.date, periods: int = 8) -> list[TrendRow]:
+    """Open items per team in the last `periods` generated periods starting on or before `up_to`."""
+    starts = session.scalars(
+        select(AccountabilityPeriod.start_date)
+        .where(AccountabilityPeriod.start_date <= up_to)
+        .order_by(AccountabilityPeriod.start_date.desc())
+        .limit(periods)
+    ).all()
+    if not starts:
+        return []
+    team, branch = aliased(Team), aliased(Team)
+    stmt = (
+        select(
+            AccountabilityPeriod.start_date,
+            team.code,
+            team.name,
+            func.coalesce(branch.name, team.name),
+            func.count(AccountabilityItem.id),
+        )
+        .select_from(AccountabilityItem)
+        .join(AccountabilityPeriod, AccountabilityPeriod.id == AccountabilityItem.period_id)
+        .join(Rep, Rep.id == AccountabilityItem.rep_id)
+        .outerjoin(team, team.id == Rep.team_id)
+        .outerjoin(branch, branch.id == team.parent_id)
+        .where(AccountabilityPeriod.start_date.in_(starts), AccountabilityItem.status == ItemStatus.OPEN)
+        .group_by(AccountabilityPeriod.start_date, team.code, team.name, branch.name)
+    )
+    rows = [TrendRow(*row) for row in session.execute(stmt)]
+    # Periods with no open item at all still belong on the axis: one empty company row each.
+    seen = {row.period_start for row in rows}
+    rows += [TrendRow(start, None, None, None, 0) for start in starts if start not in seen]
+    return sorted(rows, key=lambda row: (row.period_start, row.team_code or ""))
+
+
+def team_managers(session: Session) -> list[ManagerRow]:
+    """Every team or branch that names a manager address."""
+    stmt = (
+        select(Team.code, Team.name, Team.manager_email)
+        .where(Team.manager_email.is_not(None), Team.manager_email != "")
+        .order_by(Team.code)
+    )
+    return [ManagerRow(code, name, (email or "").strip()) for code, name, email in session.execute(stmt)]
+
+
+def rep_recipients(session: Session, rep_codes: Iterable[str]) -> list[RepRecipientRow]:
+    """The reps with these codes, with their address and web user."""
+    stmt = (
+        select(Rep.id, Rep.code, Rep.name, Rep.email, User.id)
+        .outerjoin(User, User.rep_id == Rep.id)
+        .where(Rep.code.in_(list(rep_codes)))
+        .order_by(Rep.code)
+    )
+    return [RepRecipientRow(*row) for row in session.execute(stmt)]

@@ -11,15 +11,24 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import AccountabilityItem, Sighting
+from models import AccountabilityItem
 from models.enums import MatchDecision
 from monitor.accountability_db import generate_period
 from monitor.cli import main
+from monitor.evidence import EvidenceStore
 from reports.context import build_report_context, safe_href
 from reports.html import render_period_report, write_period_report
 from reports.queries import PeriodRow
 from reports.strings import EN, ZH_CN
-from tests.support.world import HOSTILE_TEXT, NOW, START, World, build_world, settings_for
+from tests.support.world import (
+    NOW,
+    START,
+    World,
+    build_world,
+    day,
+    settings_for,
+    store_evidence,
+)
 
 
 def soup_of(path: Path) -> BeautifulSoup:
@@ -44,16 +53,12 @@ def generated_report(session: Session, tmp_path: Path) -> tuple[World, Path]:
     return world, write_period_report(session, settings, START)
 
 
-def sighting_id(session: Session, raw_text: str) -> int:
-    return session.scalars(select(Sighting.id).where(Sighting.raw_text == raw_text)).one()
-
-
 def test_report_is_archived_under_reports_path_in_chinese(session: Session, tmp_path: Path) -> None:
     _, path = generated_report(session, tmp_path)
     assert path == tmp_path / "reports" / "report-2026-11-09.html"
     soup = soup_of(path)
     assert one(soup, "html")["lang"] == "zh-CN"
-    assert one(soup, "title").get_text() == "问责客户报表 2026-11-09~2026-11-22"
+    assert one(soup, "head > title").get_text() == "问责客户报表 2026-11-09~2026-11-22"
     assert one(soup, "h1#report-title").get_text() == "问责客户报表"
     assert "2026-11-27" in one(soup, "#form-deadline").get_text()
     assert "2026-11-24 10:00" in one(soup, "#generated-at").get_text()  # shown in Asia/Shanghai
@@ -70,7 +75,8 @@ def test_report_is_archived_under_reports_path_in_chinese(session: Session, tmp_
         "末次",
         "证据",
     ]
-    assert not soup.select("link, script, img, iframe")  # self-contained, nothing to fetch or run
+    assert not soup.select("link, script, iframe")  # self-contained, nothing to fetch or run
+    assert not soup.select("img")  # the world's evidence files are not in the store: no thumbnails
     assert not list(tmp_path.joinpath("reports").glob(".*.tmp"))
 
 
@@ -98,7 +104,11 @@ def test_report_has_a_section_per_rep_and_totals_per_team_branch_and_company(
         "4 条",
         "未填写",
     ]
-    assert len(bank.select("tr.evidence-row")) == 4
+    # Four sightings in two placements: the logo wall (three days) and the banner (one day).
+    assert [cell_texts(row)[1] for row in bank.select("tr.placement")] == [
+        "智联招聘 · home · logos（logo） 位次 1 · 记录次数 3",
+        "前程无忧 · home · banner（banner） 位次 1 · 记录次数 1",
+    ]
     one(soup, f".rep-section[data-rep-code=R003] .item[data-customer-id='{bmw_id}']")
 
     company = {cell["data-total"]: cell.get_text() for cell in soup.select("#company-totals td[data-total]")}
@@ -111,34 +121,119 @@ def test_report_has_a_section_per_rep_and_totals_per_team_branch_and_company(
     assert cell_texts(branch) == ["华东分公司", "2", "2", "4", "2"]
 
 
-def test_evidence_row_shows_day_competitor_page_slot_text_link_and_owner(
+def placement_row(soup: BeautifulSoup, customer_id: int, site: str, slot: str) -> Tag:
+    return one(
+        soup, f".item[data-customer-id='{customer_id}'] tr.placement[data-site={site}][data-slot={slot}]"
+    )
+
+
+def day_states(row: Tag) -> list[str]:
+    return [str(cell["data-state"]) for cell in row.select("td.day-cell")]
+
+
+def test_placement_row_shows_competitor_page_slot_text_link_and_owner(
     session: Session, tmp_path: Path
 ) -> None:
-    _, path = generated_report(session, tmp_path)
-    soup = soup_of(path)
-    raw_text = "1/3上海浦东发展银行股份有限公司招聘信息"
-    row = one(soup, f"tr.evidence-row[data-sighting-id='{sighting_id(session, raw_text)}']")
-    assert one(row, ".day").get_text() == "2026-11-16"
+    world, path = generated_report(session, tmp_path)
+    row = placement_row(soup_of(path), world.customers["C001"].id, "job51", "banner")
     assert one(row, ".competitor").get_text() == "前程无忧"
     assert one(row, ".page").get_text() == "home"
-    assert one(row, ".slot").get_text() == "banner（banner）#1"
-    assert one(row, ".ad-text").get_text() == raw_text
+    assert one(row, ".slot").get_text() == "banner（banner）"
+    assert one(row, ".ad-text").get_text() == "1/3上海浦东发展银行股份有限公司招聘信息"
     link = one(row, ".link a")
     assert str(link["href"]).startswith("https://job51.example/company/")
     assert link["rel"] == ["noopener", "noreferrer", "nofollow"]
     assert one(row, ".owner").get_text() == "李娜（R002）"
-    assert "元素截图 abababababab" in one(row, ".hashes").get_text()
+    assert one(row, ".placement-days").get_text() == "1"
 
 
-def test_hostile_ad_text_is_escaped_not_executed(session: Session, tmp_path: Path) -> None:
-    _, path = generated_report(session, tmp_path)
-    html = path.read_text(encoding="utf-8")
+def test_timeline_has_one_cell_per_day_seen_not_seen_or_unknown(session: Session, tmp_path: Path) -> None:
+    world, path = generated_report(session, tmp_path)
     soup = soup_of(path)
-    assert not soup.find_all("script")
-    row = one(soup, f"tr.evidence-row[data-sighting-id='{sighting_id(session, HOSTILE_TEXT)}']")
-    assert one(row, ".ad-text").get_text() == HOSTILE_TEXT
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<script>" not in html
+    bank = world.customers["C001"].id
+    logos = placement_row(soup, bank, "zhaopin", "logos")
+    cells = logos.select("td.day-cell")
+    assert [cell["data-day"] for cell in cells] == [day(n).isoformat() for n in range(1, 15)]
+    expected = ["not_seen"] * 14
+    expected[1] = expected[2] = expected[7] = "seen"  # days 2, 3 and 8
+    expected[3] = "unknown"  # the zhaopin homepage timed out on day 4
+    assert day_states(logos) == expected
+    banner = day_states(placement_row(soup, bank, "job51", "banner"))
+    assert (banner[7], banner[11]) == ("seen", "unknown")  # the banner slot did not render on day 12
+    assert banner.count("seen") == 1 and banner.count("unknown") == 1
+    # The owner that day is kept even after the transfer: R001 for days 2-3, R002 from day 8.
+    assert one(logos, ".owner").get_text() == "张伟（R001）、李娜（R002）"
+
+
+def test_thumbnails_are_copied_beside_the_report_and_referenced_relatively(
+    session: Session, tmp_path: Path
+) -> None:
+    world = build_world(session)
+    settings = settings_for(tmp_path)
+    store = EvidenceStore(settings.evidence_path)
+    shas = store_evidence(session, store)
+    generate_period(session, settings, START, NOW)
+    session.commit()
+    path = write_period_report(session, settings, START)
+    soup = soup_of(path)
+
+    logos = placement_row(soup, world.customers["C001"].id, "zhaopin", "logos")
+    element = shas["element:上海浦东发展银行"]
+    assert one(logos, "img.thumbnail")["src"] == f"report-2026-11-09/evidence/{element}.png"
+    page_link = one(logos, "a.page-shot")["href"]
+    assert page_link == f"report-2026-11-09/evidence/{shas['page:' + day(8).isoformat()]}.png"
+    seen_day = one(logos, f"td.day-cell[data-day='{day(2).isoformat()}'] a")
+    assert seen_day["href"] == f"report-2026-11-09/evidence/{shas['page:' + day(2).isoformat()]}.png"
+    bmw = placement_row(soup, world.customers["C002"].id, "job51", "logos")
+    assert one(bmw, "img.thumbnail")["src"] == f"report-2026-11-09/evidence/{shas['creative']}.png"
+    assert one(bmw, "img.thumbnail")["alt"] == "素材"
+
+    references = [str(tag["src"]) for tag in soup.select("img")] + [
+        str(tag["href"]) for tag in soup.select("a.page-shot, td.day-cell a")
+    ]
+    for reference in references:
+        assert not reference.startswith(("/", "file:", "http")), reference
+        archived = path.parent / reference
+        assert archived.is_file(), reference
+        assert store.read(archived.stem) == archived.read_bytes()
+
+    # Retention prunes the store; the archived report keeps its evidence, even when rendered again.
+    for sha in list(store.iter_all()):
+        store.delete(sha)
+    again = soup_of(write_period_report(session, settings, START))
+    assert [str(tag["src"]) for tag in again.select("img")] == [str(tag["src"]) for tag in soup.select("img")]
+    assert all((path.parent / str(tag["src"])).is_file() for tag in again.select("img"))
+
+
+def test_a_pruned_screenshot_shows_its_hash_instead_of_a_broken_image(
+    session: Session, tmp_path: Path
+) -> None:
+    world, path = generated_report(session, tmp_path)  # the world's hashes are not in the store
+    logos = placement_row(soup_of(path), world.customers["C001"].id, "zhaopin", "logos")
+    assert not logos.select("img, a.page-shot")
+    assert one(logos, ".thumb .missing").get_text() == "截图已清理 abababababab"
+
+
+def test_trend_chart_shows_open_items_per_period_for_company_and_teams(
+    session: Session, tmp_path: Path
+) -> None:
+    build_world(session)
+    settings = settings_for(tmp_path)
+    generate_period(session, settings, START - dt.timedelta(days=14), NOW)  # an earlier, empty period
+    generate_period(session, settings, START, NOW)
+    session.commit()
+    soup = soup_of(write_period_report(session, settings, START))
+    chart = one(soup, "#trends svg#trend-company")
+    assert chart["role"] == "img"
+    bars = [(bar["data-period"], bar["data-value"]) for bar in chart.select("g.bar")]
+    assert bars == [("2026-10-26", "0"), ("2026-11-09", "2")]
+    teams = {
+        row["data-team-code"]: [cell.get_text() for cell in row.select("td.trend-count")]
+        for row in soup.select("#trend-teams tr.trend-team")
+    }
+    assert teams == {"SH-KA1": ["0", "1"], "SH-KA2": ["0", "1"]}
+    assert len(soup.select("#trend-teams svg.sparkline polyline")) == 2
+    assert one(soup, "#trend-teams tr.trend-team[data-team-code=SH-KA1] .change").get_text() == "+1"
 
 
 def test_pending_matches_are_listed_apart_from_items(session: Session, tmp_path: Path) -> None:
@@ -256,7 +351,10 @@ def test_report_command_generates_and_prints_the_path(
     assert len(soup_of(path).select(".item[data-customer-id]")) == 2
     assert "2 open items (2 created" in result.output
 
-    again = runner.invoke(main, ["report", "--period", "2026-11-22", "--no-generate"], env=env)
+    assert f"workbook: {path.with_suffix('.xlsx')}" in lines
+    assert path.with_suffix(".xlsx").is_file()
+
+    again = runner.invoke(main, ["report", "--period", "2026-11-22", "--no-generate", "--no-xlsx"], env=env)
     assert again.exit_code == 0, again.output
     assert again.output.splitlines() == [f"report: {path}"]
     session.expire_all()
@@ -275,3 +373,60 @@ def test_report_without_generation_of_a_period_never_generated_fails_clearly(
     )
     assert result.exit_code == 1
     assert "no accountability period starts on 2025-02-17" in result.output
+
+
+def test_waive_command_waives_the_item_and_regeneration_keeps_it_waived(
+    session: Session, database_url: str, tmp_path: Path
+) -> None:
+    world = build_world(session)
+    session.commit()
+    runner, env = CliRunner(), _cli_env(database_url, tmp_path)
+    assert runner.invoke(main, ["report", "--period", "2026-11-09", "--no-xlsx"], env=env).exit_code == 0
+
+    args = [
+        "waive",
+        "C002",
+        "--period",
+        "2026-11-20",
+        "--reason",
+        "集团统一投放，已报备",
+        "--by",
+        "管理部 陈",
+    ]
+    result = runner.invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert "waived: item" in result.output
+    assert runner.invoke(main, ["report", "--period", "2026-11-09", "--no-xlsx"], env=env).exit_code == 0
+    session.expire_all()
+    item = session.scalars(
+        select(AccountabilityItem).where(AccountabilityItem.customer_id == world.customers["C002"].id)
+    ).one()
+    assert (item.status, item.status_reason, item.status_changed_by) == (
+        "waived",
+        "集团统一投放，已报备",
+        "管理部 陈",
+    )
+    soup = soup_of(tmp_path / "var" / "reports" / "report-2026-11-09.html")
+    closed = one(soup, f"#closed-items tr.closed-item[data-customer-id='{world.customers['C002'].id}']")
+    assert one(closed, ".reason").get_text() == "集团统一投放，已报备"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["C999", "--period", "2026-11-09"], "no customer with id 'C999'"),
+        (["C002", "--period", "2025-03-01"], "no accountability period starts on 2025-02-17"),
+        (["C003", "--period", "2026-11-09"], "customer C003 has no item in the period 2026-11-09~2026-11-22"),
+    ],
+)
+def test_waive_command_refuses_unknown_customer_period_or_item(
+    session: Session, database_url: str, tmp_path: Path, args: list[str], message: str
+) -> None:
+    build_world(session)
+    generate_period(session, settings_for(tmp_path), START, NOW)
+    session.commit()
+    result = CliRunner().invoke(
+        main, ["waive", *args, "--reason", "x", "--by", "y"], env=_cli_env(database_url, tmp_path)
+    )
+    assert result.exit_code == 1
+    assert message in result.output

@@ -1,10 +1,11 @@
-"""`rivalwatch report` (generate a period and archive its HTML report) and `rivalwatch periods`."""
+"""`rivalwatch report` (generate, archive, publish a period), `periods`, `waive` and `leads`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from models import AccountabilityItem, AccountabilityPeriod
 from models.base import utcnow
 from models.db import make_engine, make_session_factory, transaction
 from models.migrate import upgrade
-from monitor.accountability import last_complete_period, period_for
+from monitor.accountability import Period, last_complete_period, period_for
 from monitor.cli._context import settings_from
 from monitor.settings import Settings
 
@@ -30,28 +31,42 @@ def _sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
         engine.dispose()
 
 
-@click.command("report")
-@click.option(
+def _period_of(settings: Settings, period_day: dt.datetime | None, now: dt.datetime) -> Period:
+    config = settings.accountability
+    if period_day is None:
+        return last_complete_period(settings.today(now), config.period_anchor, config.period_days)
+    return period_for(period_day.date(), config.period_anchor, config.period_days)
+
+
+_PERIOD_OPTION = click.option(
     "--period",
     "period_day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
     help="Any day of the period, YYYY-MM-DD (default: the last complete period).",
 )
+
+
+@click.command("report")
+@_PERIOD_OPTION
 @click.option("--no-generate", is_flag=True, help="Render the period as stored; do not regenerate its items.")
+@click.option(
+    "--xlsx/--no-xlsx", "with_xlsx", default=True, show_default=True, help="Also write the workbook."
+)
+@click.option(
+    "--publish", is_flag=True, help="Mail each rep and manager (once; re-running sends only what is missing)."
+)
 @click.pass_context
-def report_command(ctx: click.Context, period_day: dt.datetime | None, no_generate: bool) -> None:
+def report_command(
+    ctx: click.Context, period_day: dt.datetime | None, no_generate: bool, with_xlsx: bool, publish: bool
+) -> None:
     """Generate the accountability items of a period and write its HTML report (问责客户报表)."""
     from monitor.accountability_db import generate_period
     from reports.html import write_period_report
 
     settings = settings_from(ctx)
-    config = settings.accountability
     now = utcnow()
-    if period_day is None:
-        period = last_complete_period(settings.today(now), config.period_anchor, config.period_days)
-    else:
-        period = period_for(period_day.date(), config.period_anchor, config.period_days)
+    period = _period_of(settings, period_day, now)
     with _sessions(settings) as factory:
         if not no_generate:
             with transaction(factory) as session:
@@ -67,7 +82,106 @@ def report_command(ctx: click.Context, period_day: dt.datetime | None, no_genera
                 path = write_period_report(session, settings, period.start)
             except LookupError as exc:
                 raise click.ClickException(f"{exc} (run without --no-generate)") from exc
-    click.echo(f"report: {path}")
+        click.echo(f"report: {path}")
+        if with_xlsx:
+            from reports.xlsx import write_period_workbook
+
+            with factory() as session:
+                click.echo(f"workbook: {write_period_workbook(session, settings, period.start)}")
+        if publish:
+            _publish(factory, settings, period.start, now)
+
+
+def _publish(factory: sessionmaker[Session], settings: Settings, start: dt.date, now: dt.datetime) -> None:
+    from monitor.mail import send_messages
+    from reports.publish import publish_period
+
+    with factory() as session:
+        try:
+            result = publish_period(
+                session, settings, start, now, lambda messages: send_messages(settings.smtp, messages)
+            )
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot send through {settings.smtp.host}:{settings.smtp.port}: {exc} "
+                "(mails sent before the failure are recorded; run again to send the rest)"
+            ) from exc
+    click.echo(f"published: {len(result.sent)} mails ({len(result.already_sent)} already sent)")
+    for code in result.reps_without_address:
+        click.echo(f"warning: rep {code} has items but no email address", err=True)
+    for label, error in result.failed:
+        click.echo(f"failed: {label}: {error}", err=True)
+    if result.failed:
+        raise click.ClickException(f"{len(result.failed)} mails were refused; run again to retry them")
+
+
+@click.command("waive")
+@click.argument("customer_id")
+@_PERIOD_OPTION
+@click.option("--reason", required=True, help="Why the customer is not held against the rep.")
+@click.option("--by", "by", required=True, help="Who decided the waiver.")
+@click.pass_context
+def waive_command(
+    ctx: click.Context, customer_id: str, period_day: dt.datetime | None, reason: str, by: str
+) -> None:
+    """Waive (豁免) a customer's accountability item in a period; it stays waived on regeneration."""
+    from reports.waivers import WaiveError, waive_item
+
+    settings = settings_from(ctx)
+    now = utcnow()
+    period = _period_of(settings, period_day, now)
+    with _sessions(settings) as factory:
+        try:
+            with transaction(factory) as session:
+                item = waive_item(session, period.start, customer_id, reason, by, now)
+                item_id = item.id
+        except WaiveError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"waived: item {item_id} of customer {customer_id} in {period.start}~{period.end}")
+
+
+@click.command("leads")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="First day to count, YYYY-MM-DD (default: two periods ago).",
+)
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Also write the list as CSV (UTF-8 with BOM, opens in Excel).",
+)
+@click.pass_context
+def leads_command(ctx: click.Context, since: dt.datetime | None, limit: int, csv_path: Path | None) -> None:
+    """Advertisers on competitor sites that are none of our customers, most active first (竞标线索)."""
+    from reports.leads import leads_since, write_leads_csv
+
+    settings = settings_from(ctx)
+    first_day = (
+        since.date()
+        if since
+        else settings.today() - dt.timedelta(days=2 * settings.accountability.period_days)
+    )
+    with _sessions(settings) as factory, factory() as session:
+        rows = leads_since(session, first_day, limit)
+    if not rows:
+        click.echo(f"no leads since {first_day}")
+    for rank, row in enumerate(rows, start=1):
+        # Competitor text reaches a terminal: no control characters (escape sequences) get through.
+        text = "".join(c for c in " ".join(row.advertiser_text.split()) if c.isprintable())
+        click.echo(
+            f"{rank:>3}. {text}  days {row.days_seen}  sightings {row.sightings}  "
+            f"competitors {row.competitors} ({'、'.join(row.competitor_names)})  "
+            f"banner days {row.banner_days}  logo days {row.logo_days}  "
+            f"{row.first_seen}~{row.last_seen}"
+        )
+    if csv_path is not None:
+        write_leads_csv(csv_path, rows)
+        click.echo(f"csv: {csv_path}")
 
 
 @click.command("periods")

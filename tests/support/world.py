@@ -15,6 +15,7 @@ from models import (
     AdvertiserMatch,
     Assignment,
     CrawlRun,
+    Creative,
     Customer,
     Order,
     Page,
@@ -25,19 +26,24 @@ from models import (
     Slot,
     SlotCapture,
     Team,
+    User,
 )
 from models.enums import (
     CaptureStatus,
     MatchDecision,
     PageKind,
+    Role,
     RunStatus,
     SlotKind,
 )
+from monitor.evidence import EvidenceStore
 from monitor.settings import Settings
 
 START = dt.date(2026, 11, 9)  # the demo period 2026-11-09 .. 2026-11-22
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)  # 10:00 on 2026-11-24 in Shanghai
 HOSTILE_TEXT = "<script>alert(1)</script>华晨宝马汽车有限公司"
+BRANCH_MANAGER = "east.gm@example.com"  # manages the branch: both teams
+TEAM_ONE_MANAGER = "sh-ka1.lead@example.com"  # manages 上海KA一组 only
 
 
 def day(n: int) -> dt.date:
@@ -113,8 +119,8 @@ def _sites(session: Session, world: World) -> None:
 
 
 def _roster(session: Session, world: World) -> None:
-    branch = Team(code="BR-EAST", name="华东分公司")
-    team_one = Team(code="SH-KA1", name="上海KA一组", parent=branch)
+    branch = Team(code="BR-EAST", name="华东分公司", manager_email=BRANCH_MANAGER)
+    team_one = Team(code="SH-KA1", name="上海KA一组", parent=branch, manager_email=TEAM_ONE_MANAGER)
     team_two = Team(code="SH-KA2", name="上海KA二组", parent=branch)
     for code, name, team in (
         ("R001", "张伟", team_one),
@@ -200,3 +206,63 @@ def build_world(session: Session) -> World:
 def items_by_code(session: Session) -> dict[str, AccountabilityItem]:
     rows = session.scalars(select(AccountabilityItem).join(Customer).order_by(Customer.code))
     return {item.customer.code: item for item in rows}
+
+
+def png_bytes(colour: tuple[int, int, int], size: tuple[int, int] = (120, 40)) -> bytes:
+    """A small real PNG of one colour."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def store_evidence(session: Session, store: EvidenceStore) -> dict[str, str]:
+    """Put real screenshots in `store` and point the world's sightings and captures at them.
+
+    Each advertiser's element screenshot gets its own colour; every page capture of a day gets that
+    day's page screenshot; the BMW sighting shows a creative instead of an element screenshot.
+    Returns name -> sha256 ("element:<advertiser text>", "page:<day>", "creative").
+    """
+    shas: dict[str, str] = {}
+    for n, sighting in enumerate(session.scalars(select(Sighting).order_by(Sighting.id))):
+        key = f"element:{sighting.advertiser_text}"
+        if key not in shas:
+            shas[key] = store.put(png_bytes((40 * n % 256, 120, 200), (600, 200)))
+        sighting.element_screenshot_sha256 = shas[key]
+    for capture in session.scalars(select(PageCapture)):
+        if capture.screenshot_sha256 is not None:
+            key = f"page:{capture.capture_date.isoformat()}"
+            if key not in shas:
+                shas[key] = store.put(png_bytes((capture.capture_date.day * 9 % 256, 30, 30), (800, 1200)))
+            capture.screenshot_sha256 = shas[key]
+    data = png_bytes((10, 200, 10), (300, 100))
+    shas["creative"] = store.put(data)
+    creative = Creative(
+        sha256=shas["creative"],
+        mime_type="image/png",
+        size_bytes=len(data),
+        first_url="https://x.example/c.png",
+    )
+    session.add(creative)
+    session.flush()
+    bmw = session.scalars(select(Sighting).where(Sighting.raw_text == HOSTILE_TEXT)).one()
+    bmw.element_screenshot_sha256 = None
+    bmw.creative_id = creative.id
+    session.flush()
+    return shas
+
+
+def add_rep_users(session: Session, world: World) -> dict[str, User]:
+    """A web sign-in for each rep (role rep), so mails can carry single-use sign-in links."""
+    users = {
+        code: User(
+            username=code.lower(), display_name=rep.name, email=rep.email, role=Role.REP, rep_id=rep.id
+        )
+        for code, rep in world.reps.items()
+    }
+    session.add_all(users.values())
+    session.flush()
+    return users

@@ -1,0 +1,69 @@
+"""Copy the evidence a report cites into a folder beside it, so the archived report stands on its own.
+
+`report-YYYY-MM-DD.html` refers to `report-YYYY-MM-DD/evidence/<sha>.<ext>` relatively. A file already in
+the archive is kept even after retention pruned it from the evidence store: the archive outlives the store.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from monitor.evidence import EvidenceStore, is_sha256_hex
+from reports.context import EvidenceFile, ReportContext
+
+EVIDENCE_FOLDER = "evidence"
+
+
+def cited_files(context: ReportContext) -> list[EvidenceFile]:
+    """Every file the report shows or links: thumbnails, and page screenshots of the days seen."""
+    files: dict[str, EvidenceFile] = {}
+    items = [item for rep in context.reps for item in rep.items]
+    for item in items:
+        for placement in item.placements:
+            for file in (placement.thumbnail, placement.page_shot):
+                if file:
+                    files.setdefault(file.sha256, file)
+            for cell in placement.days:
+                if cell.page_shot:
+                    files.setdefault(cell.page_shot.sha256, cell.page_shot)
+    return list(files.values())
+
+
+def archive_evidence(
+    store: EvidenceStore, folder: Path, files: Iterable[EvidenceFile], href_prefix: str
+) -> dict[str, str]:
+    """Copy `files` into `folder`; returns sha -> relative href for each file the archive now holds."""
+    folder.mkdir(parents=True, exist_ok=True)
+    hrefs: dict[str, str] = {}
+    for file in files:
+        if not is_sha256_hex(file.sha256):
+            continue  # a damaged hash from the database never becomes a file name
+        target = folder / file.filename
+        if target.is_file() or _copy_from_store(store, file.sha256, target):
+            hrefs[file.sha256] = f"{href_prefix}/{file.filename}"
+    return hrefs
+
+
+def _copy_from_store(store: EvidenceStore, sha: str, target: Path) -> bool:
+    source = store.path(sha)
+    if not source.is_file():
+        return False  # pruned or never stored: the report shows the hash instead
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{sha[:8]}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        shutil.copyfile(source, temporary)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def evidence_href(hrefs: Mapping[str, str], file: EvidenceFile | None) -> str | None:
+    """The archived file's relative href, or None when the archive could not get it."""
+    return hrefs.get(file.sha256) if file else None

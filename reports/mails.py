@@ -1,0 +1,221 @@
+"""The report's emails: each rep's own items (HTML with thumbnails, and plain text), managers' summaries.
+
+Structure of every mail: multipart/related [ multipart/alternative [ text/plain, text/html ], image/png … ],
+the images referenced from the HTML as `cid:`. The HTML is table-laid and its CSS inlined (css_inline), so
+that Outlook, Gmail and Foxmail show the same thing. Only building happens here; `reports.publish` sends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage, MIMEPart
+from email.utils import formatdate
+
+import css_inline
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from PIL import Image, UnidentifiedImageError
+
+from monitor.evidence import EvidenceStore, InvalidEvidenceHash
+from reports.context import EvidenceFile, ItemView, ReportContext, TeamSection
+from reports.html import TEMPLATES_DIR
+
+MAX_IMAGES_PER_ITEM = 3
+MAX_IMAGES_PER_MAIL = 45
+THUMBNAIL_BOX = (240, 90)  # width, height in pixels; keeps a rep's mail around a megabyte at most
+_WHITESPACE = re.compile(r"\s+")
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
+
+
+@dataclass(frozen=True)
+class InlineImage:
+    cid: str  # without angle brackets: the HTML says src="cid:{cid}"
+    data: bytes
+    width: int
+    height: int
+
+
+@dataclass
+class ImageBudget:
+    """The thumbnails of one mail: each file once, at most `limit` of them."""
+
+    store: EvidenceStore
+    limit: int = MAX_IMAGES_PER_MAIL
+    images: dict[str, InlineImage] = field(default_factory=dict)
+    left_out: int = 0
+
+    def take(self, files: Sequence[EvidenceFile]) -> list[InlineImage]:
+        """Up to MAX_IMAGES_PER_ITEM of `files` as inline images (missing or unreadable files skipped)."""
+        taken = []
+        for file in files[:MAX_IMAGES_PER_ITEM]:
+            image = self.images.get(file.sha256) or self._load(file)
+            if image is not None:
+                taken.append(image)
+        self.left_out += max(0, len(files) - MAX_IMAGES_PER_ITEM)
+        return taken
+
+    def _load(self, file: EvidenceFile) -> InlineImage | None:
+        if len(self.images) >= self.limit:
+            self.left_out += 1
+            return None
+        try:
+            data = self.store.read(file.sha256)
+        except (FileNotFoundError, InvalidEvidenceHash):
+            return None
+        image = thumbnail(file.sha256, data)
+        if image is not None:
+            self.images[file.sha256] = image
+        return image
+
+
+def thumbnail(sha: str, data: bytes, box: tuple[int, int] = THUMBNAIL_BOX) -> InlineImage | None:
+    """`data` scaled down to fit `box`, as PNG; None when it is not an image Pillow can read."""
+    try:
+        with Image.open(io.BytesIO(data)) as source:
+            source.load()
+            picture = source.convert("RGBA") if source.mode not in ("RGB", "RGBA") else source.copy()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    picture.thumbnail(box)
+    out = io.BytesIO()
+    picture.save(out, format="PNG", optimize=True)
+    # A short id: a Content-ID folded over two lines confuses some mail clients.
+    return InlineImage(f"{sha[:32]}@rivalwatch", out.getvalue(), picture.width, picture.height)
+
+
+@dataclass(frozen=True)
+class RepMailItem:
+    item: ItemView
+    images: tuple[InlineImage, ...]
+
+
+def mail_environment() -> Environment:
+    """Jinja2 for mails: HTML autoescaped, plain text not (it is never rendered as markup)."""
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=lambda name: bool(name and name.endswith(".html")),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["oneline"] = lambda text: _WHITESPACE.sub(" ", str(text or "")).strip()
+    return environment
+
+
+def rep_message(
+    *,
+    context: ReportContext,
+    t: Mapping[str, str],
+    sender: str,
+    recipient: str,
+    name: str,
+    items: Sequence[ItemView],
+    forms_url: str,
+    signed_link: bool,
+    store: EvidenceStore,
+    now: dt.datetime,
+    environment: Environment | None = None,
+) -> EmailMessage:
+    """One rep's mail: their open items with timelines and a few thumbnails each, and the forms link."""
+    budget = ImageBudget(store)
+    entries = [RepMailItem(item, tuple(budget.take(item.thumbnails))) for item in items]
+    values = {
+        "report": context,
+        "t": t,
+        "name": name,
+        "entries": entries,
+        "forms_url": forms_url,
+        "signed_link": signed_link,
+        "left_out": budget.left_out,
+    }
+    subject = t["mail_rep_subject"].format(period=context.label, count=len(items))
+    return _message(
+        environment or mail_environment(),
+        "email/rep",
+        values,
+        headers=_headers(
+            sender, recipient, name, subject, now, _message_id(context, "rep", recipient, sender)
+        ),
+        images=list(budget.images.values()),
+    )
+
+
+def manager_message(
+    *,
+    context: ReportContext,
+    t: Mapping[str, str],
+    sender: str,
+    recipient: str,
+    scope: str,
+    teams: Sequence[TeamSection],
+    overview_url: str,
+    now: dt.datetime,
+    environment: Environment | None = None,
+) -> EmailMessage:
+    """A manager's mail: their teams' totals per team and per rep, and every open item in one table."""
+    count = sum(team.totals.items for team in teams)
+    values = {"report": context, "t": t, "scope": scope, "teams": teams, "overview_url": overview_url}
+    subject = t["mail_manager_subject"].format(period=context.label, scope=scope, count=count)
+    headers = _headers(
+        sender, recipient, None, subject, now, _message_id(context, "manager", recipient, sender)
+    )
+    return _message(environment or mail_environment(), "email/manager", values, headers=headers, images=[])
+
+
+def _message(
+    environment: Environment,
+    template: str,
+    values: Mapping[str, object],
+    headers: Mapping[str, str | Address],
+    images: Sequence[InlineImage],
+) -> EmailMessage:
+    text = environment.get_template(f"{template}.txt").render(values)
+    html = _INLINER.inline(environment.get_template(f"{template}.html").render(values))
+    alternative = MIMEPart()
+    alternative.set_content(text, subtype="plain", charset="utf-8")
+    alternative.add_alternative(html, subtype="html", charset="utf-8")
+    message = EmailMessage()
+    for key, value in headers.items():
+        message[key] = value
+    parts: list[MIMEPart] = [alternative]
+    for image in images:
+        part = MIMEPart()
+        part.set_content(
+            image.data,
+            maintype="image",
+            subtype="png",
+            cid=f"<{image.cid}>",
+            disposition="inline",
+            filename=f"{image.cid[:16]}.png",
+        )
+        parts.append(part)
+    message["MIME-Version"] = "1.0"
+    message["Content-Type"] = 'multipart/related; type="multipart/alternative"'
+    message.set_payload(parts)  # type: ignore[arg-type]
+    return message
+
+
+def _headers(
+    sender: str, recipient: str, name: str | None, subject: str, now: dt.datetime, message_id: str
+) -> dict[str, str | Address]:
+    local, _, domain = recipient.rpartition("@")
+    return {
+        "From": sender,
+        "To": Address(display_name=name or "", username=local, domain=domain),
+        "Subject": subject,
+        "Date": formatdate(now.timestamp(), localtime=False),
+        # The same mail re-sent after a crash keeps its id, so mail clients can fold the duplicate.
+        "Message-ID": message_id,
+        "Auto-Submitted": "auto-generated",
+    }
+
+
+def _message_id(context: ReportContext, kind: str, recipient: str, sender: str) -> str:
+    digest = hashlib.sha256(recipient.encode()).hexdigest()[:16]
+    domain = sender.rpartition("@")[2] or "rivalwatch"
+    return f"<rivalwatch.{context.start:%Y%m%d}.{kind}.{digest}@{domain}>"

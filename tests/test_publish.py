@@ -1,0 +1,277 @@
+"""Publishing a period by mail through a real SMTP server on loopback (aiosmtpd): who gets what, once."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import AccountabilityPeriod, LoginToken, PublishedMail
+from monitor.accountability_db import generate_period
+from monitor.cli import main
+from monitor.evidence import EvidenceStore
+from monitor.mail import send_messages
+from monitor.settings import Settings, SmtpSettings
+from reports.publish import PublishResult, normal_address, publish_period
+from tests.support.world import (
+    BRANCH_MANAGER,
+    HOSTILE_TEXT,
+    NOW,
+    START,
+    TEAM_ONE_MANAGER,
+    World,
+    add_rep_users,
+    build_world,
+    settings_for,
+    store_evidence,
+)
+
+SUBJECT_ONE = "【问责客户报表】2026-11-09~2026-11-22 您有 1 个客户需填写说明表"
+
+
+@dataclass
+class Mailbox:
+    """An SMTP handler keeping every accepted message; addresses in `refuse` are turned away."""
+
+    messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802
+        if address in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for recipients, message in self.messages if address in recipients]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, SmtpSettings]]:
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield box, SmtpSettings(host="127.0.0.1", port=port, sender="rivalwatch@example.com")
+    finally:
+        controller.stop()
+
+
+def publishing_world(session: Session, tmp_path: Path, smtp: SmtpSettings) -> tuple[World, Settings]:
+    world = build_world(session)
+    settings = settings_for(tmp_path).model_copy(update={"smtp": smtp, "base_url": "https://rw.example"})
+    store_evidence(session, EvidenceStore(settings.evidence_path))
+    add_rep_users(session, world)
+    generate_period(session, settings, START, NOW)
+    session.commit()
+    return world, settings
+
+
+def publish(session: Session, settings: Settings) -> PublishResult:
+    return publish_period(
+        session, settings, START, NOW, lambda messages: send_messages(settings.smtp, messages)
+    )
+
+
+def html_part(message: EmailMessage) -> BeautifulSoup:
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None
+    return BeautifulSoup(part.get_content(), "lxml")
+
+
+def text_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def test_each_rep_gets_exactly_their_own_items(
+    session: Session, tmp_path: Path, mailbox: tuple[Mailbox, SmtpSettings]
+) -> None:
+    box, smtp = mailbox
+    world, settings = publishing_world(session, tmp_path, smtp)
+    result = publish(session, settings)
+    assert sorted(result.sent) == sorted(
+        [
+            "rep:r002@example.com",
+            "rep:r003@example.com",
+            f"manager:{BRANCH_MANAGER}",
+            f"manager:{TEAM_ONE_MANAGER}",
+        ]
+    )
+    assert box.to("r001@example.com") == []  # R001's only customer is not KA: nothing to explain
+    expected = {"r002@example.com": ("C001", "C002"), "r003@example.com": ("C002", "C001")}
+    for address, (own, other) in expected.items():
+        [message] = box.to(address)
+        assert message["Subject"] == SUBJECT_ONE
+        soup = html_part(message)
+        assert [item["data-customer-code"] for item in soup.select("table.item[data-customer-code]")] == [own]
+        other_customer = world.customers[other]
+        html, text = str(soup), text_part(message)
+        assert other_customer.code not in html and other_customer.name not in html
+        assert other_customer.code not in text and other_customer.name not in text
+        assert own in text
+
+
+def test_rep_mail_is_related_alternative_with_cid_images_and_a_sign_in_link(
+    session: Session, tmp_path: Path, mailbox: tuple[Mailbox, SmtpSettings]
+) -> None:
+    box, smtp = mailbox
+    _, settings = publishing_world(session, tmp_path, smtp)
+    publish(session, settings)
+    [message] = box.to("r002@example.com")
+    assert message.get_content_type() == "multipart/related"
+    parts = list(message.iter_parts())
+    assert parts[0].get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in parts[0].iter_parts()] == ["text/plain", "text/html"]
+
+    soup = html_part(message)
+    cids = {str(image["src"]).removeprefix("cid:") for image in soup.select("img")}
+    assert cids and all(str(image["src"]).startswith("cid:") for image in soup.select("img"))
+    attached = {str(part["Content-ID"]).strip("<>"): part for part in parts[1:]}
+    assert cids == set(attached)
+    for part in attached.values():
+        assert part.get_content_type() == "image/png"
+        assert part.get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "style=" in str(soup.select_one("table.item"))  # CSS inlined for mail clients
+    assert not soup.select("style, script")
+
+    link = str(soup.select_one("a#forms-link")["href"])  # type: ignore[index]
+    assert link.startswith("https://rw.example/")
+    # monitor.web.auth is there: the rep's link signs them in once, then opens their forms.
+    assert link.startswith("https://rw.example/login/link?token=")
+    tokens = session.scalars(select(LoginToken)).all()
+    assert len(tokens) == 2  # one per rep mail
+    assert {row.next_path for row in tokens} == {"/items?period=2026-11-09"}
+    cells = soup.select("table.item table.days td[data-state]")
+    assert len(cells) == 14
+    assert [cell["data-state"] for cell in cells].count("seen") == 3
+
+
+def test_hostile_ad_text_is_escaped_in_the_mail(
+    session: Session, tmp_path: Path, mailbox: tuple[Mailbox, SmtpSettings]
+) -> None:
+    box, smtp = mailbox
+    _, settings = publishing_world(session, tmp_path, smtp)
+    publish(session, settings)
+    [message] = box.to("r003@example.com")
+    soup = html_part(message)
+    assert not soup.find_all("script")
+    assert HOSTILE_TEXT in [cell.get_text() for cell in soup.select(".ad-text")]
+    assert HOSTILE_TEXT in text_part(message)
+
+
+def test_managers_get_their_teams_summary(
+    session: Session, tmp_path: Path, mailbox: tuple[Mailbox, SmtpSettings]
+) -> None:
+    box, smtp = mailbox
+    _, settings = publishing_world(session, tmp_path, smtp)
+    publish(session, settings)
+    [branch] = box.to(BRANCH_MANAGER)
+    assert branch["Subject"] == "【问责客户报表】2026-11-09~2026-11-22 华东分公司 共 2 个问责客户"
+    soup = html_part(branch)
+    assert [row["data-team-code"] for row in soup.select("#team-summary tr.team-row")] == ["SH-KA1", "SH-KA2"]
+    assert sorted(row["data-customer-code"] for row in soup.select("#items tr.item")) == ["C001", "C002"]
+    [team] = box.to(TEAM_ONE_MANAGER)
+    soup = html_part(team)
+    assert [row["data-customer-code"] for row in soup.select("#items tr.item")] == ["C001"]
+    assert [row["data-rep-code"] for row in soup.select("#team-summary tr.rep-row")] == ["R002"]
+    assert "C002" not in text_part(team)
+
+
+def test_publishing_twice_sends_nothing_new(
+    session: Session, tmp_path: Path, mailbox: tuple[Mailbox, SmtpSettings]
+) -> None:
+    box, smtp = mailbox
+    _, settings = publishing_world(session, tmp_path, smtp)
+    first = publish(session, settings)
+    assert len(first.sent) == 4 and first.published_at == NOW
+    again = publish(session, settings)
+    assert (again.sent, len(again.already_sent), again.failed) == ((), 4, ())
+    assert len(box.messages) == 4
+    assert len(session.scalars(select(PublishedMail)).all()) == 4
+    assert session.scalars(select(AccountabilityPeriod)).one().published_at == NOW
+
+
+def test_a_refused_mail_is_not_recorded_and_is_sent_on_the_next_run(
+    session: Session, tmp_path: Path, mailbox: tuple[Mailbox, SmtpSettings]
+) -> None:
+    box, smtp = mailbox
+    _, settings = publishing_world(session, tmp_path, smtp)
+    box.refuse.add("r003@example.com")
+    first = publish(session, settings)
+    assert [label for label, _ in first.failed] == ["rep:r003@example.com"]
+    assert first.published_at is None
+    recorded = {row.recipient for row in session.scalars(select(PublishedMail))}
+    assert "r003@example.com" not in recorded and len(recorded) == 3
+
+    box.refuse.clear()
+    second = publish(session, settings)
+    assert second.sent == ("rep:r003@example.com",)
+    assert len(box.to("r003@example.com")) == 1 and len(box.messages) == 4
+    assert second.published_at == NOW
+
+
+def test_report_command_publishes_once(
+    session: Session, database_url: str, tmp_path: Path, mailbox: tuple[Mailbox, SmtpSettings]
+) -> None:
+    box, smtp = mailbox
+    build_world(session)
+    session.commit()
+    env = {
+        "RIVALWATCH_DATABASE_URL": database_url,
+        "RIVALWATCH_VAR_DIR": str(tmp_path / "var"),
+        "RIVALWATCH_CONFIG": None,
+        "RIVALWATCH_REPORTS_DIR": None,
+        "RIVALWATCH_LANGUAGE": None,
+        "RIVALWATCH_SMTP__HOST": smtp.host,
+        "RIVALWATCH_SMTP__PORT": str(smtp.port),
+    }
+    runner = CliRunner()
+    first = runner.invoke(main, ["report", "--period", "2026-11-09", "--publish"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "published: 4 mails (0 already sent)" in first.output.splitlines()
+    again = runner.invoke(main, ["report", "--period", "2026-11-09", "--no-generate", "--publish"], env=env)
+    assert again.exit_code == 0, again.output
+    assert "published: 0 mails (4 already sent)" in again.output.splitlines()
+    assert len(box.messages) == 4
+
+
+@pytest.mark.parametrize(
+    ("value", "address"),
+    [
+        (" Li.Na@Example.com ", "li.na@example.com"),
+        ("", None),
+        (None, None),
+        ("no-at-sign", None),
+        ("a@b@c", None),
+        ("x@y.com, z@w.com", None),
+        ("<x@y.com>", None),
+    ],
+)
+def test_only_plain_addresses_are_mailed(value: str | None, address: str | None) -> None:
+    assert normal_address(value) == address
