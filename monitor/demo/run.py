@@ -72,6 +72,7 @@ def run_demo(var_dir: Path, say: Callable[[str], None] = print) -> DemoResult:
     from monitor.roster import apply_roster, read_roster
     from monitor.web.users import seed_demo_users
     from reports.html import write_period_report
+    from reports.xlsx import write_period_workbook
 
     if var_dir.exists():
         shutil.rmtree(var_dir)
@@ -113,6 +114,8 @@ def run_demo(var_dir: Path, say: Callable[[str], None] = print) -> DemoResult:
 
     with factory() as session:
         report_path = write_period_report(session, settings, DEMO_PERIOD_START)
+        workbook_path = write_period_workbook(session, settings, DEMO_PERIOD_START)
+    say(f"workbook: {workbook_path}")
     engine.dispose()
     return DemoResult(
         report_path=report_path,

@@ -1,0 +1,81 @@
+"""The demo as a newcomer runs it: 14 crawled days on the embedded default, then a report with evidence.
+
+This is the README's first command minus the web server; the designed cases of `monitor.demo` are
+checked in the report it writes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from monitor.settings import REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> BeautifulSoup:
+    var_dir = tmp_path_factory.mktemp("demo")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("RIVALWATCH_")}
+    env["RIVALWATCH_DEMO_SERVE"] = "0"
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor.cli", "demo", "--var-dir", str(var_dir)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    report_lines = [line for line in done.stdout.splitlines() if line.startswith("report: ")]
+    assert len(report_lines) == 1, done.stdout
+    path = Path(report_lines[0].removeprefix("report: "))
+    assert path.is_file() and path.is_relative_to(var_dir)
+    assert path.with_suffix(".xlsx").is_file()
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+    for img in soup.select("img.thumbnail"):
+        assert (path.parent / img["src"]).is_file(), img["src"]
+    return soup
+
+
+def _item(report: BeautifulSoup, customer_code: str) -> object:
+    return report.select_one(f'.item[data-customer-code="{customer_code}"]')
+
+
+@pytest.mark.parametrize("customer", ["C001", "C005", "C006", "C007", "C008", "C015", "C016"])
+def test_accountable_customers_have_items_with_evidence(demo_report: BeautifulSoup, customer: str) -> None:
+    item = demo_report.select_one(f'.item[data-customer-code="{customer}"]')
+    assert item is not None, f"{customer} should be accountable in the demo period"
+    placements = item.select("tr.placement")
+    assert placements, f"{customer}'s item carries no evidence"
+    assert any(placement.select('.day-cell[data-state="seen"]') for placement in placements)
+
+
+@pytest.mark.parametrize("customer", ["C002", "C019", "C025", "C039", "C017", "C018", "C044", "C060"])
+def test_covered_non_ka_and_unseen_customers_have_no_item(demo_report: BeautifulSoup, customer: str) -> None:
+    assert demo_report.select_one(f'.item[data-customer-code="{customer}"]') is None
+
+
+def test_the_transferred_customer_belongs_to_its_new_owner(demo_report: BeautifulSoup) -> None:
+    assert demo_report.select_one('.rep-section[data-rep-code="R004"] .item[data-customer-code="C005"]')
+    assert (
+        demo_report.select_one('.rep-section[data-rep-code="R002"] .item[data-customer-code="C005"]') is None
+    )
+
+
+def test_browser_captured_ads_have_thumbnails_in_the_archive(demo_report: BeautifulSoup) -> None:
+    feizhi = [row for row in demo_report.select("tr.placement") if "飞职网" in row.get_text()]
+    assert feizhi, "the JavaScript-rendered site's ads should be evidence too"
+    thumbnails = [row.select_one("img.thumbnail") for row in feizhi]
+    assert all(thumbnails), "every browser-captured placement should show its element screenshot"
+    assert all(not img["src"].startswith(("/", "http")) for img in thumbnails if img)
+
+
+def test_hostile_ad_text_is_shown_as_text(demo_report: BeautifulSoup) -> None:
+    assert not demo_report.select("script")
+    assert "<script>alert('rw')</script>" in demo_report.get_text()
