@@ -114,7 +114,11 @@ def _latest_contexts(session: Session) -> dict[int, AdContext]:
         .join(Page, PageCapture.page_id == Page.id)
         .join(Site, Page.site_id == Site.id)
     ).all()
-    return {advertiser_id: AdContext(link, site, external) for advertiser_id, link, site, external in rows}
+    return {
+        advertiser_id: AdContext(link, site, external)
+        for advertiser_id, link, site, external in rows
+        if advertiser_id is not None
+    }
 
 
 def _store(

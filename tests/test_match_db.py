@@ -54,7 +54,11 @@ def test_confirmation_becomes_an_alias_and_a_learned_competitor_id(session: Sess
     assert (learned.external_id, learned.customer_id) == ("CZ123", world.customers["C002"].id)
     rematch_advertisers(session, settings_for(tmp_path), now=NOW + dt.timedelta(days=1))
     match = _match(session, world, "stranger")
-    assert (match.decision, _code(session, match), match.decided_by) == (MatchDecision.CONFIRMED, "C002", "office")
+    assert (match.decision, _code(session, match), match.decided_by) == (
+        MatchDecision.CONFIRMED,
+        "C002",
+        "office",
+    )
 
 
 def test_a_rejected_pair_is_never_auto_matched_again(session: Session, tmp_path: Path) -> None:
