@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.db import make_engine, make_session_factory
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 
@@ -24,3 +29,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+@contextmanager
+def migrated_sessions(url: str) -> Iterator[sessionmaker[Session]]:
+    """A session factory over the database at `url`, migrated to head; the engine is disposed after."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()

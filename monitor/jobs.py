@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy.orm import Session, sessionmaker
-
+from models.migrate import migrated_sessions
 from monitor.settings import Settings, load_settings
 
 log = logging.getLogger("rivalwatch.jobs")
@@ -40,20 +39,6 @@ def job_lock(settings: Settings, name: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-@contextmanager
-def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    """A migrated database's session factory, disposed of when the job is done."""
-    from models.db import make_engine, make_session_factory
-    from models.migrate import upgrade
-
-    engine = make_engine(settings.database)
-    try:
-        upgrade(engine)
-        yield make_session_factory(engine)
-    finally:
-        engine.dispose()
-
-
 def daily_job(config_file: str | None = None, day: dt.date | None = None) -> None:
     """Crawl today's pages in a child process, match new advertisers, mail health alerts."""
     from models.db import transaction
@@ -68,7 +53,7 @@ def daily_job(config_file: str | None = None, day: dt.date | None = None) -> Non
         log.info("daily crawl starting", extra={"day": str(when)})
         completed = run_crawl_subprocess(config_file, when)
         log.info("daily crawl finished", extra={"day": str(when), "exit_code": completed.returncode})
-        with _database(settings) as factory:
+        with migrated_sessions(settings.database) as factory:
             with transaction(factory) as session:
                 result = rematch_advertisers(session, settings, now=dt.datetime.now(dt.UTC))
             log.info("matching finished", extra={"result": str(result)})
@@ -101,7 +86,7 @@ def report_job(config_file: str | None = None, today: dt.date | None = None) -> 
     start, _end = period_for(
         when - dt.timedelta(days=anchor.period_days), anchor.period_anchor, anchor.period_days
     )
-    with job_lock(settings, "report"), _database(settings) as factory:
+    with job_lock(settings, "report"), migrated_sessions(settings.database) as factory:
         with factory() as session:
             period = session.scalars(
                 select(AccountabilityPeriod).where(AccountabilityPeriod.start_date == start)
@@ -130,7 +115,7 @@ def maintenance_job(config_file: str | None = None, now: dt.datetime | None = No
 
     settings = load_settings(config_file)
     moment = now or dt.datetime.now(dt.UTC)
-    with _database(settings) as factory:
+    with migrated_sessions(settings.database) as factory:
         with transaction(factory) as session:
             escalated = escalate_overdue(session, settings, moment, smtp_sender(settings))
         log.info("escalations sent", extra={"count": len(escalated)})

@@ -76,6 +76,15 @@ def test_browser_captured_ads_have_thumbnails_in_the_archive(demo_report: Beauti
     assert all(not img["src"].startswith(("/", "http")) for img in thumbnails if img)
 
 
+def test_the_outage_day_is_unknown_not_empty(demo_report: BeautifulSoup) -> None:
+    bank = demo_report.select_one('.item[data-customer-code="C001"]')
+    assert bank is not None
+    qiancheng = [row for row in bank.select("tr.placement") if row.get("data-site") == "qiancheng"]
+    assert qiancheng
+    for row in qiancheng:
+        assert row.select_one('.day-cell[data-day="2026-11-15"]')["data-state"] == "unknown"
+
+
 def test_hostile_ad_text_is_shown_as_text(demo_report: BeautifulSoup) -> None:
     assert not demo_report.select("script")
     assert "<script>alert('rw')</script>" in demo_report.get_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.settings import Settings, SettingsError, load_settings
 
@@ -19,3 +20,10 @@ def settings_from(ctx: click.Context) -> Settings:
             raise click.ClickException(str(exc)) from exc
         root.obj["settings"] = cached
     return cached
+
+
+def sessions_from(ctx: click.Context) -> sessionmaker[Session]:
+    """A session factory over the settings' database, migrated to head; disposed when the command ends."""
+    from models.migrate import migrated_sessions
+
+    return ctx.with_resource(migrated_sessions(settings_from(ctx).database))

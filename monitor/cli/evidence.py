@@ -6,17 +6,7 @@ import datetime as dt
 
 import click
 
-from monitor.cli._context import settings_from
-
-
-def _factory(ctx: click.Context):  # type: ignore[no-untyped-def]
-    from models.db import make_engine, make_session_factory
-    from models.migrate import upgrade
-
-    engine = make_engine(settings_from(ctx).database)
-    upgrade(engine)
-    ctx.call_on_close(engine.dispose)
-    return make_session_factory(engine)
+from monitor.cli._context import sessions_from, settings_from
 
 
 @click.group("evidence")
@@ -33,7 +23,7 @@ def verify_command(ctx: click.Context, no_rehash: bool) -> None:
     from monitor.retention import verify_evidence
 
     settings = settings_from(ctx)
-    with _factory(ctx)() as session:
+    with sessions_from(ctx)() as session:
         problems = verify_evidence(session, EvidenceStore(settings.evidence_path), rehash=not no_rehash)
     for problem in problems:
         where = ", ".join(problem.referenced_by)
@@ -54,7 +44,7 @@ def prune_command(ctx: click.Context) -> None:
 
     settings = settings_from(ctx)
     try:
-        with job_lock(settings, "crawl"), transaction(_factory(ctx)) as session:
+        with job_lock(settings, "crawl"), transaction(sessions_from(ctx)) as session:
             result = prune_evidence(
                 session,
                 EvidenceStore(settings.evidence_path),

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from monitor.cli._context import settings_from
+from monitor.cli._context import sessions_from, settings_from
 
 
 @click.command("health")
@@ -16,18 +16,13 @@ from monitor.cli._context import settings_from
 @click.pass_context
 def health_command(ctx: click.Context, day: dt.datetime | None, sites: tuple[str, ...], mail: bool) -> None:
     """Show capture status per site/page and yield per slot; exit 1 when there are alerts."""
-    from models.db import make_engine, make_session_factory
-    from models.migrate import upgrade
     from monitor.health import load_health
     from monitor.mail import plain_message, send_messages
 
     settings = settings_from(ctx)
-    engine = make_engine(settings.database)
-    upgrade(engine)
     when = day.date() if day else settings.today()
-    with make_session_factory(engine)() as session:
+    with sessions_from(ctx)() as session:
         report = load_health(session, when, sites or None)
-    engine.dispose()
     for page in report.pages:
         status = page.status.value if page.status else "not captured"
         click.echo(f"{page.site}/{page.page}: {status}" + (f" - {page.error}" if page.error else ""))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -13,22 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import AccountabilityItem, AccountabilityPeriod
 from models.base import utcnow
-from models.db import make_engine, make_session_factory, transaction
-from models.migrate import upgrade
+from models.db import transaction
+from models.migrate import migrated_sessions
 from monitor.accountability import Period, last_complete_period, period_for
 from monitor.cli._context import settings_from
 from monitor.settings import Settings
-
-
-@contextmanager
-def _sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    """A session factory over the migrated database; the engine is disposed afterwards."""
-    engine = make_engine(settings.database)
-    try:
-        upgrade(engine)
-        yield make_session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 def _period_of(settings: Settings, period_day: dt.datetime | None, now: dt.datetime) -> Period:
@@ -67,7 +54,7 @@ def report_command(
     settings = settings_from(ctx)
     now = utcnow()
     period = _period_of(settings, period_day, now)
-    with _sessions(settings) as factory:
+    with migrated_sessions(settings.database) as factory:
         if not no_generate:
             with transaction(factory) as session:
                 result = generate_period(session, settings, period.start, now)
@@ -130,7 +117,7 @@ def waive_command(
     settings = settings_from(ctx)
     now = utcnow()
     period = _period_of(settings, period_day, now)
-    with _sessions(settings) as factory:
+    with migrated_sessions(settings.database) as factory:
         try:
             with transaction(factory) as session:
                 item = waive_item(session, period.start, customer_id, reason, by, now)
@@ -166,7 +153,7 @@ def leads_command(ctx: click.Context, since: dt.datetime | None, limit: int, csv
         if since
         else settings.today() - dt.timedelta(days=2 * settings.accountability.period_days)
     )
-    with _sessions(settings) as factory, factory() as session:
+    with migrated_sessions(settings.database) as factory, factory() as session:
         rows = leads_since(session, first_day, limit)
     if not rows:
         click.echo(f"no leads since {first_day}")
@@ -189,7 +176,7 @@ def leads_command(ctx: click.Context, since: dt.datetime | None, limit: int, csv
 def periods_command(ctx: click.Context) -> None:
     """List the generated periods with their item counts by status."""
     settings = settings_from(ctx)
-    with _sessions(settings) as factory, factory() as session:
+    with migrated_sessions(settings.database) as factory, factory() as session:
         counts: dict[int, dict[str, int]] = {}
         for period_id, status, count in session.execute(
             select(AccountabilityItem.period_id, AccountabilityItem.status, func.count()).group_by(

@@ -7,17 +7,7 @@ import getpass
 
 import click
 
-from monitor.cli._context import settings_from
-
-
-def _factory(ctx: click.Context):  # type: ignore[no-untyped-def]
-    from models.db import make_engine, make_session_factory
-    from models.migrate import upgrade
-
-    engine = make_engine(settings_from(ctx).database)
-    upgrade(engine)
-    ctx.call_on_close(engine.dispose)
-    return make_session_factory(engine)
+from monitor.cli._context import sessions_from, settings_from
 
 
 @click.group("review", invoke_without_command=True)
@@ -28,7 +18,7 @@ def review_group(ctx: click.Context) -> None:
         return
     from monitor.match_db import review_queue
 
-    with _factory(ctx)() as session:
+    with sessions_from(ctx)() as session:
         rows = review_queue(session)
     if not rows:
         click.echo("review queue is empty")
@@ -47,7 +37,7 @@ def _apply(ctx: click.Context, action: str, advertiser_id: int, customer: str | 
     who = by or getpass.getuser()
     now = dt.datetime.now(dt.UTC)
     try:
-        with transaction(_factory(ctx)) as session:
+        with transaction(sessions_from(ctx)) as session:
             if action == "confirm":
                 match = confirm_match(session, advertiser_id, customer, who, now)
             else:
@@ -83,6 +73,6 @@ def rematch_command(ctx: click.Context) -> None:
     from models.db import transaction
     from monitor.match_db import rematch_advertisers
 
-    with transaction(_factory(ctx)) as session:
+    with transaction(sessions_from(ctx)) as session:
         summary = rematch_advertisers(session, settings_from(ctx), now=dt.datetime.now(dt.UTC))
     click.echo(str(summary))

@@ -7,17 +7,7 @@ import getpass
 
 import click
 
-from monitor.cli._context import settings_from
-
-
-def _factory(ctx: click.Context):  # type: ignore[no-untyped-def]
-    from models.db import make_engine, make_session_factory
-    from models.migrate import upgrade
-
-    engine = make_engine(settings_from(ctx).database)
-    upgrade(engine)
-    ctx.call_on_close(engine.dispose)
-    return make_session_factory(engine)
+from monitor.cli._context import sessions_from, settings_from
 
 
 @click.command("transfer")
@@ -46,7 +36,7 @@ def transfer_command(
     settings = settings_from(ctx)
     day = effective.date() if effective else settings.today()
     try:
-        with transaction(_factory(ctx)) as session:
+        with transaction(sessions_from(ctx)) as session:
             result = transfer_customer(
                 session,
                 customer,
@@ -76,7 +66,7 @@ def roster_command(ctx: click.Context, day: dt.datetime | None) -> None:
 
     settings = settings_from(ctx)
     when = day.date() if day else settings.today()
-    with _factory(ctx)() as session:
+    with sessions_from(ctx)() as session:
         loads = rep_loads(session, when, settings.accountability.rep_customer_cap)
     for load in loads:
         flag = "  OVER CAP" if load.over_cap else ""

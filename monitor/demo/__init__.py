@@ -45,6 +45,9 @@ Matching (advertiser texts)
   but the same `/gouzhi/gongsi/<id>.html` id it carries under its name on the homepage -> C003 by id.
 - Not ours: 正衡会计师事务所（特殊普通合伙）, 橡树湾国际学校, Bluefin Analytics, 金翎石化有限公司.
 
+Outage (set by `monitor.demo.run.DEMO_OUTAGES`): the qiancheng homepage answers 500 on 2026-11-15, so
+that day is *unknown* (not "no ads") for the customers advertising there, e.g. C001.
+
 House ads (never count): jobhub alt `职汇网招聘信息` linking to www/xiaoyuan.jobhub.example (while
 customers' specials on special.jobhub.example do count); qiancheng `前程无界…` and a finance-zone logo
 with no title at all; gouzhi `教育课程站内推广` under /gouzhi/activity/; feizhi `飞职网 · …`.

@@ -15,10 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.migrate import migrated_sessions
 from monitor.settings import REPO_ROOT, Settings, load_settings
 
 DEMO_PERIOD_START = dt.date(2026, 11, 9)
 DEMO_DAYS = 14
+# Days on which a competitor page fails, so the report shows unknown days and health raises alerts.
+DEMO_OUTAGES: dict[dt.date, list[tuple[str, str]]] = {dt.date(2026, 11, 15): [("/qiancheng/", "500")]}
 DEMO_ROSTER = Path(__file__).resolve().parent / "roster"
 DEMO_SITES = REPO_ROOT / "config" / "demo-sites"
 # The demo's clock: the morning after the period ends, in the users' timezone.
@@ -62,8 +67,16 @@ def _child_environment(settings: Settings, site_url: str) -> dict[str, str]:
 
 def run_demo(var_dir: Path, say: Callable[[str], None] = print) -> DemoResult:
     """Run the demo pipeline from an empty database; return where the report is."""
-    from models.db import make_engine, make_session_factory, transaction
-    from models.migrate import upgrade
+    if var_dir.exists():
+        shutil.rmtree(var_dir)
+    var_dir.mkdir(parents=True)
+    settings = demo_settings(var_dir.resolve())
+    with migrated_sessions(settings.database) as factory:
+        return _pipeline(settings, factory, say)
+
+
+def _pipeline(settings: Settings, factory: sessionmaker[Session], say: Callable[[str], None]) -> DemoResult:
+    from models.db import transaction
     from monitor.accountability_db import generate_period
     from monitor.crawl import run_crawl_subprocess
     from monitor.demo.fixture_server import FixtureServer
@@ -73,14 +86,6 @@ def run_demo(var_dir: Path, say: Callable[[str], None] = print) -> DemoResult:
     from monitor.web.users import seed_demo_users
     from reports.html import write_period_report
     from reports.xlsx import write_period_workbook
-
-    if var_dir.exists():
-        shutil.rmtree(var_dir)
-    var_dir.mkdir(parents=True)
-    settings = demo_settings(var_dir.resolve())
-    engine = make_engine(settings.database)
-    upgrade(engine)
-    factory = make_session_factory(engine)
 
     with transaction(factory) as session:
         summary = apply_roster(session, read_roster(sorted(DEMO_ROSTER.glob("*.csv"))))
@@ -94,6 +99,9 @@ def run_demo(var_dir: Path, say: Callable[[str], None] = print) -> DemoResult:
         for offset in range(DEMO_DAYS):
             day = DEMO_PERIOD_START + dt.timedelta(days=offset)
             server.day = day
+            server.clear_failures()
+            for path, kind in DEMO_OUTAGES.get(day, []):
+                server.fail(path, kind)  # type: ignore[arg-type]
             completed = run_crawl_subprocess(None, day, sites_dir=settings.sites_dir, env=env)
             if completed.returncode != 0:
                 failed_days.append(day)
@@ -116,7 +124,6 @@ def run_demo(var_dir: Path, say: Callable[[str], None] = print) -> DemoResult:
         report_path = write_period_report(session, settings, DEMO_PERIOD_START)
         workbook_path = write_period_workbook(session, settings, DEMO_PERIOD_START)
     say(f"workbook: {workbook_path}")
-    engine.dispose()
     return DemoResult(
         report_path=report_path,
         items=generated.open_items,
