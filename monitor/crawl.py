@@ -26,30 +26,47 @@ if TYPE_CHECKING:
 class CrawlOutcome:
     """What came back from one crawl: stored captures, captures the database refused, pages never seen."""
 
+    # Page items without their evidence bytes (those are in the evidence store by now).
     saved: list[PageCaptureItem] = field(default_factory=list)
     unsaved: list[tuple[PageCaptureItem, str]] = field(default_factory=list)
     missing: list[tuple[str, str]] = field(default_factory=list)  # (site, page key)
+    creatives_saved: int = 0
+    creatives_unsaved: int = 0
 
 
 def run_crawl(
-    settings: Settings, sites: list[SiteConfig], capture_date: dt.date, site_filter: str | None = None
+    settings: Settings,
+    sites: list[SiteConfig],
+    capture_date: dt.date,
+    site_filter: str | None = None,
+    progress: bool = False,
 ) -> CrawlOutcome:
-    """Crawl every page of `sites` for `capture_date` and store it; blocks until done (once per process)."""
+    """Crawl every page of `sites` for `capture_date` and store it; blocks until done (once per process).
+
+    `progress` draws a progress bar on stderr (for a person at a terminal).
+    """
     from scrapy import signals
     from scrapy.crawler import AsyncCrawlerProcess
 
     from spiders.ads_spider import AdsSpider
+    from spiders.items import PageCaptureItem
     from spiders.settings import scrapy_settings
 
     outcome = CrawlOutcome()
-    process = AsyncCrawlerProcess(scrapy_settings(settings, sites, capture_date, site_filter))
+    process = AsyncCrawlerProcess(scrapy_settings(settings, sites, capture_date, site_filter, progress))
     crawler = process.create_crawler(AdsSpider)
 
     def saved(item: Any, **_: Any) -> None:
-        outcome.saved.append(item)
+        if isinstance(item, PageCaptureItem):
+            outcome.saved.append(item.without_evidence())
+        else:
+            outcome.creatives_saved += 1
 
     def refused(item: Any, failure: Any, **_: Any) -> None:
-        outcome.unsaved.append((item, f"{failure.type.__name__}: {failure.value}"))
+        if isinstance(item, PageCaptureItem):
+            outcome.unsaved.append((item.without_evidence(), f"{failure.type.__name__}: {failure.value}"))
+        else:
+            outcome.creatives_unsaved += 1
 
     crawler.signals.connect(saved, signal=signals.item_scraped)
     crawler.signals.connect(refused, signal=signals.item_error)

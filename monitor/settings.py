@@ -56,6 +56,9 @@ class CrawlSettings(Section):
     download_delay_seconds: float = Field(default=0.0, ge=0)
     chromium_path: str = "/usr/bin/chromium"
     retention_days: int = Field(default=90, ge=1)
+    # Creative images downloaded beside each page: larger ones are refused, slower ones given up.
+    creative_max_bytes: int = Field(default=5_000_000, ge=1024, le=100_000_000)
+    creative_timeout_seconds: float = Field(default=15.0, gt=0, le=600)
     # Who hears about a page that could not be seen or a slot that went quiet.
     alert_recipients: list[str] = Field(default_factory=list)
     # Daily crawl time, in the users' timezone.

@@ -21,7 +21,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 #   text          the element's visible text, whitespace folded
 #   href / src    as attributes, also looked up on descendants (the <a> around or the <img> inside)
 #   attr:NAME     any other attribute, e.g. attr:data-src, attr:lazy_src, attr:cid
-SOURCE_PATTERN = re.compile(r"^(alt|title|text|href|src|attr:[A-Za-z_:][-A-Za-z0-9_:.]*)$")
+#   css:SELECTOR@NAME   attribute NAME (or `text`) of the first element matching SELECTOR inside the ad's
+#                 item (the slot's `item` ancestor, default the ad element's parent) that has it: for a
+#                 logo that sits beside the name link rather than inside it
+SOURCE_PATTERN = re.compile(
+    r"^(alt|title|text|href|src|attr:[A-Za-z_:][-A-Za-z0-9_:.]*|css:\S.*@[A-Za-z_:][-A-Za-z0-9_:.]*)$"
+)
+
+# A host name or IP address, optionally with a leading `*.` wildcard label.
+CREATIVE_HOST_PATTERN = re.compile(
+    r"^(\*\.)?([A-Za-z0-9\u0080-\uffff]([-A-Za-z0-9\u0080-\uffff]{0,61}[A-Za-z0-9\u0080-\uffff])?\.)*"
+    r"[A-Za-z0-9\u0080-\uffff]([-A-Za-z0-9\u0080-\uffff]{0,61}[A-Za-z0-9\u0080-\uffff])?\.?$"
+)
 
 DEFAULT_ADVERTISER_SOURCES = ["alt", "title", "text"]
 DEFAULT_LINK_SOURCES = ["href"]
@@ -42,7 +53,9 @@ class StrictModel(BaseModel):
 def _check_sources(values: list[str]) -> list[str]:
     for value in values:
         if not SOURCE_PATTERN.match(value):
-            raise ValueError(f"unknown source {value!r}; use alt, title, text, href, src or attr:NAME")
+            raise ValueError(
+                f"unknown source {value!r}; use alt, title, text, href, src, attr:NAME or css:SELECTOR@NAME"
+            )
     return values
 
 
@@ -77,6 +90,9 @@ class SlotConfig(StrictModel):
     link: list[str] = Field(default_factory=lambda: list(DEFAULT_LINK_SOURCES))
     image: list[str] = Field(default_factory=lambda: list(DEFAULT_IMAGE_SOURCES))
     company_id: list[CompanyIdRule] = Field(default_factory=list)
+    # CSS selector of the ad's item: its closest ancestor (or itself) matching this is where
+    # `css:SELECTOR@NAME` sources look. Default: the ad element's parent.
+    item: str | None = Field(default=None, min_length=1)
     # Browser pages: how long to wait for the selector before the slot counts as not rendered.
     wait_seconds: float = Field(default=10.0, gt=0, le=120)
 
@@ -146,7 +162,21 @@ class SiteConfig(StrictModel):
     encoding: str | None = None
     cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
     house_ads: HouseAdRules = Field(default_factory=HouseAdRules)
+    # Hosts creative images may be downloaded from besides the page's own host (CDNs); `*.example.cn`
+    # allows every subdomain of example.cn (not example.cn itself).
+    creative_hosts: list[str] = Field(default_factory=list)
     pages: list[PageConfig] = Field(min_length=1)
+
+    @field_validator("creative_hosts")
+    @classmethod
+    def _hosts_are_host_names(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not CREATIVE_HOST_PATTERN.match(value):
+                raise ValueError(
+                    f"{value!r} is not a host name; write img.example.cn or *.example.cn "
+                    "(no scheme, port, path or other wildcards)"
+                )
+        return [value.lower().rstrip(".") for value in values]
 
     @model_validator(mode="after")
     def _unique_page_keys(self) -> SiteConfig:
@@ -224,15 +254,20 @@ def load_site_config(path: Path) -> SiteConfig:
         raise SiteConfigError("\n".join(lines)) from None
 
 
-def load_site_configs(directory: Path) -> list[SiteConfig]:
-    """Every `*.yaml`/`*.yml` in a folder, sorted by name; duplicate site names are refused."""
+def load_site_configs_with_paths(directory: Path) -> list[tuple[Path, SiteConfig]]:
+    """Every `*.yaml`/`*.yml` in a folder with its path, sorted by name; duplicate site names are refused."""
     if not directory.is_dir():
         raise SiteConfigError(f"{directory}: site config folder does not exist")
     paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
-    configs = [load_site_config(path) for path in paths]
+    loaded = [(path, load_site_config(path)) for path in paths]
     seen: dict[str, Path] = {}
-    for path, config in zip(paths, configs, strict=True):
+    for path, config in loaded:
         if config.name in seen:
             raise SiteConfigError(f"{path}: site name {config.name!r} already used by {seen[config.name]}")
         seen[config.name] = path
-    return configs
+    return loaded
+
+
+def load_site_configs(directory: Path) -> list[SiteConfig]:
+    """Every `*.yaml`/`*.yml` in a folder, sorted by name; duplicate site names are refused."""
+    return [config for _, config in load_site_configs_with_paths(directory)]

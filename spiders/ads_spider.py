@@ -1,12 +1,14 @@
 """One generic spider: fetch every configured page once, read its slots, yield one PageCaptureItem each.
 
-Nothing on a page is followed: the only requests are the configured page URLs, and redirects leaving
-the configured hosts are refused (Scrapy's offsite middleware, fed with `allowed_domains`). Every page
-yields an item, failures included, so a page that could not be seen is recorded as unknown.
+Nothing on a page is followed: the only requests are the configured page URLs and the creative images
+of their ads (only from the page's host or the site's `creative_hosts`, each once per crawl), and
+redirects leaving the allowed hosts are refused. Every page yields an item, failures included, so a
+page that could not be seen is recorded as unknown; a creative that cannot be had is only logged.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from collections.abc import AsyncIterator
@@ -20,10 +22,12 @@ from scrapy.http import Response
 from twisted.internet import error as net_error
 from twisted.python.failure import Failure
 
+from monitor.evidence import sha256_hex
 from monitor.siteconfig import PageConfig, SiteConfig
 from spiders.browser import Rendered, crop_elements, render
+from spiders.creatives import CreativeRequests, check_image
 from spiders.extract import PageExtraction, decode_page, extract_ads
-from spiders.items import PageCaptureItem, Status, slot_results
+from spiders.items import CreativeItem, PageCaptureItem, Status, slot_results
 from spiders.settings import allowed_hosts
 
 BLOCKED_HTTP_STATUSES = frozenset({403, 429})
@@ -84,6 +88,7 @@ class AdsSpider(scrapy.Spider):
         self.sites = {site.name: site for site in sites}
         self.capture_date = capture_date
         self.allowed_domains = allowed_hosts(sites)
+        self.creatives = CreativeRequests(5_000_000, 15.0, self.parse_creative, self.creative_failed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AdsSpider:
@@ -93,6 +98,9 @@ class AdsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.timeout_seconds = settings.getfloat("DOWNLOAD_TIMEOUT")
         spider.browser_user_agent = settings.get("USER_AGENT")
+        crawl = settings["RIVALWATCH_SETTINGS"].crawl
+        spider.creatives.max_bytes = crawl.creative_max_bytes
+        spider.creatives.timeout_seconds = crawl.creative_timeout_seconds
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -141,12 +149,15 @@ class AdsSpider(scrapy.Spider):
             **values,
         )
 
-    async def parse_page(self, response: Response) -> AsyncIterator[PageCaptureItem]:
+    async def parse_page(self, response: Response) -> AsyncIterator[PageCaptureItem | scrapy.Request]:
         browser_page = response.meta.get("playwright_page")
         try:
-            yield await self.capture(response, browser_page)
+            item = await self.capture(response, browser_page)
         finally:
-            await close_browser_page(browser_page)
+            await close_browser_page(browser_page)  # before the item is stored: free the window early
+        yield item
+        for request in self.creatives.for_page(item, self.sites[item.site]):
+            yield request
 
     async def capture(self, response: Response, browser_page: Any) -> PageCaptureItem:
         site = self.sites[response.meta["site"]]
@@ -174,16 +185,16 @@ class AdsSpider(scrapy.Spider):
             )
         if browser_page is None:
             text = decode_page(body, page.encoding or site.encoding, http_charset(response))
-            return self.read_page(response, site, page, text, None)
+            return await self.read_page(response, site, page, text, None)
         try:
             rendered = await render(browser_page, page)
         except Exception as exc:  # noqa: BLE001 - a crashed or hung tab is this page's failure only
             status = "timeout" if _is_playwright_timeout(exc) else "parse_error"
             error = f"rendering failed: {type(exc).__name__}: {exc}"[:2000]
             return self.new_item(response.meta, response.url, status, http_status=status_code, error=error)
-        return self.read_page(response, site, page, rendered.html, rendered)
+        return await self.read_page(response, site, page, rendered.html, rendered)
 
-    def read_page(
+    async def read_page(
         self, response: Response, site: SiteConfig, page: PageConfig, text: str, rendered: Rendered | None
     ) -> PageCaptureItem:
         html = text.encode("utf-8") if rendered else response.body
@@ -210,7 +221,8 @@ class AdsSpider(scrapy.Spider):
                 html=html,
                 text=text,
             )
-        screenshots = element_screenshots(rendered, extraction) if rendered else {}
+        # Cutting up a full-page PNG is CPU work: off the reactor thread, so other pages keep moving.
+        screenshots = await asyncio.to_thread(element_screenshots, rendered, extraction) if rendered else {}
         problems = rendered.problems if rendered else []
         return self.new_item(
             response.meta,
@@ -231,6 +243,29 @@ class AdsSpider(scrapy.Spider):
         yield self.new_item(
             request.meta, request.url, failure_status(failure), error=describe_failure(failure)
         )
+
+    async def parse_creative(self, response: Response) -> AsyncIterator[CreativeItem]:
+        url = response.meta["creative_url"]
+        body = response.body
+        # Decoding and hashing an image is CPU work: off the reactor thread, so pages keep flowing.
+        info = await asyncio.to_thread(check_image, body, url)
+        if info is None:
+            return
+        yield CreativeItem(
+            url=url,
+            data=body,
+            sha256=sha256_hex(body),
+            mime_type=info.mime_type,
+            width=info.width,
+            height=info.height,
+            phash=info.phash,
+            capture_date=self.capture_date,
+        )
+
+    def creative_failed(self, failure: Failure) -> None:
+        """Records nothing: the page capture never depends on its creatives."""
+        url = failure.request.meta["creative_url"]  # type: ignore[attr-defined]
+        self.logger.info("creative %s not fetched: %s", url, describe_failure(failure))
 
 
 async def close_browser_page(page: Any) -> None:

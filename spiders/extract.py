@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 import cssselect
 import lxml.html
+from cssselect import HTMLTranslator
 from lxml import etree
 from lxml.cssselect import CSSSelector
 from lxml.etree import XPath, XPathError
@@ -141,12 +142,37 @@ def compile_slot(slot: SlotConfig) -> XPath:
         raise SelectorError(f"slot {slot.name!r}: invalid {which}: {exc}") from exc
 
 
+def compile_css(css: str, what: str) -> XPath:
+    """A CSS selector used inside an ad's item; a bad one raises SelectorError naming `what`."""
+    try:
+        return _compile(css, None)
+    except (cssselect.SelectorError, SyntaxError, ValueError) as exc:
+        raise SelectorError(f"{what}: invalid css {css!r}: {exc}") from exc
+
+
+def _slot_sources(slot: SlotConfig) -> list[str]:
+    return [*slot.advertiser, *slot.link, *slot.image, *(rule.source for rule in slot.company_id)]
+
+
+def check_slot(slot: SlotConfig) -> None:
+    """Compile the slot's selector, its `item` selector and every `css:` source."""
+    compile_slot(slot)
+    if slot.item is not None:
+        try:
+            _compile_self_test(slot.item)
+        except SelectorError as exc:
+            raise SelectorError(f"slot {slot.name!r}: {exc}") from None
+    for source in _slot_sources(slot):
+        if source.startswith("css:"):
+            compile_css(split_css_source(source)[0], f"slot {slot.name!r}: source {source!r}")
+
+
 def check_selectors(site: SiteConfig) -> None:
-    """Compile every slot selector of a site, so a typo fails at start and not on the day's page."""
+    """Compile every selector of a site, so a typo fails at start and not on the day's page."""
     for page in site.pages:
         for slot in page.slots:
             try:
-                compile_slot(slot)
+                check_slot(slot)
             except SelectorError as exc:
                 raise SelectorError(f"site {site.name!r}, page {page.key!r}: {exc}") from None
 
@@ -214,12 +240,57 @@ def _nearest_anchor_href(element: etree._Element) -> str | None:
     return None
 
 
-def read_source(element: etree._Element, source: str) -> str | None:
-    """One source's value for an ad element, as found on the page (None if absent or empty)."""
+def split_css_source(source: str) -> tuple[str, str]:
+    """`css:SELECTOR@NAME` as (SELECTOR, NAME); the last `@` separates them."""
+    selector, _, name = source.removeprefix("css:").rpartition("@")
+    return selector, name
+
+
+def ad_item(element: etree._Element, item_css: str | None) -> etree._Element:
+    """The element `css:` sources look in: the closest ancestor-or-self matching `item_css`; without
+    `item_css`, the parent. Falls back to the element itself."""
+    if item_css is None:
+        parent = element.getparent()
+        return parent if parent is not None else element
+    is_item = _compile_self_test(item_css)
+    for candidate in (element, *element.iterancestors()):
+        if is_item(candidate):
+            return candidate
+    return element
+
+
+@lru_cache(maxsize=128)
+def _compile_self_test(css: str) -> XPath:
+    """An XPath that, evaluated on an element, yields it when it matches `css` (nothing otherwise)."""
+    try:
+        return XPath(HTMLTranslator().css_to_xpath(css, prefix="self::"))
+    except (XPathError, cssselect.SelectorError, SyntaxError, ValueError) as exc:
+        raise SelectorError(f"item: invalid css {css!r}: {exc}") from exc
+
+
+def _neighbour_value(element: etree._Element, source: str, item_css: str | None) -> str | None:
+    selector, name = split_css_source(source)
+    compiled = compile_css(selector, f"source {source!r}")
+    for node in compiled(ad_item(element, item_css)):
+        if not isinstance(node, etree._Element) or not isinstance(node.tag, str):
+            continue
+        value = visible_text(node) if name == "text" else node.get(name)
+        if value is not None and value.strip():
+            return value
+    return None
+
+
+def read_source(element: etree._Element, source: str, item_css: str | None = None) -> str | None:
+    """One source's value for an ad element, as found on the page (None if absent or empty).
+
+    `item_css` is the slot's `item` selector, used by `css:SELECTOR@NAME` sources only.
+    """
     if source == "text":
         return visible_text(element) or None
     if source == "href":
         return _attribute(element, "href") or _nearest_anchor_href(element)
+    if source.startswith("css:"):
+        return _neighbour_value(element, source, item_css)
     name = source.removeprefix("attr:")
     return _attribute(element, name)
 
@@ -241,17 +312,19 @@ def absolute_url(value: str | None, base: str) -> str | None:
     return resolved
 
 
-def first_value(element: etree._Element, sources: list[str]) -> str | None:
+def first_value(element: etree._Element, sources: list[str], item_css: str | None = None) -> str | None:
     for source in sources:
-        value = read_source(element, source)
+        value = read_source(element, source, item_css)
         if value is not None and value.strip():
             return value
     return None
 
 
-def first_url(element: etree._Element, sources: list[str], base: str) -> str | None:
+def first_url(
+    element: etree._Element, sources: list[str], base: str, item_css: str | None = None
+) -> str | None:
     for source in sources:
-        url = absolute_url(read_source(element, source), base)
+        url = absolute_url(read_source(element, source, item_css), base)
         if url:
             return url
     return None
@@ -269,10 +342,12 @@ def clean_advertiser(text: str, patterns: list[re.Pattern[str]]) -> str:
     return cleaned[:MAX_ADVERTISER_LENGTH]
 
 
-def company_id(element: etree._Element, rules: list[CompanyIdRule]) -> str | None:
+def company_id(
+    element: etree._Element, rules: list[CompanyIdRule], item_css: str | None = None
+) -> str | None:
     """The competitor's own id for the advertiser: the first rule whose pattern matches its source."""
     for rule in rules:
-        value = read_source(element, rule.source)
+        value = read_source(element, rule.source, item_css)
         if value is None:
             continue
         match = re.search(rule.pattern, value)
@@ -316,9 +391,9 @@ def document_base(root: etree._Element, url: str) -> str:
 def read_ad(
     element: etree._Element, slot: SlotConfig, position: int, site: SiteConfig, base: str
 ) -> ExtractedAd:
-    raw_text = first_value(element, slot.advertiser) or ""
+    raw_text = first_value(element, slot.advertiser, slot.item) or ""
     advertiser = clean_advertiser(raw_text, site.cleanup.patterns())
-    link = first_url(element, slot.link, base)
+    link = first_url(element, slot.link, base, slot.item)
     return ExtractedAd(
         slot=slot.name,
         kind=slot.kind,
@@ -326,8 +401,8 @@ def read_ad(
         advertiser=advertiser,
         text=raw_text,
         link=link,
-        image=first_url(element, slot.image, base),
-        company_id=company_id(element, slot.company_id),
+        image=first_url(element, slot.image, base, slot.item),
+        company_id=company_id(element, slot.company_id, slot.item),
         is_house_ad=is_house_ad(site.house_ads, advertiser, raw_text, link),
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from spiders.extract import ExtractedAd, PageExtraction
@@ -76,6 +76,32 @@ class PageCaptureItem:
     @property
     def ads(self) -> list[CapturedAd]:
         return [ad for slot in self.slots for ad in slot.ads]
+
+    def without_evidence(self) -> PageCaptureItem:
+        """A copy without the page, screenshots and text: what a summary needs, in little memory."""
+        slots = [
+            replace(slot, ads=[replace(ad, element_screenshot=None) for ad in slot.ads])
+            for slot in self.slots
+        ]
+        return replace(self, html=None, text=None, screenshot=None, slots=slots)
+
+
+@dataclass
+class CreativeItem:
+    """A creative image downloaded once in a crawl and accepted as an image (see monitor.creatives).
+
+    The pipeline links it to every sighting of the crawl whose image URL is `url`, whichever of the
+    two is stored first.
+    """
+
+    url: str
+    data: bytes = field(repr=False)
+    sha256: str
+    mime_type: str
+    width: int
+    height: int
+    phash: str
+    capture_date: dt.date
 
 
 def slot_results(

@@ -2,7 +2,8 @@
 
 Scrapy's offsite middleware drops such a redirect silently, and the page would produce no capture at
 all. Raising IgnoreRequest here instead sends the request to the spider's errback, which records the
-page as failed with the target in the error.
+page as failed with the target in the error. A creative image may only be redirected within the hosts
+its page allows for creatives (`creative_hosts` in the request's meta).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.utils.response import get_meta_refresh
 
+from monitor.creatives import is_fetchable_creative_url
 from spiders.settings import allowed_hosts
 
 
@@ -30,7 +32,13 @@ class OffsiteRedirectMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         target = redirect_target(response)
-        if target is not None and not self.allowed(target):
+        if target is None:
+            return response
+        creative_hosts = request.meta.get("creative_hosts")
+        if creative_hosts is not None:
+            if not is_fetchable_creative_url(target, set(creative_hosts)):
+                raise IgnoreRequest(f"creative redirected to {target}, not an allowed creative host")
+        elif not self.allowed(target):
             raise IgnoreRequest(f"redirected outside the configured sites to {target}")
         return response
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from models import (
     Advertiser,
     CrawlRun,
+    Creative,
     ItemEvidence,
     Page,
     PageCapture,
@@ -28,9 +30,13 @@ from models import (
 from models.enums import CaptureStatus, PageKind, RunStatus, SlotKind
 from monitor.evidence import EvidenceStore
 from monitor.siteconfig import SiteConfig, SiteConfigError, expand_env
-from spiders.items import CapturedAd, PageCaptureItem, SlotResult
+from spiders.items import CapturedAd, CreativeItem, PageCaptureItem, SlotResult
 
 logger = logging.getLogger(__name__)
+
+# A run still "running" after this long belongs to a crawl process that died (a day's crawl takes
+# minutes); the next crawl marks it failed.
+STALE_RUN_AGE = dt.timedelta(hours=6)
 
 
 # --- sites, pages, slots ---------------------------------------------------------------------------
@@ -105,12 +111,33 @@ def start_run(session: Session, crawl_date: dt.date, site_filter: str | None, no
     return run
 
 
-def finish_run(session: Session, run_id: int, pages_ok: int, pages_failed: int, now: dt.datetime) -> None:
+def finish_run(
+    session: Session,
+    run_id: int,
+    pages_ok: int,
+    pages_failed: int,
+    now: dt.datetime,
+    status: RunStatus = RunStatus.FINISHED,
+) -> None:
     run = session.get_one(CrawlRun, run_id)
     run.pages_ok = pages_ok
     run.pages_failed = pages_failed
     run.finished_at = now
-    run.status = RunStatus.FINISHED
+    run.status = status
+
+
+def fail_stale_runs(session: Session, now: dt.datetime, max_age: dt.timedelta = STALE_RUN_AGE) -> list[int]:
+    """Mark runs still `running` that started more than `max_age` before `now` as failed; their ids."""
+    stale = list(
+        session.scalars(
+            select(CrawlRun).where(CrawlRun.status == RunStatus.RUNNING, CrawlRun.started_at < now - max_age)
+        )
+    )
+    for run in stale:
+        run.status = RunStatus.FAILED
+        run.finished_at = now
+        logger.warning("crawl run %d (started %s) never finished; marked failed", run.id, run.started_at)
+    return [run.id for run in stale]
 
 
 # --- captures --------------------------------------------------------------------------------------
@@ -124,9 +151,16 @@ def find_page(session: Session, site_name: str, page_key: str) -> Page:
 
 
 def save_capture(
-    session: Session, item: PageCaptureItem, run_id: int, evidence: EvidenceStore
+    session: Session,
+    item: PageCaptureItem,
+    run_id: int,
+    evidence: EvidenceStore,
+    creative_ids: Mapping[str, int] | None = None,
 ) -> PageCapture:
-    """Record one page's capture for its day, replacing an earlier capture of the same page and day."""
+    """Record one page's capture for its day, replacing an earlier capture of the same page and day.
+
+    `creative_ids` maps image URLs to the creatives this crawl already stored, to link the sightings.
+    """
     page = find_page(session, item.site, item.page_key)
     capture = session.scalar(
         select(PageCapture).where(
@@ -157,7 +191,7 @@ def save_capture(
     slots = {slot.name: slot for slot in page.slots}
     results = [result for result in item.slots if _known_slot(slots, result, item)]
     _save_slot_results(session, capture, results, slots)
-    _save_sightings(session, capture, results, slots, item, evidence)
+    _save_sightings(session, capture, results, slots, item, evidence, creative_ids or {})
     return capture
 
 
@@ -192,6 +226,7 @@ def _save_sightings(
     slots: dict[str, Slot],
     item: PageCaptureItem,
     evidence: EvidenceStore,
+    creative_ids: Mapping[str, int],
 ) -> None:
     ads = [ad for result in results for ad in result.ads]
     advertisers = advertiser_ids(
@@ -211,6 +246,7 @@ def _save_sightings(
             ad,
             item.capture_date,
             advertisers.get(ad.advertiser) if counts_as_advertiser(ad) else None,
+            creative_ids.get(ad.image) if ad.image else None,
         )
         if ad.element_screenshot:
             sighting.element_screenshot_sha256 = evidence.put(ad.element_screenshot)
@@ -224,7 +260,16 @@ def counts_as_advertiser(ad: CapturedAd) -> bool:
     return bool(ad.advertiser) and not ad.is_house_ad
 
 
-def _fill_sighting(sighting: Sighting, ad: CapturedAd, seen_date: dt.date, advertiser_id: int | None) -> None:
+def _fill_sighting(
+    sighting: Sighting,
+    ad: CapturedAd,
+    seen_date: dt.date,
+    advertiser_id: int | None,
+    creative_id: int | None,
+) -> None:
+    # A re-run of the day keeps the creative of an unchanged image URL until its download links it again.
+    if creative_id is not None or sighting.image_url != ad.image:
+        sighting.creative_id = creative_id
     sighting.seen_date = seen_date
     sighting.raw_text = ad.text
     sighting.advertiser_text = ad.advertiser
@@ -252,20 +297,72 @@ def advertiser_ids(session: Session, texts: set[str], now: dt.datetime) -> dict[
         return {}
     session.flush()
     rows = [{"text": text, "first_seen_at": now} for text in sorted(texts)]
+    insert_missing(session, Advertiser, rows, "text")
+    found = session.execute(select(Advertiser.text, Advertiser.id).where(Advertiser.text.in_(texts)))
+    return {text: advertiser_id for text, advertiser_id in found}
+
+
+def insert_missing(session: Session, model: Any, rows: list[dict[str, Any]], unique: str) -> None:
+    """INSERT rows whose `unique` column value is not there yet; a row a concurrent crawl added wins."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        session.execute(pg_insert(Advertiser).values(rows).on_conflict_do_nothing(index_elements=["text"]))
+        session.execute(pg_insert(model).values(rows).on_conflict_do_nothing(index_elements=[unique]))
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        session.execute(
-            sqlite_insert(Advertiser).values(rows).on_conflict_do_nothing(index_elements=["text"])
-        )
+        session.execute(sqlite_insert(model).values(rows).on_conflict_do_nothing(index_elements=[unique]))
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        known = set(session.scalars(select(Advertiser.text).where(Advertiser.text.in_(texts))))
-        session.add_all(Advertiser(text=text, first_seen_at=now) for text in sorted(texts - known))
+        column = getattr(model, unique)
+        known = set(session.scalars(select(column).where(column.in_([row[unique] for row in rows]))))
+        session.add_all(model(**row) for row in rows if row[unique] not in known)
         session.flush()
-    found = session.execute(select(Advertiser.text, Advertiser.id).where(Advertiser.text.in_(texts)))
-    return {text: advertiser_id for text, advertiser_id in found}
+
+
+# --- creatives -------------------------------------------------------------------------------------
+
+
+def save_creative(
+    session: Session,
+    item: CreativeItem,
+    run_id: int,
+    evidence: EvidenceStore,
+    now: dt.datetime,
+    pages: Iterable[tuple[str, str]] = (),
+) -> int:
+    """Store a downloaded creative once (by SHA-256) and link the sightings of this run's captures of
+    `pages` (site, page key) that show its URL; returns the Creative id."""
+    sha = evidence.put(item.data)
+    row = {
+        "sha256": sha,
+        "phash": item.phash,
+        "mime_type": item.mime_type,
+        "width": item.width,
+        "height": item.height,
+        "size_bytes": len(item.data),
+        "first_url": item.url[:2000],
+        "first_seen_at": now,
+    }
+    insert_missing(session, Creative, [row], "sha256")
+    creative_id = session.scalar(select(Creative.id).where(Creative.sha256 == sha))
+    assert creative_id is not None
+    for site_name, page_key in pages:
+        capture_id = session.scalar(
+            select(PageCapture.id)
+            .join(Page)
+            .join(Site)
+            .where(
+                Site.name == site_name,
+                Page.key == page_key,
+                PageCapture.capture_date == item.capture_date,
+                PageCapture.crawl_run_id == run_id,
+            )
+        )
+        if capture_id is not None:
+            session.execute(
+                update(Sighting)
+                .where(Sighting.capture_id == capture_id, Sighting.image_url == item.url)
+                .values(creative_id=creative_id)
+            )
+    return creative_id

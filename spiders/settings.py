@@ -55,9 +55,17 @@ class OffsiteNavigationFilter:
 
 
 def scrapy_settings(
-    settings: Settings, sites: list[SiteConfig], capture_date: dt.date, site_filter: str | None = None
+    settings: Settings,
+    sites: list[SiteConfig],
+    capture_date: dt.date,
+    site_filter: str | None = None,
+    progress: bool = False,
 ) -> dict[str, Any]:
-    """Everything the crawl process needs, as a Scrapy settings dict (read once by spider and pipeline)."""
+    """Everything the crawl process needs, as a Scrapy settings dict (read once by spider and pipeline).
+
+    `progress` shows a progress bar on stderr, and only errors from the log so the bar stays readable
+    (the summary printed at the end says what became of every page).
+    """
     crawl = settings.crawl
     values: dict[str, Any] = {
         "BOT_NAME": "rivalwatch",
@@ -77,14 +85,16 @@ def scrapy_settings(
         # No listening ports in a crawl process: no telnet console, no remote-control server.
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
-        "LOG_LEVEL": "INFO",
+        "LOG_LEVEL": "ERROR" if progress else "INFO",
         "ITEM_PIPELINES": {"spiders.pipelines.CapturePipeline": 300},
+        "EXTENSIONS": {"spiders.progress.CrawlProgress": 500},
         # Above RedirectMiddleware (600) and MetaRefreshMiddleware (580): sees responses before them.
         "DOWNLOADER_MIDDLEWARES": {"spiders.middlewares.OffsiteRedirectMiddleware": 650},
         "RIVALWATCH_SETTINGS": settings,
         "RIVALWATCH_SITES": sites,
         "RIVALWATCH_CAPTURE_DATE": capture_date,
         "RIVALWATCH_SITE_FILTER": site_filter,
+        "RIVALWATCH_PROGRESS": progress,
     }
     if needs_browser(sites):
         values.update(browser_settings(settings, sites))

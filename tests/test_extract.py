@@ -209,11 +209,108 @@ def test_values_too_long_for_the_database_are_capped_or_dropped() -> None:
     assert (len(ad.advertiser), ad.link, ad.company_id) == (500, None, None)
 
 
-@pytest.mark.parametrize("selector", [{"css": "a[[["}, {"xpath": "//a[@"}])
-def test_invalid_selectors_are_reported_with_the_slot(selector: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "selector",
+    [
+        {"css": "a[[["},
+        {"xpath": "//a[@"},
+        {"css": "a", "item": "li[[["},
+        {"css": "a", "image": ["css:img[[[@src"]},
+        {"css": "a", "company_id": [{"source": "css:span::nope@text"}]},
+    ],
+)
+def test_invalid_selectors_are_reported_with_the_slot(selector: dict[str, Any]) -> None:
     site = make_site(selector)
     with pytest.raises(SelectorError, match="'wall'"):
         check_selectors(site)
+
+
+# --- images (and other values) beside the ad element ------------------------------------------------
+
+LAGOU_GRID = """
+<ul>
+  <li class="company-item"><div class="top">
+    <p><a href="/gongsi/1.html"><img src="" data-delay-src="/logos/1.png" alt="公司logo"></a></p>
+    <p class="company-name"><a href="/gongsi/1.html">希悦</a></p>
+    <p class="stage">不需要融资</p></div></li>
+  <li class="company-item"><div class="top">
+    <p><a href="/gongsi/2.html"><img src="/logos/2.png" alt="公司logo"></a></p>
+    <p class="company-name"><a href="/gongsi/2.html">七乐康</a></p></div></li>
+  <li class="company-item"><div class="top">
+    <p class="company-name"><a href="/gongsi/3.html">没有标志</a></p></div></li>
+</ul>
+"""
+NAME_LINK = "li.company-item .company-name a"
+
+
+@pytest.mark.parametrize(
+    ("slot", "expected"),
+    [
+        # The item is the closest ancestor matching `item`: the logo in the other <p> is found.
+        (
+            {"item": "li.company-item", "image": ["css:.top img@data-delay-src", "css:.top img@src"]},
+            ["https://jobs.example.cn/logos/1.png", "https://jobs.example.cn/logos/2.png", None],
+        ),
+        # Without `item`, css: sources look in the ad element's parent only (<p class="company-name">).
+        ({"image": ["css:img@src"]}, [None, None, None]),
+        # Default image sources never look outside the ad element.
+        ({"item": "li.company-item"}, [None, None, None]),
+    ],
+)
+def test_css_sources_read_images_beside_the_ad_element(
+    slot: dict[str, Any], expected: list[str | None]
+) -> None:
+    result = extract(LAGOU_GRID, {"css": NAME_LINK, "advertiser": ["text"], **slot})
+    assert [ad.image for ad in result.ads] == expected
+    assert [ad.advertiser for ad in result.ads] == ["希悦", "七乐康", "没有标志"]
+
+
+def test_css_sources_work_for_text_and_company_ids_too() -> None:
+    slot = {
+        "css": NAME_LINK,
+        "item": "li.company-item",
+        "advertiser": ["css:.stage@text", "text"],
+        "company_id": [{"source": "css:p:first-child a@href", "pattern": r"/gongsi/(\d+)\.html"}],
+    }
+    result = extract(LAGOU_GRID, slot)
+    assert [(ad.advertiser, ad.company_id) for ad in result.ads] == [
+        ("不需要融资", "1"),
+        ("七乐康", "2"),
+        ("没有标志", "3"),
+    ]
+
+
+def test_css_source_skips_a_neighbour_excluded_by_the_selector() -> None:
+    html = (
+        '<ul id="famous"><li><a class="font_show">康泰伦特</a><img src="/im/index/info_new.gif"></li>'
+        '<li><img src="/logo/2.gif"><a class="font_show">博为峰</a>'
+        '<img src="/im/index/info_new.gif"></li></ul>'
+    )
+    slot = {"css": "#famous a.font_show", "image": ['css:img:not([src*="/index/info_new"])@src']}
+    assert [ad.image for ad in extract(html, slot).ads] == [None, "https://jobs.example.cn/logo/2.gif"]
+
+
+@pytest.mark.parametrize(
+    ("slot", "site", "message"),
+    [
+        ({"image": ["css:img"]}, {}, "unknown source 'css:img'"),
+        ({"image": ["css:@src"]}, {}, "unknown source"),
+        ({"item": ""}, {}, "item"),
+        ({}, {"creative_hosts": ["https://img.example.cn/"]}, "is not a host name"),
+        ({}, {"creative_hosts": ["img.example.cn:8080"]}, "is not a host name"),
+        ({}, {"creative_hosts": ["img.*.example.cn"]}, "is not a host name"),
+    ],
+)
+def test_config_refuses_malformed_sources_items_and_creative_hosts(
+    slot: dict[str, Any], site: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        make_site({"css": "a", **slot}, **site)
+
+
+def test_creative_hosts_are_kept_lowercase_with_wildcards() -> None:
+    site = make_site({"css": "a"}, creative_hosts=["IMG01.Example.CN", "*.51jobcdn.com", "127.0.0.1"])
+    assert site.creative_hosts == ["img01.example.cn", "*.51jobcdn.com", "127.0.0.1"]
 
 
 GBK_PAGE = '<meta charset="gbk"><title>前程无忧</title>'.encode("gbk")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.creatives import is_fetchable_creative_url
 from monitor.siteconfig import SiteConfig, load_site_config
 from spiders.extract import PageExtraction, check_selectors, decode_page, extract_ads
 from tests.conftest import shared_data
@@ -20,13 +21,26 @@ def site(name: str) -> SiteConfig:
     return load_site_config(SITES_DIR / f"{name}.yaml")
 
 
-def extract_saved(site_name: str, page_key: str, file_name: str) -> PageExtraction:
+def saved_text(site_name: str, page_key: str, file_name: str) -> str:
     config = site(site_name)
     page = config.page(page_key)
-    body = shared_data("pages", file_name).read_bytes()
-    return extract_ads(
-        decode_page(body, page.encoding or config.encoding, None), config, page, config.page_url(page)
-    )
+    return decode_page(shared_data("pages", file_name).read_bytes(), page.encoding or config.encoding, None)
+
+
+def extract_text(site_name: str, page_key: str, text: str) -> PageExtraction:
+    config = site(site_name)
+    page = config.page(page_key)
+    return extract_ads(text, config, page, config.page_url(page))
+
+
+def extract_saved(site_name: str, page_key: str, file_name: str) -> PageExtraction:
+    return extract_text(site_name, page_key, saved_text(site_name, page_key, file_name))
+
+
+def numbered(text: str, old: str, new: str) -> str:
+    """`text` with each `old` replaced by `new` formatted with its 1-based occurrence number."""
+    parts = text.split(old)
+    return parts[0] + "".join(new.format(index) + part for index, part in enumerate(parts[1:], start=1))
 
 
 def advertisers(result: PageExtraction, slot: str) -> list[str]:
@@ -43,6 +57,16 @@ def assert_no_junk(result: PageExtraction) -> None:
 @pytest.mark.parametrize("name", ["zhaopin", "51job", "lagou"])
 def test_shipped_site_configs_load_and_compile(name: str) -> None:
     check_selectors(site(name))
+
+
+@pytest.mark.parametrize(
+    ("name", "image_host"),
+    [("zhaopin", "img02.zhaopin.cn"), ("51job", "img05.51jobcdn.com"), ("lagou", "www.lgstatic.com")],
+)
+def test_shipped_site_configs_allow_their_image_cdns(name: str, image_host: str) -> None:
+    url = f"https://{image_host}/logo.png"
+    assert is_fetchable_creative_url(url, set(site(name).creative_hosts))
+    assert not is_fetchable_creative_url("https://evil.example/logo.png", set(site(name).creative_hosts))
 
 
 def test_zhaopin_top_banners_drop_rotation_prefix_and_suffix() -> None:
@@ -100,6 +124,8 @@ def test_51job_famous_list_reads_company_links_not_job_links() -> None:
     )
     assert not {"包装操作员", "设备技术员", "采购"} & set(names)
     first = result.slot("famous").ads[0]
+    # The only picture beside these links is the shared "new" badge: never taken for a creative.
+    assert [ad.image for ad in result.slot("famous").ads] == [None] * 18
     assert first.company_id == "25333844"
     assert first.link == "http://companyadc.51job.com/companyads/2017/sh/kangtai0707a_7180wh/index.htm"
     assert_no_junk(result)
@@ -153,4 +179,29 @@ def test_lagou_banner_is_a_house_ad_and_company_grid_has_gongsi_ids() -> None:
     ]
     assert grid[0].link == "https://www.lagou.com/gongsi/1952.html"
     assert not any(ad.is_house_ad for ad in grid)
+    # The logo sits beside the name link; the saved page has no address for it yet (src="").
+    assert [ad.image for ad in grid] == [None] * 8
     assert_no_junk(result)
+
+
+def test_lagou_grid_reads_each_company_its_own_neighbouring_logo() -> None:
+    # As the page's script leaves it: each grid logo gets its address (numbered here, in page order).
+    text = numbered(
+        saved_text("lagou", "home", "lagou-home-2018.saved.jsp.html"),
+        '<img src=""\n                                         alt="公司logo"',
+        '<img src="" data-delay-src="https://www.lgstatic.com/logo/{}.png" alt="公司logo"',
+    )
+    grid = extract_text("lagou", "home", text).slot("hot_companies").ads
+    assert [ad.image for ad in grid] == [f"https://www.lgstatic.com/logo/{n}.png" for n in range(1, 9)]
+    assert grid[0].advertiser == "希悦"  # the name still comes from the link, not the logo's alt
+
+
+def test_51job_famous_list_reads_a_logo_beside_the_link_but_not_the_new_badge() -> None:
+    # A logo in front of each company link, inside its <li> (the 18 <li>·<a adid… are the list's).
+    text = numbered(
+        saved_text("51job", "home", "51job-home-2017-07.saved.jsp.html"),
+        "<li>·<a adid",
+        "<li><img src='http://img01.51jobcdn.com/logo/{}.gif'>·<a adid",
+    )
+    ads = extract_text("51job", "home", text).slot("famous").ads
+    assert [ad.image for ad in ads] == [f"http://img01.51jobcdn.com/logo/{n}.gif" for n in range(1, 19)]

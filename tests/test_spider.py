@@ -346,7 +346,9 @@ def check_evidence(session: Session, evidence: EvidenceStore) -> None:
 
 def assert_nothing_followed(site: FixtureSite) -> None:
     assert {request.host.split(":")[0] for request in site.requests} == {"127.0.0.1"}
-    assert not [path for path in site.paths() if path.startswith(("/company/", "/ad/", "/img/"))]
+    assert not [path for path in site.paths() if path.startswith(("/company/", "/ad/"))]
+    images = [path for path in site.paths() if path.startswith("/img/")]
+    assert images and len(images) == len(set(images))  # the ads' creatives, each fetched once
 
 
 @pytest.mark.parametrize(
@@ -360,6 +362,16 @@ def assert_nothing_followed(site: FixtureSite) -> None:
             "name: bad\ndisplay_name: B\nbase_url: http://127.0.0.1:9/\n"
             "pages: [{key: home, url: /, kind: homepage, slots: [{name: wall, kind: logo, css: 'a[[['}]}]\n",
             "page 'home': slot 'wall': invalid css",
+        ),
+        (
+            "name: bad\ndisplay_name: B\nbase_url: '${RIVALWATCH_TEST_UNSET_URL}/'\n"
+            "pages: [{key: home, url: /, kind: homepage, slots: [{name: wall, kind: logo, css: a}]}]\n",
+            "environment variable RIVALWATCH_TEST_UNSET_URL is not set",
+        ),
+        (
+            "name: bad\ndisplay_name: B\nbase_url: http://127.0.0.1:9/\ncreative_hosts: ['https://cdn.example/']\n"
+            "pages: [{key: home, url: /, kind: homepage, slots: [{name: wall, kind: logo, css: a}]}]\n",
+            "creative_hosts: Value error, 'https://cdn.example/' is not a host name",
         ),
     ],
 )
@@ -378,7 +390,7 @@ def test_crawl_refuses_a_broken_config_before_touching_anything(
         timeout=60,
     )
     assert result.returncode == 1
-    assert message in result.stderr and "bad" in result.stderr
+    assert message in result.stderr and f"{sites_dir / 'bad.yaml'}:" in result.stderr
     assert not (tmp_path / "db.sqlite").exists()
 
 

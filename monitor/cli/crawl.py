@@ -3,38 +3,44 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import click
 
 from monitor.cli._context import settings_from
-from monitor.siteconfig import SiteConfig, SiteConfigError, load_site_configs
+from monitor.siteconfig import SiteConfig, SiteConfigError, load_site_configs_with_paths
 
 # Exit codes: 1 = configuration error (nothing crawled); 3 = crawled, but some captures were not stored.
 EXIT_NOT_STORED = 3
 
 
-def select_sites(configs: list[SiteConfig], names: tuple[str, ...]) -> list[SiteConfig]:
+def select_sites(
+    configs: list[tuple[Path, SiteConfig]], names: tuple[str, ...]
+) -> list[tuple[Path, SiteConfig]]:
     if not names:
         return configs
-    known = {config.name: config for config in configs}
+    known = {config.name: (path, config) for path, config in configs}
     unknown = [name for name in names if name not in known]
     if unknown:
         raise SiteConfigError(f"unknown site {', '.join(unknown)}; configured: {', '.join(sorted(known))}")
     return [known[name] for name in dict.fromkeys(names)]
 
 
-def check_configs(configs: list[SiteConfig]) -> None:
-    """Everything that would only fail mid-crawl: selectors that do not compile, unset ${VARS} in URLs."""
+def check_configs(configs: list[tuple[Path, SiteConfig]]) -> None:
+    """Everything that would only fail mid-crawl: selectors that do not compile, unset ${VARS} in URLs.
+
+    The error names the config file.
+    """
     from spiders.extract import SelectorError, check_selectors
 
-    for config in configs:
+    for path, config in configs:
         try:
             check_selectors(config)
-        except SelectorError as exc:
-            raise SiteConfigError(str(exc)) from None
-        for page in config.pages:
-            config.page_url(page)
+            for page in config.pages:
+                config.page_url(page)
+        except (SelectorError, SiteConfigError) as exc:
+            raise SiteConfigError(f"{path}: {exc}") from None
 
 
 @click.command("crawl")
@@ -57,10 +63,11 @@ def crawl_command(
     """Fetch every configured page, record its ads, and print one summary line per page."""
     settings = settings_from(ctx)
     try:
-        sites = select_sites(load_site_configs(sites_dir or settings.sites_dir), site_names)
-        check_configs(sites)
+        selected = select_sites(load_site_configs_with_paths(sites_dir or settings.sites_dir), site_names)
+        check_configs(selected)
     except SiteConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    sites = [config for _, config in selected]
     day = capture_date.date() if capture_date else settings.today()
 
     from models.db import make_engine
@@ -72,8 +79,13 @@ def crawl_command(
         upgrade(engine)
     finally:
         engine.dispose()
-    outcome = run_crawl(settings, sites, day, ",".join(site_names)[:100] or None)
-    click.echo(f"crawl of {day}: {len(outcome.saved)} pages stored")
+    # A person at a terminal gets a progress bar; the scheduler, the demo and tests get none.
+    progress = sys.stderr.isatty()
+    outcome = run_crawl(settings, sites, day, ",".join(site_names)[:100] or None, progress)
+    creatives = f", {outcome.creatives_saved} creatives stored"
+    if outcome.creatives_unsaved:
+        creatives += f" ({outcome.creatives_unsaved} not stored, see the log)"
+    click.echo(f"crawl of {day}: {len(outcome.saved)} pages stored{creatives}")
     for line in summary_lines(outcome):
         click.echo(line)
     if outcome.unsaved or outcome.missing:

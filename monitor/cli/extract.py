@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import click
 
 from monitor.siteconfig import PageConfig, SiteConfig, SiteConfigError, load_site_config
-from spiders.extract import ExtractedAd, SelectorError, decode_page, extract_ads
+from spiders.extract import ExtractedAd, SelectorError, check_selectors, decode_page, extract_ads
 
 
 def _comparable(url: str) -> tuple[str, str, str]:
@@ -86,8 +86,9 @@ def extract_command(
     assert site_file is not None
     try:
         site = load_site_config(site_file)
+        check_selectors(site)  # every selector, `item` and `css:` source, named by page and slot
         page = pick_page(site, url, page_key)
-    except (SiteConfigError, KeyError) as exc:
+    except (SiteConfigError, SelectorError, KeyError) as exc:
         raise click.ClickException(
             f"{site_file}: {exc.args[0] if isinstance(exc, KeyError) else exc}"
         ) from exc

@@ -1,0 +1,369 @@
+"""Benchmark: the full capture (`rivalwatch crawl` in a child process) beside bare loops, in one run.
+
+    .venv/bin/python bench/bench_capture.py [--static 40] [--browser 20] [--rounds 1]
+
+Serves the demo's fictional sites (monitor.demo.fixture_server) on loopback and writes temporary site
+configs listing the demo pages many times over (distinct `?copy=N` query strings): the static pages of
+jobhub/qiancheng/gouzhi, and feizhi's JavaScript pages for the browser. Each kind is crawled into a
+fresh temporary SQLite database and evidence folder, and measured beside a bare loop over the same URLs
+with the same concurrency:
+
+- static: plain HTTP GETs of the pages (urllib, CONCURRENT_REQUESTS threads);
+- browser: python Playwright driving Debian's Chromium (executable_path), one context per page, load
+  and a full-page PNG screenshot, PLAYWRIGHT_MAX_CONTEXTS pages at a time; and the same loop scrolling
+  each page first as the crawl does (spiders.browser.scroll_to_bottom), which is what it takes to see
+  lazy-loaded logos at all: the plain loop's screenshots miss them.
+
+Prints pages per minute for both, the ratio full/bare, and the peak memory of the crawl's process tree
+(sum of RSS, and of PSS which counts shared pages once) sampled from /proc every 50 ms. The crawl's
+rate is given twice: over its CrawlRun (spider open to close, browser launch included) and end to end
+(the child process's wall time, interpreter start-up, imports and migrations included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from models import CrawlRun, PageCapture  # noqa: E402
+from models.db import make_engine, make_session_factory  # noqa: E402
+from monitor.crawl import crawl_command_line  # noqa: E402
+from monitor.demo.fixture_server import FixtureServer  # noqa: E402
+from monitor.settings import CrawlSettings  # noqa: E402
+from monitor.siteconfig import SiteConfig, load_site_configs  # noqa: E402
+from spiders.settings import CHROMIUM_ARGS  # noqa: E402
+
+DEMO_SITES = REPO_ROOT / "config" / "demo-sites"
+DAY = dt.date(2026, 11, 12)
+SAMPLE_SECONDS = 0.05
+
+
+# --- site configs with many copies of the demo pages -----------------------------------------------
+
+
+def copies(sites: list[SiteConfig], count: int, name: str) -> tuple[dict[str, object], list[str]]:
+    """One site config listing `count` pages, cycling through the given sites' pages, and their URLs."""
+    originals = [(site, page) for site in sites for page in site.pages]
+    pages, urls = [], []
+    for index in range(count):
+        site, page = originals[index % len(originals)]
+        url = site.page_url(page) + f"?copy={index}"
+        raw = page.model_dump(mode="json", exclude_defaults=True)
+        pages.append({**raw, "key": f"{site.name}-{page.key}-{index}", "url": url})
+        urls.append(url)
+    first = sites[0]
+    config: dict[str, object] = {"name": name, "display_name": name, "base_url": first.base_url}
+    config["pages"] = pages
+    return config, urls
+
+
+def write_config(folder: Path, config: dict[str, object]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{config['name']}.yaml").write_text(
+        yaml.safe_dump(config, allow_unicode=True), encoding="utf-8"
+    )
+    return folder
+
+
+# --- memory of a process tree ----------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def tree(pid: int) -> list[int]:
+    pids, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        pids.append(current)
+        queue.extend(_children(current))
+    return pids
+
+
+def _kib(path: Path, key: str) -> int:
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_memory(pid: int) -> tuple[int, int]:
+    """(sum of RSS, sum of PSS) in bytes over the process and all its descendants."""
+    pids = tree(pid)
+    rss = sum(_kib(Path(f"/proc/{p}/status"), "VmRSS:") for p in pids)
+    pss = sum(_kib(Path(f"/proc/{p}/smaps_rollup"), "Pss:") for p in pids)
+    return rss * 1024, pss * 1024
+
+
+class PeakMemory:
+    """Samples a process tree's memory in a thread until stopped; keeps the peaks."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.rss, self.pss = pid, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            rss, pss = tree_memory(self.pid)
+            self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
+            self._stop.wait(SAMPLE_SECONDS)
+
+
+# --- the full pipeline -----------------------------------------------------------------------------
+
+
+@dataclass
+class Measured:
+    pages: int
+    seconds: float
+    rss: int = 0
+    pss: int = 0
+    wall_seconds: float | None = None
+    pages_ok: int | None = None
+
+    @property
+    def per_minute(self) -> float:
+        return self.pages / self.seconds * 60
+
+    @property
+    def wall_per_minute(self) -> float | None:
+        return self.pages / self.wall_seconds * 60 if self.wall_seconds else None
+
+
+def run_pipeline(sites_dir: Path, work: Path, base_url: str, pages: int) -> Measured:
+    database_url = f"sqlite:///{work / 'bench.db'}"
+    env = {
+        **os.environ,
+        "RIVALWATCH_DEMO_URL": base_url,
+        "RIVALWATCH_DATABASE_URL": database_url,
+        "RIVALWATCH_VAR_DIR": str(work / "var"),
+    }
+    started = time.monotonic()
+    child = subprocess.Popen(
+        crawl_command_line(date=DAY, sites_dir=sites_dir),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with PeakMemory(child.pid) as memory:
+        stdout, stderr = child.communicate(timeout=900)
+    wall = time.monotonic() - started
+    if child.returncode != 0:
+        raise SystemExit(f"crawl failed ({child.returncode}):\n{stdout}\n{stderr[-4000:]}")
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            run = session.scalars(select(CrawlRun)).one()
+            ok = sum(1 for status in session.scalars(select(PageCapture.status)) if status == "ok")
+    finally:
+        engine.dispose()
+    assert run.finished_at is not None
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    return Measured(pages, seconds, memory.rss, memory.pss, wall, ok)
+
+
+# --- bare loops ------------------------------------------------------------------------------------
+
+
+def bare_static(urls: list[str], concurrency: int) -> Measured:
+    def fetch(url: str) -> int:
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback fixture URLs
+            return len(response.read())
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(concurrency) as pool:
+        sizes = list(pool.map(fetch, urls))
+    assert all(sizes)
+    return Measured(len(urls), time.monotonic() - started)
+
+
+async def bare_browser_async(urls: list[str], concurrency: int, chromium: str, scroll: bool) -> Measured:
+    from playwright.async_api import async_playwright
+
+    from spiders.browser import scroll_to_bottom
+
+    started = time.monotonic()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium, args=CHROMIUM_ARGS, headless=True
+        )
+        gate = asyncio.Semaphore(concurrency)
+
+        async def capture(url: str) -> int:
+            async with gate:
+                context = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+                page = await context.new_page()
+                await page.goto(url, wait_until="load")
+                if scroll:
+                    await scroll_to_bottom(page)
+                png = await page.screenshot(full_page=True, type="png")
+                await context.close()
+                return len(png)
+
+        sizes = await asyncio.gather(*(capture(url) for url in urls))
+        await browser.close()
+    assert all(sizes)
+    return Measured(len(urls), time.monotonic() - started)
+
+
+def bare_browser(urls: list[str], concurrency: int, chromium: str, scroll: bool) -> Measured:
+    """The bare loop in a child process, so its memory (with Chromium's) is measured like the crawl's."""
+    code = (
+        "import asyncio, json, sys; sys.path.insert(0, sys.argv[1]); import bench.bench_capture as b;"
+        "m = asyncio.run(b.bare_browser_async(json.loads(sys.argv[2]), int(sys.argv[3]), sys.argv[4],"
+        " sys.argv[5] == 'scroll')); print(m.seconds)"
+    )
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            code,
+            str(REPO_ROOT),
+            json.dumps(urls),
+            str(concurrency),
+            chromium,
+            "scroll" if scroll else "plain",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with PeakMemory(child.pid) as memory:
+        stdout, stderr = child.communicate(timeout=900)
+    if child.returncode != 0:
+        raise SystemExit(f"bare browser loop failed:\n{stderr[-4000:]}")
+    return Measured(len(urls), float(stdout.strip().splitlines()[-1]), memory.rss, memory.pss)
+
+
+# --- report ----------------------------------------------------------------------------------------
+
+
+def mib(value: int) -> str:
+    return f"{value / 2**20:,.0f} MiB"
+
+
+def median_run(runs: list[Measured]) -> Measured:
+    """The run with the median time (its memory figures are that run's)."""
+    ordered = sorted(runs, key=lambda run: run.seconds)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def report(kind: str, full: list[Measured], baselines: dict[str, list[Measured]]) -> None:
+    crawl = median_run(full)
+    walls = [run.wall_seconds or 0.0 for run in full]
+    wall = statistics.median(walls)
+    print(f"\n{kind}: {crawl.pages} pages ({crawl.pages_ok} ok), median of {len(full)} run(s)")
+    for name, runs in baselines.items():
+        base = median_run(runs)
+        print(f"  {name:<34} {base.per_minute:7.0f} pages/min  ({base.seconds:6.2f} s)")
+    print(f"  {'full pipeline (CrawlRun)':<34} {crawl.per_minute:7.0f} pages/min  ({crawl.seconds:6.2f} s)")
+    print(f"  {'full pipeline (end to end)':<34} {crawl.pages / wall * 60:7.0f} pages/min  ({wall:6.2f} s)")
+    for name, runs in baselines.items():
+        base = median_run(runs)
+        print(
+            f"  ratio to {name}: {crawl.per_minute / base.per_minute:.2f} (CrawlRun), "
+            f"{crawl.pages / wall * 60 / base.per_minute:.2f} (end to end)"
+        )
+    rss, pss = max(run.rss for run in full), max(run.pss for run in full)
+    print(f"  peak memory, crawl process tree: RSS {mib(rss)}, PSS {mib(pss)}")
+    for name, runs in baselines.items():
+        if any(run.rss for run in runs):
+            rss, pss = max(run.rss for run in runs), max(run.pss for run in runs)
+            print(f"  peak memory, {name}: RSS {mib(rss)}, PSS {mib(pss)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--static", type=int, default=40, help="static pages (default 40)")
+    parser.add_argument("--browser", type=int, default=20, help="browser pages (default 20)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each measurement; medians (default 3)")
+    parser.add_argument("--chromium", default=CrawlSettings().chromium_path)
+    args = parser.parse_args()
+    crawl = CrawlSettings()
+    contexts = max(1, min(crawl.concurrent_requests, 4))  # spiders.settings.browser_settings
+    rounds = range(args.rounds)
+    with FixtureServer(day=DAY) as server, tempfile.TemporaryDirectory(prefix="bench-capture-") as tmp:
+        os.environ["RIVALWATCH_DEMO_URL"] = server.base_url
+        demo = {site.name: site for site in load_site_configs(DEMO_SITES)}
+        work = Path(tmp)
+        print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; ", end="")
+        print(f"concurrency {crawl.concurrent_requests} requests, {contexts} browser pages")
+        if args.static:
+            static = [demo[name] for name in ("jobhub", "qiancheng", "gouzhi")]
+            config, urls = copies(static, args.static, "benchstatic")
+            bare = [bare_static(urls, crawl.concurrent_requests) for _ in rounds]
+            full = [
+                run_pipeline(
+                    write_config(work / f"static{n}" / "sites", config),
+                    work / f"static{n}",
+                    server.base_url,
+                    args.static,
+                )
+                for n in rounds
+            ]
+            report("static pages", full, {"bare HTTP loop": bare})
+        if args.browser:
+            config, urls = copies([demo["feizhi"]], args.browser, "benchbrowser")
+            plain = [bare_browser(urls, contexts, args.chromium, scroll=False) for _ in rounds]
+            scrolled = [bare_browser(urls, contexts, args.chromium, scroll=True) for _ in rounds]
+            full = [
+                run_pipeline(
+                    write_config(work / f"browser{n}" / "sites", config),
+                    work / f"browser{n}",
+                    server.base_url,
+                    args.browser,
+                )
+                for n in rounds
+            ]
+            report(
+                "browser pages with screenshots",
+                full,
+                {"bare Playwright loop": plain, "bare loop + same scroll": scrolled},
+            )
+        print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
