@@ -1,0 +1,64 @@
+"""Real Chromium against the JavaScript-rendered demo site when it fails: 403 and a layout change.
+
+Whatever the browser could not see is recorded as such (blocked page, slot not found), never as a day
+without ads, and `rivalwatch health` turns it into alerts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import Page, PageCapture, Site
+from models.enums import CaptureStatus
+from monitor.cli import main
+from monitor.crawl import run_crawl_subprocess
+from monitor.demo.fixture_server import FixtureServer
+from monitor.settings import REPO_ROOT
+
+DAY = dt.date(2026, 11, 12)
+pytestmark = pytest.mark.browser
+
+
+def test_a_403_and_an_emptied_slot_in_the_browser_are_recorded_and_alerted(
+    session_factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed")
+    env = {
+        "RIVALWATCH_DATABASE_URL": database_url,
+        "RIVALWATCH_VAR_DIR": str(tmp_path),
+        "RIVALWATCH_SITES_DIR": str(REPO_ROOT / "config" / "demo-sites"),
+    }
+    with FixtureServer(day=DAY) as server:
+        env["RIVALWATCH_DEMO_URL"] = server.base_url
+        server.fail("/feizhi/", "403")
+        server.fail("/feizhi/campus/", "empty-slot", slot="carousel")
+        done = run_crawl_subprocess(None, DAY, sites=["feizhi"], env=env, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    with session_factory() as session:
+        rows = session.execute(
+            select(Page.key, PageCapture)
+            .join(PageCapture, PageCapture.page_id == Page.id)
+            .join(Site, Page.site_id == Site.id)
+            .where(Site.name == "feizhi", PageCapture.capture_date == DAY)
+        ).all()
+        captures = {key: capture for key, capture in rows}
+        home, campus = captures["home"], captures["campus"]
+        assert (home.status, home.http_status) == (CaptureStatus.BLOCKED, 403)
+        assert home.sightings == []
+        assert campus.status == CaptureStatus.OK
+        slots = {result.slot.name: (result.found, result.ad_count) for result in campus.slot_results}
+        assert slots["carousel"] == (False, 0)
+        assert slots["logo_wall"][0] is True and slots["logo_wall"][1] > 0
+
+    health = CliRunner().invoke(main, ["health", "--date", str(DAY), "--site", "feizhi"], env=env)
+    assert health.exit_code == 1, health.output
+    assert "feizhi/home: page_failed: blocked (403)" in health.output
+    assert "feizhi/campus/carousel: slot_missing" in health.output
