@@ -12,45 +12,47 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session
 
 from monitor.evidence import EvidenceStore
+from monitor.i18n import DEFAULT_LANGUAGE, html_lang, install_translations
 from monitor.settings import REPO_ROOT, Settings
 from reports.archive import EVIDENCE_FOLDER, archive_evidence, cited_files, evidence_href
 from reports.context import ReportContext, load_report_context
-from reports.strings import strings_for
+from reports.labels import REPORT_LABELS
 
 TEMPLATES_DIR = REPO_ROOT / "templates"
 PERIOD_TEMPLATE = "reports/period.html"
 
 
-def make_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
-    """Jinja2 with autoescape on for everything: ad texts and links come from competitors' pages."""
-    return Environment(
+def make_environment(templates_dir: Path = TEMPLATES_DIR, language: str = DEFAULT_LANGUAGE) -> Environment:
+    """Jinja2 in `language`, with autoescape on for everything: ad texts and links come from competitors."""
+    environment = Environment(
         loader=FileSystemLoader(templates_dir),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.globals.update(labels=REPORT_LABELS, html_lang=html_lang(language))
+    return install_translations(environment, language)
 
 
 def render_period_report(
     context: ReportContext,
-    strings: Mapping[str, str],
+    language: str = DEFAULT_LANGUAGE,
     timezone: dt.tzinfo = dt.UTC,
     environment: Environment | None = None,
     evidence: Mapping[str, str] | None = None,
 ) -> str:
-    """The report page for `context`, with its texts from `strings` and times shown in `timezone`.
+    """The report page for `context` in `language` (zh_CN or en), with times shown in `timezone`.
 
     `evidence` maps a file's sha256 to its href relative to the page; files not in it show as hashes.
+    An `environment` given is used as it is (it carries its own language).
     """
-    template = (environment or make_environment()).get_template(PERIOD_TEMPLATE)
+    template = (environment or make_environment(language=language)).get_template(PERIOD_TEMPLATE)
     generated = (
         context.generated_at.astimezone(timezone).strftime("%Y-%m-%d %H:%M") if context.generated_at else None
     )
     hrefs = dict(evidence or {})
-    return template.render(
-        report=context, t=strings, generated=generated, href=lambda file: evidence_href(hrefs, file)
-    )
+    return template.render(report=context, generated=generated, href=lambda file: evidence_href(hrefs, file))
 
 
 def report_path(settings: Settings, start: dt.date) -> Path:
@@ -91,6 +93,6 @@ def write_period_report(session: Session, settings: Settings, start: dt.date) ->
         cited_files(context),
         href_prefix=f"{path.stem}/{EVIDENCE_FOLDER}",
     )
-    html = render_period_report(context, strings_for(settings.language), settings.tz, evidence=hrefs)
+    html = render_period_report(context, settings.language, settings.tz, evidence=hrefs)
     write_atomically(path, html)
     return path

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from models import Advertiser, AdvertiserMatch, Page, Sighting, Site, Slot
 from models.enums import MatchDecision, SlotKind
+from monitor.i18n import DEFAULT_LANGUAGE, N_, translator
+from reports.labels import MATCH_DECISION
 
 LEAD_DECISIONS = (MatchDecision.NONE, MatchDecision.REJECTED)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -112,26 +114,27 @@ def _with_details(session: Session, rows: list[LeadRow], since: dt.date) -> list
 
 
 CSV_HEADERS = (
-    "排名",
-    "广告主",
-    "出现天数",
-    "记录次数",
-    "竞品网站数",
-    "banner天数",
-    "logo天数",
-    "首次",
-    "末次",
-    "竞品网站",
-    "链接",
-    "匹配状态",
+    N_("Rank"),
+    N_("Advertiser"),
+    N_("Days seen"),
+    N_("Sightings"),
+    N_("Number of competitors"),
+    N_("Banner days"),
+    N_("Logo days"),
+    N_("First"),
+    N_("Last"),
+    N_("Competitor sites"),
+    N_("Link"),
+    N_("Match"),
 )
 
 
-def write_leads_csv(path: Path, rows: Sequence[LeadRow]) -> None:
+def write_leads_csv(path: Path, rows: Sequence[LeadRow], language: str = DEFAULT_LANGUAGE) -> None:
     """The leads as a CSV Excel opens correctly (UTF-8 with BOM); no cell can start a formula."""
+    _ = translator(language).gettext
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(CSV_HEADERS)
+        writer.writerow([_(header) for header in CSV_HEADERS])
         for rank, row in enumerate(rows, start=1):
             writer.writerow(
                 [
@@ -146,7 +149,7 @@ def write_leads_csv(path: Path, rows: Sequence[LeadRow]) -> None:
                     row.last_seen.isoformat(),
                     "、".join(row.competitor_names),
                     _text_cell(row.sample_link or ""),
-                    row.decision,
+                    _(MATCH_DECISION[row.decision]) if row.decision in MATCH_DECISION else row.decision,
                 ]
             )
 

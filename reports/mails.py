@@ -22,8 +22,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from PIL import Image, UnidentifiedImageError
 
 from monitor.evidence import EvidenceStore, InvalidEvidenceHash
+from monitor.i18n import DEFAULT_LANGUAGE, html_lang, install_translations, translator
 from reports.context import EvidenceFile, ItemView, ReportContext, TeamSection
 from reports.html import TEMPLATES_DIR
+from reports.labels import REPORT_LABELS
 
 MAX_IMAGES_PER_ITEM = 3
 MAX_IMAGES_PER_MAIL = 45
@@ -94,8 +96,8 @@ class RepMailItem:
     images: tuple[InlineImage, ...]
 
 
-def mail_environment() -> Environment:
-    """Jinja2 for mails: HTML autoescaped, plain text not (it is never rendered as markup)."""
+def mail_environment(language: str = DEFAULT_LANGUAGE) -> Environment:
+    """Jinja2 for mails in `language`: HTML autoescaped, plain text not (it is never rendered as markup)."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=lambda name: bool(name and name.endswith(".html")),
@@ -104,13 +106,14 @@ def mail_environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters["oneline"] = lambda text: _WHITESPACE.sub(" ", str(text or "")).strip()
-    return environment
+    environment.globals.update(labels=REPORT_LABELS, html_lang=html_lang(language))
+    return install_translations(environment, language)
 
 
 def rep_message(
     *,
     context: ReportContext,
-    t: Mapping[str, str],
+    language: str,
     sender: str,
     recipient: str,
     name: str,
@@ -126,16 +129,19 @@ def rep_message(
     entries = [RepMailItem(item, tuple(budget.take(item.thumbnails))) for item in items]
     values = {
         "report": context,
-        "t": t,
         "name": name,
         "entries": entries,
         "forms_url": forms_url,
         "signed_link": signed_link,
         "left_out": budget.left_out,
     }
-    subject = t["mail_rep_subject"].format(period=context.label, count=len(items))
+    subject = translator(language).ngettext(
+        "[Accountability report] %(period)s: %(num)d customer needs your explanation",
+        "[Accountability report] %(period)s: %(num)d customers need your explanation",
+        len(items),
+    ) % {"period": context.label, "num": len(items)}
     return _message(
-        environment or mail_environment(),
+        environment or mail_environment(language),
         "email/rep",
         values,
         headers=_headers(
@@ -148,7 +154,7 @@ def rep_message(
 def manager_message(
     *,
     context: ReportContext,
-    t: Mapping[str, str],
+    language: str,
     sender: str,
     recipient: str,
     scope: str,
@@ -159,12 +165,18 @@ def manager_message(
 ) -> EmailMessage:
     """A manager's mail: their teams' totals per team and per rep, and every open item in one table."""
     count = sum(team.totals.items for team in teams)
-    values = {"report": context, "t": t, "scope": scope, "teams": teams, "overview_url": overview_url}
-    subject = t["mail_manager_subject"].format(period=context.label, scope=scope, count=count)
+    values = {"report": context, "scope": scope, "teams": teams, "overview_url": overview_url}
+    subject = translator(language).ngettext(
+        "[Accountability report] %(period)s: %(scope)s, %(num)d accountable customer",
+        "[Accountability report] %(period)s: %(scope)s, %(num)d accountable customers",
+        count,
+    ) % {"period": context.label, "scope": scope, "num": count}
     headers = _headers(
         sender, recipient, None, subject, now, _message_id(context, "manager", recipient, sender)
     )
-    return _message(environment or mail_environment(), "email/manager", values, headers=headers, images=[])
+    return _message(
+        environment or mail_environment(language), "email/manager", values, headers=headers, images=[]
+    )
 
 
 def _message(

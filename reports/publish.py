@@ -34,7 +34,6 @@ from monitor.settings import Settings
 from reports.context import ItemView, ReportContext, TeamSection, load_report_context
 from reports.mails import manager_message, rep_message
 from reports.queries import ManagerRow, rep_recipients, team_managers
-from reports.strings import strings_for
 
 REP, MANAGER = "rep", "manager"
 # Refusals that concern one mail only; anything else (no connection, bad login) stops the run.
@@ -181,7 +180,7 @@ def _rep_builder(
         url, signed = forms_link(session, settings, user_id, forms_path(context))
         return rep_message(
             context=context,
-            t=strings_for(settings.language),
+            language=settings.language,
             sender=settings.smtp.sender,
             recipient=address,
             name=name,
@@ -245,7 +244,7 @@ def _manager_builder(
     def build(session: Session) -> EmailMessage:
         return manager_message(
             context=context,
-            t=strings_for(settings.language),
+            language=settings.language,
             sender=settings.smtp.sender,
             recipient=address,
             scope=scope,

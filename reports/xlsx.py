@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
+from monitor.i18n import DEFAULT_LANGUAGE, translator
 from monitor.settings import Settings
 from reports.archive import EVIDENCE_FOLDER
 from reports.context import (
@@ -30,7 +31,7 @@ from reports.context import (
     load_report_context,
 )
 from reports.html import evidence_folder
-from reports.strings import strings_for
+from reports.labels import EXCLUSION_REASON, EXPLANATION_STATUS, ITEM_STATUS, LEVEL, SLOT_KIND
 
 DATE_FORMAT = "yyyy-mm-dd"
 MAX_CELL_TEXT = 32_767  # Excel's limit per cell
@@ -38,6 +39,8 @@ _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _FORMULA_STARTS = ("=", "+", "-", "@")
 _SUBMITTED = ("submitted", "accepted")
+
+Translate = Callable[[str], str]
 
 
 def workbook_path(settings: Settings, start: dt.date) -> Path:
@@ -55,55 +58,57 @@ def write_period_workbook(session: Session, settings: Settings, start: dt.date) 
         exists = (archived / file.filename).is_file()
         return f"{archived.parent.name}/{EVIDENCE_FOLDER}/{file.filename}" if exists else None
 
-    workbook = build_workbook(context, strings_for(settings.language), archived_href)
+    workbook = build_workbook(context, settings.language, archived_href)
     _save_atomically(workbook, path)
     return path
 
 
 def build_workbook(
     context: ReportContext,
-    t: Mapping[str, str],
+    language: str = DEFAULT_LANGUAGE,
     archived_href: Callable[[EvidenceFile], str | None] = lambda file: None,
 ) -> Workbook:
-    """The three sheets of the report; a screenshot cell links to its file only when it is archived."""
+    """The three sheets of the report in `language`; a screenshot links to its file only when archived."""
+    _ = translator(language).gettext
     workbook = Workbook()
     summary = workbook.active
     assert summary is not None
-    summary.title = t["sheet_summary"]
-    _summary_sheet(summary, context, t)
-    _items_sheet(workbook.create_sheet(t["sheet_items"]), context, t)
-    _evidence_sheet(workbook.create_sheet(t["sheet_evidence"]), context, t, archived_href)
+    summary.title = _("Summary")
+    _summary_sheet(summary, context, _)
+    _items_sheet(workbook.create_sheet(_("Items")), context, _)
+    _evidence_sheet(workbook.create_sheet(_("Evidence")), context, _, archived_href)
     return workbook
 
 
 # --- sheets ---------------------------------------------------------------------------------------------
 
 
-def _summary_sheet(sheet: Worksheet, context: ReportContext, t: Mapping[str, str]) -> None:
+def _summary_sheet(sheet: Worksheet, context: ReportContext, _: Translate) -> None:
     headers = [
-        (t["level"], 10),
-        (t["branch"], 18),
-        (t["team"], 18),
-        (t["rep"], 16),
-        (t["item_count"], 12),
-        (t["days_seen_total"], 14),
-        (t["days_unknown_total"], 14),
-        (t["forms_submitted"], 14),
+        (_("Level"), 10),
+        (_("Branch"), 18),
+        (_("Team"), 18),
+        (_("Rep"), 16),
+        (_("Accountable customers"), 12),
+        (_("Days seen, total"), 14),
+        (_("Days unknown, total"), 14),
+        (_("Explanations submitted"), 14),
     ]
     _header(sheet, headers)
     everything = [item for rep in context.reps for item in rep.items]
-    _row(sheet, [t["level.company"], "", "", "", *_totals(context.company, everything)])
+    no_team = _("No team")
+    _row(sheet, [_(LEVEL["company"]), "", "", "", *_totals(context.company, everything)])
     for branch in context.branches:
         items = [item for team in branch.teams for rep in team.reps for item in rep.items]
-        _row(sheet, [t["level.branch"], branch.name or t["no_team"], "", "", *_totals(branch.totals, items)])
+        _row(sheet, [_(LEVEL["branch"]), branch.name or no_team, "", "", *_totals(branch.totals, items)])
     for team in context.teams:
         items = [item for rep in team.reps for item in rep.items]
-        names = [team.branch_name or t["no_team"], team.name or t["no_team"], ""]
-        _row(sheet, [t["level.team"], *names, *_totals(team.totals, items)])
+        names = [team.branch_name or no_team, team.name or no_team, ""]
+        _row(sheet, [_(LEVEL["team"]), *names, *_totals(team.totals, items)])
     for team in context.teams:
         for rep in team.reps:
-            names = [team.branch_name or t["no_team"], team.name or t["no_team"], f"{rep.name}（{rep.code}）"]
-            _row(sheet, [t["level.rep"], *names, *_totals(rep.totals, rep.items)])
+            names = [team.branch_name or no_team, team.name or no_team, f"{rep.name}（{rep.code}）"]
+            _row(sheet, [_(LEVEL["rep"]), *names, *_totals(rep.totals, rep.items)])
     _finish(sheet)
 
 
@@ -112,21 +117,21 @@ def _totals(totals: Totals, items: Sequence[ItemView]) -> list[int]:
     return [totals.items, totals.days_seen, totals.days_unknown, submitted]
 
 
-def _items_sheet(sheet: Worksheet, context: ReportContext, t: Mapping[str, str]) -> None:
+def _items_sheet(sheet: Worksheet, context: ReportContext, _: Translate) -> None:
     headers = [
-        (t["customer_code"], 12),
-        (t["customer_name"], 32),
-        (t["rep"], 16),
-        (t["team"], 16),
-        (t["branch"], 16),
-        (t["competitors"], 24),
-        (t["days_seen"], 10),
-        (t["days_unknown"], 10),
-        (t["first_seen"], 12),
-        (t["last_seen"], 12),
-        (t["status"], 10),
-        (t["explanation_status"], 12),
-        (t["status_reason"], 28),
+        (_("Customer ID"), 12),
+        (_("Customer name"), 32),
+        (_("Rep"), 16),
+        (_("Team"), 16),
+        (_("Branch"), 16),
+        (_("Competitor sites"), 24),
+        (_("Days seen"), 10),
+        (_("Days unknown"), 10),
+        (_("First"), 12),
+        (_("Last"), 12),
+        (_("Status"), 10),
+        (_("Explanation status"), 12),
+        (_("Reason"), 28),
     ]
     _header(sheet, headers)
     open_items = [item for rep in context.reps for item in rep.items]
@@ -137,51 +142,53 @@ def _items_sheet(sheet: Worksheet, context: ReportContext, t: Mapping[str, str])
                 item.customer_code,
                 item.customer_name,
                 f"{item.rep_name}（{item.rep_code}）",
-                item.team_name or t["no_team"],
-                item.branch_name or t["no_team"],
+                item.team_name or _("No team"),
+                item.branch_name or _("No team"),
                 "、".join(item.competitors),
                 item.days_seen,
                 item.days_unknown,
                 item.first_seen,
                 item.last_seen,
-                t[f"status.{item.status}"],
-                t[f"explanation.{item.explanation_status}"],
-                _reason(item, t),
+                _(ITEM_STATUS[item.status]),
+                _(EXPLANATION_STATUS[item.explanation_status]),
+                _reason(item, _),
             ],
         )
     _finish(sheet)
 
 
-def _reason(item: ItemView, t: Mapping[str, str]) -> str:
+def _reason(item: ItemView, _: Translate) -> str:
     if item.reason_codes:
-        return "；".join(t.get(f"reason.{code}", code) for code in item.reason_codes)
+        return "；".join(
+            _(EXCLUSION_REASON[code]) if code in EXCLUSION_REASON else code for code in item.reason_codes
+        )
     return item.reason_text or ""
 
 
 def _evidence_sheet(
     sheet: Worksheet,
     context: ReportContext,
-    t: Mapping[str, str],
+    _: Translate,
     archived_href: Callable[[EvidenceFile], str | None],
 ) -> None:
     headers = [
-        (t["customer_code"], 12),
-        (t["customer_name"], 28),
-        (t["day"], 12),
-        (t["competitors"], 12),
-        (t["page"], 14),
-        (t["slot"], 18),
-        (t["ad_text"], 36),
-        (t["link"], 48),
-        (t["owner_that_day"], 16),
-        (t["screenshot_file"], 40),
-        (t["page_shot_file"], 40),
+        (_("Customer ID"), 12),
+        (_("Customer name"), 28),
+        (_("Day"), 12),
+        (_("Competitor sites"), 12),
+        (_("Page"), 14),
+        (_("Slot"), 18),
+        (_("Ad text"), 36),
+        (_("Link"), 48),
+        (_("Owner that day"), 16),
+        (_("Screenshot"), 40),
+        (_("Full page"), 40),
     ]
     _header(sheet, headers)
     items = [*(item for rep in context.reps for item in rep.items), *context.closed_items]
     for item in items:
         for evidence in item.evidence:
-            _evidence_row(sheet, item, evidence, t, archived_href)
+            _evidence_row(sheet, item, evidence, _, archived_href)
     _finish(sheet)
 
 
@@ -189,10 +196,11 @@ def _evidence_row(
     sheet: Worksheet,
     item: ItemView,
     evidence: EvidenceView,
-    t: Mapping[str, str],
+    _: Translate,
     archived_href: Callable[[EvidenceFile], str | None],
 ) -> None:
-    slot_kind = t.get(f"slot_kind.{evidence.slot_kind}", evidence.slot_kind)
+    kind = evidence.slot_kind
+    slot_kind = _(SLOT_KIND[kind]) if kind in SLOT_KIND else kind
     row = _row(
         sheet,
         [

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import User
+from models import Sighting, User
 from monitor.settings import Settings
 from monitor.web.app import create_app
 from monitor.web.auth import make_login_link
@@ -133,3 +133,44 @@ def test_form_round_trip_between_rep_and_manager(
     expect(rep.locator("form[action$='/explanation']")).to_have_count(0)
     rep_context.close()
     manager_context.close()
+
+
+def test_the_ads_box_is_outlined_over_the_page_screenshot(
+    browser: object, running: tuple[str, World, Settings], session_factory: sessionmaker[Session]
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    base_url, world, _ = running
+    expect.set_options(timeout=TIMEOUT_MS)
+    with session_factory() as session:
+        sighting = session.get(Sighting, world["sighting1"])
+        assert sighting is not None
+        sighting.box_x, sighting.box_y, sighting.box_width, sighting.box_height = 24, 310, 160, 48
+        session.commit()
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    blocked: list[str] = []
+    page.on(
+        "console", lambda message: blocked.append(message.text) if "Security Policy" in message.text else None
+    )
+    page.goto("/login")
+    page.fill("input[name=username]", "mgr_bj")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].primary")
+    screenshot = f"/evidence/capture/{world['capture_home']}/page"
+    with page.expect_response(lambda response: response.url.endswith(screenshot)) as loaded:
+        page.goto(f"/items/{world['item1']}")
+    assert loaded.value.status == 200
+    outline = page.locator("svg.page-outline")
+    rect = outline.locator("rect.ad-box")
+    expect(rect).to_be_visible()
+    drawn, box = outline.locator("image").bounding_box(), rect.bounding_box()
+    assert drawn is not None and box is not None
+    # The outline scales with the screenshot (400x600) however it is shown: the ad's box keeps its place.
+    scale = drawn["width"] / 400
+    assert 0 < scale <= 1 and abs(drawn["height"] - 600 * scale) < 2
+    assert abs(box["x"] - drawn["x"] - 24 * scale) < 4 and abs(box["y"] - drawn["y"] - 310 * scale) < 4
+    assert abs(box["width"] - 160 * scale) < 6 and abs(box["height"] - 48 * scale) < 6
+    assert blocked == []
+    context.close()

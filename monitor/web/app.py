@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from models.db import make_engine, make_session_factory
+from monitor.i18n import LANGUAGES, N_, install_translations, normalise_language
 from monitor.settings import REPO_ROOT, Settings
 from monitor.web.context import (
     LANGUAGE_COOKIE,
@@ -29,7 +30,7 @@ from monitor.web.context import (
     render,
 )
 from monitor.web.filters import register_filters
-from monitor.web.i18n import normalise_language
+from monitor.web.labels import WEB_LABELS
 from monitor.web.routes import ROUTERS
 from monitor.web.scope import NotInScope, RoleForbidden
 
@@ -58,7 +59,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
     )
     app.state.settings = settings
     app.state.session_factory = session_factory or make_session_factory(make_engine(settings.database))
-    app.state.jinja = template_environment()
+    app.state.jinja = {language: template_environment(language) for language in LANGUAGES}
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -75,8 +76,8 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
     return app
 
 
-def template_environment() -> Environment:
-    """Jinja2 with autoescaping always on: competitor ad texts are hostile input."""
+def template_environment(language: str) -> Environment:
+    """Jinja2 in `language`, with autoescaping always on: competitor ad texts are hostile input."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
@@ -85,7 +86,8 @@ def template_environment() -> Environment:
         lstrip_blocks=True,
     )
     register_filters(env)
-    return env
+    env.globals["labels"] = WEB_LABELS
+    return install_translations(env, language)
 
 
 async def _security_headers(
@@ -111,27 +113,28 @@ def _add_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(NotInScope)
     async def _missing(request: Request, exc: NotInScope) -> Response:
-        return render(request, "error.html", {"title": "Not found", "message": "Nothing here."}, 404)
+        return render(request, "error.html", {"title": N_("Not found"), "message": N_("Nothing here.")}, 404)
 
     @app.exception_handler(RoleForbidden)
     async def _forbidden(request: Request, exc: RoleForbidden) -> Response:
         return render(
             request,
             "error.html",
-            {"title": "Forbidden", "message": "You do not have access to this page."},
+            {"title": N_("Forbidden"), "message": N_("You do not have access to this page.")},
             403,
         )
 
     @app.exception_handler(CsrfRejected)
     async def _csrf(request: Request, exc: CsrfRejected) -> Response:
-        message = "The form expired or was sent from elsewhere. Please go back, reload and try again."
-        return render(request, "error.html", {"title": "Forbidden", "message": message}, 403)
+        message = N_("The form expired or was sent from elsewhere. Please go back, reload and try again.")
+        return render(request, "error.html", {"title": N_("Forbidden"), "message": message}, 403)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        return render(request, "error.html", {"title": "Error", "message": "Nothing here."}, 400)
+        return render(request, "error.html", {"title": N_("Error"), "message": N_("Nothing here.")}, 400)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        title = "Not found" if exc.status_code == 404 else "Error"
-        return render(request, "error.html", {"title": title, "message": "Nothing here."}, exc.status_code)
+        title = N_("Not found") if exc.status_code == 404 else N_("Error")
+        context = {"title": title, "message": N_("Nothing here.")}
+        return render(request, "error.html", context, exc.status_code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gettext
 import secrets
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -14,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from models import User
 from models.enums import Role
+from monitor.i18n import DEFAULT_LANGUAGE, N_, normalise_language, translator
 from monitor.settings import Settings
-from monitor.web.i18n import DEFAULT_LANGUAGE, normalise_language, translator
 from monitor.web.scope import OFFICE_ROLES, RoleForbidden
 
 LANGUAGE_COOKIE = "rw_lang"
@@ -93,8 +94,13 @@ def request_language(request: Request) -> str:
     )
 
 
+def translations(request: Request) -> gettext.NullTranslations:
+    """The request's language, for messages composed in Python (flashes, refusals, counts)."""
+    return translator(request_language(request))
+
+
 def flash(request: Request, message: str) -> None:
-    """A message id shown once on the next page."""
+    """A message, already translated, shown once on the next page."""
     request.session.setdefault("flash", []).append(message)
 
 
@@ -105,17 +111,17 @@ def redirect(path: str) -> RedirectResponse:
 def _nav(user: User | None) -> list[tuple[str, str]]:
     if user is None:
         return []
-    items = {Role.REP: "My items", Role.MANAGER: "Team items"}.get(user.role, "All items")
+    items = {Role.REP: N_("My items"), Role.MANAGER: N_("Team items")}.get(user.role, N_("All items"))
     links = [("/items", items)]
     if user.role != Role.REP:
-        links.append(("/overdue", "Overdue forms"))
+        links.append(("/overdue", N_("Overdue forms")))
     if user.role in OFFICE_ROLES:
         links += [
-            ("/office/periods", "Periods"),
-            ("/office/matches", "Match review"),
-            ("/office/crawl", "Crawl health"),
-            ("/office/roster", "Roster"),
-            ("/office/leads", "Leads"),
+            ("/office/periods", N_("Periods")),
+            ("/office/matches", N_("Match review")),
+            ("/office/crawl", N_("Crawl health")),
+            ("/office/roster", N_("Roster")),
+            ("/office/leads", N_("Leads")),
         ]
     return links
 
@@ -123,13 +129,12 @@ def _nav(user: User | None) -> list[tuple[str, str]]:
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
-    """A page from templates/web with the translation function, user, navigation and CSRF token."""
+    """A page from templates/web in the request's language, with user, navigation and CSRF token."""
     settings = settings_of(request)
     lang = request_language(request)
     user = getattr(request.state, "user", None)
-    env: Environment = request.app.state.jinja
+    env: Environment = request.app.state.jinja[lang]
     values = {
-        "_": translator(lang),
         "lang": lang,
         "user": user,
         "nav": _nav(user),

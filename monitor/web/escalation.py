@@ -13,18 +13,14 @@ from sqlalchemy.orm import Session
 
 from models import AccountabilityItem, Explanation, Team, User
 from models.enums import ExplanationStatus, Role
+from monitor.i18n import translator
 from monitor.mail import send_messages
 from monitor.settings import Settings
-from monitor.web.i18n import translate
 from monitor.web.items import overdue_items
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[EmailMessage], None]
-OVERDUE_BODY = (
-    "{rep} has not submitted the explanation form for {customer} (period {period}, "
-    "deadline {deadline}).\nOpen the item: {url}\n"
-)
 
 
 def smtp_sender(settings: Settings, timeout: float = 30.0) -> Send:
@@ -54,24 +50,23 @@ def manager_addresses(session: Session, team: Team | None) -> list[str]:
 
 
 def escalation_message(settings: Settings, item: AccountabilityItem, recipients: list[str]) -> EmailMessage:
-    lang = settings.language
+    _ = translator(settings.language).gettext
+    values = {
+        "rep": item.rep.name,
+        "customer": item.customer.name,
+        "period": item.period.label,
+        "deadline": item.period.form_deadline.isoformat(),
+        "url": f"{settings.base_url.rstrip('/')}/items/{item.id}",
+    }
     message = EmailMessage()
     message["From"] = settings.smtp.sender
     message["To"] = ", ".join(recipients)
-    message["Subject"] = translate(
-        lang, "[Rivalwatch] Overdue form: {customer} ({rep})", customer=item.customer.name, rep=item.rep.name
+    message["Subject"] = _("[Rivalwatch] Overdue form: %(customer)s (%(rep)s)") % values
+    body = _(
+        "%(rep)s has not submitted the explanation form for %(customer)s (period %(period)s, "
+        "deadline %(deadline)s).\nOpen the item: %(url)s\n"
     )
-    message.set_content(
-        translate(
-            lang,
-            OVERDUE_BODY,
-            rep=item.rep.name,
-            customer=item.customer.name,
-            period=item.period.label,
-            deadline=item.period.form_deadline.isoformat(),
-            url=f"{settings.base_url.rstrip('/')}/items/{item.id}",
-        )
-    )
+    message.set_content(body % values)
     return message
 
 

@@ -11,16 +11,24 @@ from dataclasses import dataclass, field
 
 from models import AccountabilityItem, Explanation, Review, User
 from models.enums import ExplanationStatus, ReviewDecision
+from monitor.i18n import N_
 from monitor.settings import Settings
 
-# Stored in Explanation.reason; the labels are translated message ids of the same name.
-REASONS = ("budget_to_competitor", "negotiating", "churned", "not_our_customer", "other")
+# Stored in Explanation.reason (the code) and shown by its label (a message id).
+REASON_LABELS: dict[str, str] = {
+    "budget_to_competitor": N_("The customer's budget went to the competitor"),
+    "negotiating": N_("The customer is in negotiation"),
+    "churned": N_("The customer has churned"),
+    "not_our_customer": N_("Not my customer, or a wrong match"),
+    "other": N_("Other"),
+}
+REASONS = tuple(REASON_LABELS)
 FUNNEL_STAGES: dict[int, str] = {
-    10: "Prospect",
-    30: "Interest",
-    50: "Proposal",
-    70: "Negotiation",
-    100: "Won",
+    10: N_("Prospect"),
+    30: N_("Interest"),
+    50: N_("Proposal"),
+    70: N_("Negotiation"),
+    100: N_("Won"),
 }
 TEXT_LIMIT = 5000
 
@@ -49,17 +57,17 @@ def parse_explanation(form: Mapping[str, object]) -> ExplanationInput:
     data = ExplanationInput(text=_clean(form.get("text")), next_step=_clean(form.get("next_step")))
     reason = _clean(form.get("reason"), 50)
     if reason is not None and reason not in REASONS:
-        data.errors["reason"] = "Choose a reason."
+        data.errors["reason"] = N_("Choose a reason.")
     data.reason = reason if reason in REASONS else None
     stage = _clean(form.get("funnel_stage"), 5)
     if stage is not None and (not stage.isdigit() or int(stage) not in FUNNEL_STAGES):
-        data.errors["funnel_stage"] = "Choose the funnel stage."
+        data.errors["funnel_stage"] = N_("Choose the funnel stage.")
     data.funnel_stage = int(stage) if stage and stage.isdigit() and int(stage) in FUNNEL_STAGES else None
     day = _clean(form.get("next_step_date"), 20)
     try:
         data.next_step_date = dt.date.fromisoformat(day) if day else None
     except ValueError:
-        data.errors["next_step_date"] = "Enter a date as YYYY-MM-DD."
+        data.errors["next_step_date"] = N_("Enter a date as YYYY-MM-DD.")
     return data
 
 
@@ -67,11 +75,11 @@ def missing_for_submit(data: ExplanationInput) -> dict[str, str]:
     """Fields a submission needs: a reason, a written explanation and the funnel stage."""
     missing = {}
     if data.reason is None:
-        missing["reason"] = "Choose a reason."
+        missing["reason"] = N_("Choose a reason.")
     if data.text is None:
-        missing["text"] = "Write the explanation."
+        missing["text"] = N_("Write the explanation.")
     if data.funnel_stage is None:
-        missing["funnel_stage"] = "Choose the funnel stage."
+        missing["funnel_stage"] = N_("Choose the funnel stage.")
     return missing
 
 
@@ -99,9 +107,9 @@ def save_draft(item: AccountabilityItem, author: User, data: ExplanationInput) -
     """Keep unfinished answers; a sent-back form stays sent back until resubmitted."""
     current = item.explanation.status if item.explanation else None
     if current == ExplanationStatus.ACCEPTED:
-        raise FormRefused("This form has been accepted and can no longer be changed.")
+        raise FormRefused(N_("This form has been accepted and can no longer be changed."))
     if current == ExplanationStatus.SUBMITTED:
-        raise FormRefused("This form is submitted; update it with Submit.")
+        raise FormRefused(N_("This form is submitted; update it with Submit."))
     explanation = _form_for(item, author)
     _apply(explanation, data)
     return explanation
@@ -113,10 +121,10 @@ def submit(
     """Submit (or update a submission) until it is accepted; a first submission only by the deadline."""
     current = item.explanation.status if item.explanation else None
     if current == ExplanationStatus.ACCEPTED:
-        raise FormRefused("This form has been accepted and can no longer be changed.")
+        raise FormRefused(N_("This form has been accepted and can no longer be changed."))
     first_time = current in (None, ExplanationStatus.DRAFT)
     if first_time and deadline_passed(item, settings, now):
-        raise FormRefused("The deadline has passed; the form can no longer be submitted.")
+        raise FormRefused(N_("The deadline has passed; the form can no longer be submitted."))
     explanation = _form_for(item, author)
     _apply(explanation, data)
     explanation.status = ExplanationStatus.SUBMITTED
@@ -130,9 +138,9 @@ def review(
     """Accept or send back a submitted form; sending back needs a comment for the rep."""
     explanation = item.explanation
     if explanation is None or explanation.status != ExplanationStatus.SUBMITTED:
-        raise FormRefused("Only a submitted form can be reviewed.")
+        raise FormRefused(N_("Only a submitted form can be reviewed."))
     if decision == ReviewDecision.SEND_BACK and not comment:
-        raise FormRefused("Write a comment when sending a form back.")
+        raise FormRefused(N_("Write a comment when sending a form back."))
     record = Review(reviewer_user_id=reviewer.id, decision=decision, comment=comment, created_at=now)
     explanation.reviews.append(record)
     explanation.status = (

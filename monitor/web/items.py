@@ -24,6 +24,7 @@ from models import (
     User,
 )
 from models.enums import CaptureStatus, ExplanationStatus, ItemStatus
+from monitor.web.outline import Box, sighting_box
 from monitor.web.scope import restrict_items
 
 
@@ -53,6 +54,8 @@ class EvidenceRow:
     link: str | None
     has_element_shot: bool
     has_page_shot: bool
+    page_sha256: str | None = None
+    box: Box | None = None  # where the ad sat on the page screenshot, when the capture recorded it
 
 
 class DayState(StrEnum):
@@ -136,6 +139,8 @@ def evidence_rows(session: Session, item: AccountabilityItem) -> list[EvidenceRo
             link=sighting.link,
             has_element_shot=sighting.element_screenshot_sha256 is not None,
             has_page_shot=capture.screenshot_sha256 is not None,
+            page_sha256=capture.screenshot_sha256,
+            box=sighting_box(sighting),
         )
         for evidence_id, sighting, capture, page_key, site, slot in rows
     ]

@@ -1,25 +1,22 @@
-"""The office's views (periods, match review, crawl health, roster load, leads) and its match decisions."""
+"""The office's period list and match review queue, and its match decisions.
+
+Crawl health, roster load and leads come from `monitor.health`, `monitor.transfers` and `reports.leads`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
     AccountabilityItem,
     AccountabilityPeriod,
-    Advertiser,
     AdvertiserMatch,
-    Assignment,
     Explanation,
-    Page,
-    PageCapture,
-    Rep,
     Sighting,
-    SlotCapture,
     User,
 )
 from models.enums import ExplanationStatus, MatchDecision
@@ -103,93 +100,3 @@ def confirm_match(session: Session, match: AdvertiserMatch, person: User, now: d
 def reject_match(session: Session, match: AdvertiserMatch, person: User, now: dt.datetime) -> None:
     """Record that the advertiser is not the proposed customer; the pair is never auto-matched again."""
     match_db.reject_match(session, match.advertiser_id, person.username, now)
-
-
-@dataclass(frozen=True)
-class PageHealth:
-    page: Page
-    capture: PageCapture | None
-    slots_missing: list[str]
-
-
-def crawl_health(session: Session) -> list[PageHealth]:
-    """Each active page with its latest capture and the slots that capture did not find."""
-    latest = (
-        select(PageCapture.page_id, func.max(PageCapture.capture_date).label("day"))
-        .group_by(PageCapture.page_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Page, PageCapture)
-        .outerjoin(latest, latest.c.page_id == Page.id)
-        .outerjoin(
-            PageCapture, and_(PageCapture.page_id == Page.id, PageCapture.capture_date == latest.c.day)
-        )
-        .where(Page.active.is_(True))
-        .options(selectinload(Page.site))
-        .order_by(Page.site_id, Page.key)
-    )
-    return [PageHealth(page, capture, _missing_slots(session, capture)) for page, capture in rows]
-
-
-def _missing_slots(session: Session, capture: PageCapture | None) -> list[str]:
-    if capture is None:
-        return []
-    results = session.scalars(
-        select(SlotCapture)
-        .where(SlotCapture.capture_id == capture.id, SlotCapture.found.is_(False))
-        .options(selectinload(SlotCapture.slot))
-    )
-    return sorted(result.slot.name for result in results)
-
-
-@dataclass(frozen=True)
-class RepLoad:
-    rep: Rep
-    customers: int
-
-
-def roster_load(session: Session, today: dt.date) -> list[RepLoad]:
-    """Every rep with the number of customers assigned to them today."""
-    current = and_(
-        Assignment.rep_id == Rep.id,
-        Assignment.start_date <= today,
-        or_(Assignment.end_date.is_(None), Assignment.end_date >= today),
-    )
-    rows = session.execute(
-        select(Rep, func.count(Assignment.id))
-        .outerjoin(Assignment, current)
-        .group_by(Rep.id)
-        .options(selectinload(Rep.team))
-        .order_by(Rep.code)
-    )
-    return [RepLoad(rep, count) for rep, count in rows]
-
-
-@dataclass(frozen=True)
-class Lead:
-    advertiser: Advertiser
-    decision: str
-    sightings: int
-    last_seen: dt.date | None
-
-
-def leads(session: Session) -> list[Lead]:
-    """Advertisers matched to no customer, most often seen first: prospects for new business."""
-    unmatched = or_(
-        AdvertiserMatch.id.is_(None),
-        AdvertiserMatch.decision.in_([MatchDecision.NONE, MatchDecision.REJECTED]),
-    )
-    rows = session.execute(
-        select(Advertiser, AdvertiserMatch.decision, func.count(Sighting.id), func.max(Sighting.seen_date))
-        .outerjoin(AdvertiserMatch, AdvertiserMatch.advertiser_id == Advertiser.id)
-        .join(Sighting, and_(Sighting.advertiser_id == Advertiser.id, Sighting.is_house_ad.is_(False)))
-        .where(unmatched)
-        .group_by(Advertiser.id, AdvertiserMatch.decision)
-        .order_by(func.count(Sighting.id).desc(), Advertiser.id)
-        .limit(LIST_LIMIT)
-    )
-    return [
-        Lead(advertiser, (decision.value if decision else "none"), count, last)
-        for advertiser, decision, count, last in rows
-    ]

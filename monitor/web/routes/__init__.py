@@ -16,6 +16,7 @@ from monitor.web.routes import (
     periods,
     reviews,
     roster,
+    waivers,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -30,4 +31,5 @@ ROUTERS: list[APIRouter] = [
     crawl.router,
     roster.router,
     leads.router,
+    waivers.router,
 ]

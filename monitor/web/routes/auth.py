@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from models import User
+from monitor.i18n import N_
 from monitor.settings import Settings
 from monitor.web.auth import (
     LinkProblem,
@@ -16,23 +17,34 @@ from monitor.web.auth import (
     consume_login_link,
     safe_next_path,
 )
-from monitor.web.context import DbSession, now_utc, redirect, render, settings_of, start_session
+from monitor.web.context import (
+    DbSession,
+    now_utc,
+    redirect,
+    render,
+    settings_of,
+    start_session,
+    translations,
+)
 
 router = APIRouter()
 
 LINK_MESSAGES = {
-    LinkProblem.INVALID: "This sign-in link is invalid.",
-    LinkProblem.EXPIRED: "This sign-in link has expired. Please sign in with your password.",
-    LinkProblem.USED: "This sign-in link has already been used. Please sign in with your password.",
+    LinkProblem.INVALID: N_("This sign-in link is invalid."),
+    LinkProblem.EXPIRED: N_("This sign-in link has expired. Please sign in with your password."),
+    LinkProblem.USED: N_("This sign-in link has already been used. Please sign in with your password."),
 }
 
 
-LoginError = tuple[str, dict[str, str]]
-
-
-def _login_page(request: Request, next_path: str, error: LoginError | None, status: int) -> Response:
+def _login_page(request: Request, next_path: str, error: str | None, status: int) -> Response:
+    """The sign-in form; `error` is already translated."""
     context = {"next": safe_next_path(next_path), "error": error, "username": ""}
     return render(request, "login.html", context, status)
+
+
+def _link_refused(request: Request, problem: LinkProblem | None) -> Response:
+    message = translations(request).gettext(LINK_MESSAGES[problem or LinkProblem.INVALID])
+    return _login_page(request, "/", message, 400)
 
 
 @router.get("/login")
@@ -54,11 +66,12 @@ def login(
     if result.outcome == LoginOutcome.OK and result.user is not None:
         start_session(request, result.user)
         return redirect(safe_next_path(next))
+    _ = translations(request).gettext
     if result.outcome == LoginOutcome.LOCKED and result.locked_until is not None:
         until = result.locked_until.astimezone(settings.tz).strftime("%H:%M")
-        error = ("Too many failed attempts. The account is locked until {time}.", {"time": until})
+        error = _("Too many failed attempts. The account is locked until %(time)s.") % {"time": until}
     else:
-        error = ("Wrong username or password.", {})
+        error = _("Wrong username or password.")
     return _login_page(request, next, error, 401)
 
 
@@ -73,7 +86,7 @@ def link_page(request: Request, session: DbSession, token: str = "") -> Response
     """Ask before using the link, so that mail scanners fetching it do not spend it."""
     check = check_login_link(settings_of(request), session, token, now_utc())
     if check.problem is not None or check.token is None:
-        return _login_page(request, "/", (LINK_MESSAGES[check.problem or LinkProblem.INVALID], {}), 400)
+        return _link_refused(request, check.problem)
     user = session.get(User, check.token.user_id)
     return render(request, "login_link.html", {"token": token, "who": user.display_name if user else ""})
 
@@ -84,6 +97,6 @@ def use_link(request: Request, session: DbSession, token: Annotated[str, Form()]
     session.commit()
     user = session.get(User, check.token.user_id) if check.token else None
     if check.problem is not None or check.token is None or user is None:
-        return _login_page(request, "/", (LINK_MESSAGES[check.problem or LinkProblem.INVALID], {}), 400)
+        return _link_refused(request, check.problem)
     start_session(request, user)
     return redirect(check.token.next_path)

@@ -1,15 +1,23 @@
-"""Crawl health for the office: each page's latest capture and the slots it did not find."""
+"""Crawl health for the office, for a chosen day: each page's status, each slot's yield against its usual
+median, and the alerts (`monitor.health.load_health`, the same as `rivalwatch health`)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import APIRouter, Request, Response
 
-from monitor.web.context import DbSession, OfficeUser, render
-from monitor.web.office import crawl_health
+from monitor.health import load_health
+from monitor.web.context import DbSession, OfficeUser, now_utc, render, settings_of
 
 router = APIRouter()
 
 
 @router.get("/office/crawl")
-def crawl_status(request: Request, user: OfficeUser, session: DbSession) -> Response:
-    return render(request, "crawl.html", {"pages": crawl_health(session)})
+def crawl_status(
+    request: Request, user: OfficeUser, session: DbSession, day: dt.date | None = None
+) -> Response:
+    chosen = day or settings_of(request).today(now_utc())
+    report = load_health(session, chosen)
+    alerted_pages = {(alert.site, alert.page) for alert in report.alerts}
+    return render(request, "crawl.html", {"report": report, "day": chosen, "alerted_pages": alerted_pages})

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from monitor.web.context import CurrentUser, DbSession, flash, now_utc, redirect, settings_of
+from monitor.web.context import CurrentUser, DbSession, flash, now_utc, redirect, settings_of, translations
 from monitor.web.explanations import FormRefused, missing_for_submit, parse_explanation, save_draft, submit
 from monitor.web.routes.items import item_page
 from monitor.web.scope import writable_item
@@ -34,8 +34,9 @@ def save_explanation(
     data = parse_explanation({**fields, "next_step_date": next_step_date})
     if action == "submit":
         data.errors = {**missing_for_submit(data), **data.errors}
+    _ = translations(request).gettext
     if data.errors:
-        return item_page(request, session, user, item, data, "Please fix the fields marked below.", 400)
+        return item_page(request, session, user, item, data, _("Please fix the fields marked below."), 400)
     try:
         if action == "submit":
             submit(item, user, data, settings_of(request), now_utc())
@@ -43,7 +44,7 @@ def save_explanation(
             save_draft(item, user, data)
     except FormRefused as refused:
         session.rollback()
-        return item_page(request, session, user, item, data, str(refused), 409)
+        return item_page(request, session, user, item, data, _(str(refused)), 409)
     session.commit()
-    flash(request, "Submitted." if action == "submit" else "Saved as draft.")
+    flash(request, _("Submitted.") if action == "submit" else _("Saved as draft."))
     return redirect(f"/items/{item.id}")

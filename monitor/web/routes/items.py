@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AccountabilityItem, User
-from models.enums import ExplanationStatus, Role
+from models.enums import ExplanationStatus, ItemStatus, Role
+from monitor.accountability_db import GENERATOR
+from monitor.evidence import EvidenceStore
 from monitor.web.context import CurrentUser, DbSession, now_utc, redirect, render, settings_of
-from monitor.web.explanations import FUNNEL_STAGES, REASONS, ExplanationInput, deadline_passed
+from monitor.web.explanations import FUNNEL_STAGES, REASON_LABELS, ExplanationInput, deadline_passed
 from monitor.web.items import (
+    EvidenceRow,
     choose_period,
     evidence_rows,
     item_rows,
@@ -18,7 +23,8 @@ from monitor.web.items import (
     periods_newest_first,
     timeline,
 )
-from monitor.web.scope import REVIEW_ROLES, readable_item
+from monitor.web.outline import PageOutline, page_outline
+from monitor.web.scope import OFFICE_ROLES, REVIEW_ROLES, readable_item
 
 router = APIRouter()
 
@@ -55,12 +61,41 @@ def form_values(item: AccountabilityItem) -> ExplanationInput:
 
 
 def _can_edit(user: User, item: AccountabilityItem, late: bool) -> bool:
-    if user.role != Role.REP or item.rep_id != user.rep_id:
-        return False
+    if user.role != Role.REP or item.rep_id != user.rep_id or item.status != ItemStatus.OPEN:
+        return False  # a waived or withdrawn item is not held against the rep: nothing to explain
     status = item.explanation.status if item.explanation else None
     if status == ExplanationStatus.ACCEPTED:
         return False
     return not (late and status in (None, ExplanationStatus.DRAFT))
+
+
+@dataclass(frozen=True)
+class StatusNote:
+    """Why an item is no longer open: reason codes (set by regeneration) or a person's reason and name."""
+
+    status: str
+    reason_codes: tuple[str, ...]
+    reason_text: str | None
+    changed_by: str | None
+
+
+def status_note(item: AccountabilityItem) -> StatusNote | None:
+    if item.status == ItemStatus.OPEN:
+        return None
+    if item.status_changed_by == GENERATOR:
+        codes = tuple(code for code in (item.status_reason or "").split(",") if code)
+        return StatusNote(item.status.value, codes, None, None)
+    return StatusNote(item.status.value, (), item.status_reason, item.status_changed_by)
+
+
+def outlines(store: EvidenceStore, shots: list[EvidenceRow]) -> dict[int, PageOutline]:
+    """Sighting id -> the ad's outline on its page screenshot, for the shots that have one."""
+    found = {}
+    for shot in shots:
+        outline = page_outline(store, shot.capture_id, shot.page_sha256, shot.box)
+        if outline is not None:
+            found[shot.sighting_id] = outline
+    return found
 
 
 def item_page(
@@ -71,10 +106,16 @@ def item_page(
     values: ExplanationInput | None = None,
     problem: str | None = None,
     status_code: int = 200,
+    waive_reason: str = "",
 ) -> Response:
-    """The item with its evidence, timeline, form (for its rep) and review box (for a reviewer)."""
-    late = deadline_passed(item, settings_of(request), now_utc())
+    """The item with its evidence, timeline, form (for its rep) and review box (for a reviewer).
+
+    `problem` is a message already in the request's language.
+    """
+    settings = settings_of(request)
+    late = deadline_passed(item, settings, now_utc())
     rows = evidence_rows(session, item)
+    shots = latest_per_slot(rows)
     explanation = item.explanation
     reviews = explanation.reviews if explanation else []
     reviewer_ids = {review.reviewer_user_id for review in reviews}
@@ -82,7 +123,8 @@ def item_page(
     context = {
         "item": item,
         "evidence": rows,
-        "shots": latest_per_slot(rows),
+        "shots": shots,
+        "outlines": outlines(EvidenceStore(settings.evidence_path), shots),
         "timeline": timeline(session, item, rows),
         "explanation": explanation,
         "reviews": reviews,
@@ -94,7 +136,10 @@ def item_page(
         "can_review": user.role in REVIEW_ROLES
         and explanation is not None
         and explanation.status == ExplanationStatus.SUBMITTED,
-        "reasons": REASONS,
+        "can_waive": user.role in OFFICE_ROLES and item.status == ItemStatus.OPEN,
+        "waive_reason": waive_reason,
+        "status_note": status_note(item),
+        "reasons": REASON_LABELS,
         "stages": FUNNEL_STAGES,
     }
     return render(request, "item.html", context, status_code)

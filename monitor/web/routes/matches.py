@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from monitor.web.context import DbSession, OfficeUser, flash, now_utc, redirect, render
+from monitor.web.context import DbSession, OfficeUser, flash, now_utc, redirect, render, translations
 from monitor.web.office import MatchNotReviewable, confirm_match, pending_match, reject_match, review_queue
 from monitor.web.scope import NotInScope
 
@@ -23,7 +23,7 @@ def confirm(request: Request, match_id: int, user: OfficeUser, session: DbSessio
     except MatchNotReviewable as exc:
         raise NotInScope(match_id) from exc
     session.commit()
-    flash(request, "Match confirmed.")
+    flash(request, translations(request).gettext("Match confirmed."))
     return redirect("/office/matches")
 
 
@@ -34,5 +34,5 @@ def reject(request: Request, match_id: int, user: OfficeUser, session: DbSession
     except MatchNotReviewable as exc:
         raise NotInScope(match_id) from exc
     session.commit()
-    flash(request, "Match rejected.")
+    flash(request, translations(request).gettext("Match rejected."))
     return redirect("/office/matches")

@@ -1,21 +1,53 @@
-"""The office's list of periods, with a button that generates one when the generator is installed."""
+"""The office's periods: generate one, publish it by mail, and open its archived report and workbook.
+
+The report and the workbook are served by period id only: their paths come from the settings
+(`reports.html.report_path`, `reports.xlsx.workbook_path`), never from the request.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
 import importlib.util
+import re
+import smtplib
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
 
+from models import AccountabilityPeriod
+from monitor.mail import send_messages
 from monitor.settings import Settings
-from monitor.web.context import DbSession, OfficeUser, flash, now_utc, redirect, render, settings_of
+from monitor.web.context import (
+    DbSession,
+    OfficeUser,
+    flash,
+    now_utc,
+    redirect,
+    render,
+    settings_of,
+    translations,
+)
 from monitor.web.office import period_rows
+from monitor.web.scope import NotInScope
+from reports.html import evidence_folder, report_path, write_period_report
+from reports.publish import PublishResult, publish_period
+from reports.xlsx import workbook_path, write_period_workbook
 
 router = APIRouter()
 
 GENERATOR_MODULE = "monitor.accountability_db"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The archived report is a static page with its own <style> and no script: it gets its own, stricter
+# policy (nothing but its inline stylesheet and images from this site), not the app's `default-src 'self'`.
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+_ARCHIVED_FILE = re.compile(r"[0-9a-f]{64}\.(png|jpg|gif|webp)")
 
 
 def generator_available() -> bool:
@@ -28,6 +60,14 @@ def last_complete_period_start(settings: Settings, today: dt.date) -> dt.date:
     config = settings.accountability
     periods_since_anchor = (today - config.period_anchor).days // config.period_days
     return config.period_anchor + dt.timedelta(days=(periods_since_anchor - 1) * config.period_days)
+
+
+def generated_period(session: Session, period_id: int) -> AccountabilityPeriod:
+    """The period with this id, if it has been generated (else 404)."""
+    period = session.get(AccountabilityPeriod, period_id)
+    if period is None or period.generated_at is None:
+        raise NotInScope(period_id)
+    return period
 
 
 @router.get("/office/periods")
@@ -45,16 +85,108 @@ def period_list(request: Request, user: OfficeUser, session: DbSession) -> Respo
 def generate(
     request: Request, user: OfficeUser, session: DbSession, start_date: Annotated[str, Form()] = ""
 ) -> Response:
+    _ = translations(request).gettext
     if not generator_available():
-        flash(request, "Generating periods is not available yet.")
+        flash(request, _("Generating periods is not available yet."))
         return redirect("/office/periods")
     generate_period = importlib.import_module(GENERATOR_MODULE).generate_period
     try:
         generate_period(session, settings_of(request), dt.date.fromisoformat(start_date), now_utc())
     except ValueError as exc:
         session.rollback()
-        flash(request, str(exc))
+        flash(request, _("The period was not generated: %(error)s") % {"error": str(exc)})
         return redirect("/office/periods")
     session.commit()
-    flash(request, "Period generated.")
+    flash(request, _("Period generated."))
     return redirect("/office/periods")
+
+
+@router.post("/office/periods/{period_id}/publish")
+def publish(request: Request, period_id: int, user: OfficeUser, session: DbSession) -> Response:
+    """Archive the report and workbook, then mail each rep and manager (mails sent before are skipped)."""
+    settings = settings_of(request)
+    start = generated_period(session, period_id).start_date
+    _ = translations(request).gettext
+    write_period_report(session, settings, start)
+    write_period_workbook(session, settings, start)
+    try:
+        result = publish_period(
+            session, settings, start, now_utc(), lambda messages: send_messages(settings.smtp, messages)
+        )
+    except (OSError, smtplib.SMTPException) as exc:
+        session.rollback()
+        message = _(
+            "The mail server could not be reached (%(error)s). Mails sent before are recorded; "
+            "publish again to send the rest."
+        )
+        flash(request, message % {"error": str(exc)})
+        return redirect("/office/periods")
+    for message in publish_messages(translations(request).ngettext, _, result):
+        flash(request, message)
+    return redirect("/office/periods")
+
+
+def publish_messages(
+    ngettext: Callable[[str, str, int], str], _: Callable[[str], str], result: PublishResult
+) -> list[str]:
+    """What a publish run did, one line each: sent, already sent, refused, reps without an address."""
+    lines = []
+    if result.sent or not (result.already_sent or result.failed):
+        count = len(result.sent)
+        lines.append(ngettext("%(num)d mail sent.", "%(num)d mails sent.", count) % {"num": count})
+    if result.already_sent:
+        count = len(result.already_sent)
+        text = ngettext("%(num)d mail had been sent before.", "%(num)d mails had been sent before.", count)
+        lines.append(text % {"num": count})
+    if result.failed:
+        count = len(result.failed)
+        who = ", ".join(label.partition(":")[2] for label, _error in result.failed)
+        text = ngettext(
+            "%(num)d mail was refused (%(who)s); publish again to retry it.",
+            "%(num)d mails were refused (%(who)s); publish again to retry them.",
+            count,
+        )
+        lines.append(text % {"num": count, "who": who})
+    if result.reps_without_address:
+        reps = ", ".join(result.reps_without_address)
+        lines.append(_("Reps with items but no email address: %(reps)s.") % {"reps": reps})
+    return lines
+
+
+@router.get("/office/periods/{period_id}/report")
+def archived_report(request: Request, period_id: int, user: OfficeUser, session: DbSession) -> Response:
+    """The period's archived HTML report (written first if it is not there yet)."""
+    settings = settings_of(request)
+    start = generated_period(session, period_id).start_date
+    path = report_path(settings, start)
+    if not path.is_file():
+        path = write_period_report(session, settings, start)
+    return FileResponse(
+        path, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": REPORT_CSP}
+    )
+
+
+@router.get("/office/periods/{period_id}/{folder}/evidence/{name}")
+def archived_evidence(
+    request: Request, period_id: int, folder: str, name: str, user: OfficeUser, session: DbSession
+) -> Response:
+    """A screenshot the archived report cites (its relative links land here): `<sha256>.<ext>` only."""
+    start = generated_period(session, period_id).start_date
+    archive = evidence_folder(settings_of(request), start)
+    if folder != archive.parent.name or not _ARCHIVED_FILE.fullmatch(name):
+        raise NotInScope(name)
+    path = archive / name
+    if not path.is_file():
+        raise NotInScope(name)
+    return FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.get("/office/periods/{period_id}/workbook")
+def workbook(request: Request, period_id: int, user: OfficeUser, session: DbSession) -> Response:
+    """The period's Excel workbook (written first if it is not there yet), as a download."""
+    settings = settings_of(request)
+    start = generated_period(session, period_id).start_date
+    path = workbook_path(settings, start)
+    if not path.is_file():
+        path = write_period_workbook(session, settings, start)
+    return FileResponse(path, media_type=XLSX_TYPE, filename=path.name)

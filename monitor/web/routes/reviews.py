@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from models.enums import ReviewDecision
-from monitor.web.context import CurrentUser, DbSession, flash, now_utc, redirect
+from monitor.web.context import CurrentUser, DbSession, flash, now_utc, redirect, translations
 from monitor.web.explanations import FormRefused, review
 from monitor.web.routes.items import item_page
 from monitor.web.scope import reviewable_item
@@ -25,14 +25,16 @@ def review_item(
     comment: Annotated[str, Form()] = "",
 ) -> Response:
     item = reviewable_item(session, user, item_id)
+    _ = translations(request).gettext
     if decision not in {choice.value for choice in ReviewDecision}:
-        return item_page(request, session, user, item, problem="Choose accept or send back.", status_code=400)
+        problem = _("Choose accept or send back.")
+        return item_page(request, session, user, item, problem=problem, status_code=400)
     chosen = ReviewDecision(decision)
     try:
         review(item, user, chosen, comment.strip()[:5000] or None, now_utc())
     except FormRefused as refused:
         session.rollback()
-        return item_page(request, session, user, item, problem=str(refused), status_code=409)
+        return item_page(request, session, user, item, problem=_(str(refused)), status_code=409)
     session.commit()
-    flash(request, "Accepted." if chosen == ReviewDecision.ACCEPT else "Sent back.")
+    flash(request, _("Accepted.") if chosen == ReviewDecision.ACCEPT else _("Sent back."))
     return redirect(f"/items/{item.id}")

@@ -1,17 +1,109 @@
-"""The roster for the office: every rep with today's customer count against the cap."""
+"""The roster for the office: each active rep's load against the cap, and transfers between reps (划转).
+
+Loads come from `monitor.transfers.rep_loads` and transfers go through `transfer_customer`, the same
+functions the `transfer` and `roster` commands call; a transfer over the cap needs the office's override,
+which is recorded on the new assignment.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated
 
-from monitor.web.context import DbSession, OfficeUser, now_utc, render, settings_of
-from monitor.web.office import roster_load
+from fastapi import APIRouter, Form, Request, Response
+from sqlalchemy.orm import Session
+
+from monitor.transfers import TransferError, rep_loads, transfer_customer
+from monitor.web.context import (
+    DbSession,
+    OfficeUser,
+    flash,
+    now_utc,
+    redirect,
+    render,
+    settings_of,
+    translations,
+)
 
 router = APIRouter()
 
 
+@dataclass(frozen=True)
+class TransferForm:
+    """What the office typed, shown again when a transfer is refused."""
+
+    customer: str = ""
+    to_rep: str = ""
+    effective: str = ""
+    reason: str = ""
+    override: bool = False
+
+
+def roster_page(
+    request: Request, session: Session, form: TransferForm, problem: str | None = None, status: int = 200
+) -> Response:
+    settings = settings_of(request)
+    today = settings.today(now_utc())
+    cap = settings.accountability.rep_customer_cap
+    context = {"loads": rep_loads(session, today, cap), "cap": cap, "form": form, "problem": problem}
+    return render(request, "roster.html", context, status)
+
+
 @router.get("/office/roster")
 def roster(request: Request, user: OfficeUser, session: DbSession) -> Response:
+    today = settings_of(request).today(now_utc())
+    return roster_page(request, session, TransferForm(effective=today.isoformat()))
+
+
+@router.post("/office/roster/transfer")
+def transfer(
+    request: Request,
+    user: OfficeUser,
+    session: DbSession,
+    customer: Annotated[str, Form()] = "",
+    to_rep: Annotated[str, Form()] = "",
+    effective: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    override: Annotated[str, Form()] = "",
+) -> Response:
+    form = TransferForm(
+        customer.strip(), to_rep.strip(), effective.strip(), reason.strip()[:2000], bool(override)
+    )
+    _ = translations(request).gettext
+    try:
+        day = dt.date.fromisoformat(form.effective)
+    except ValueError:
+        return roster_page(request, session, form, _("Enter the effective date as YYYY-MM-DD."), 400)
     settings = settings_of(request)
-    loads = roster_load(session, settings.today(now_utc()))
-    return render(request, "roster.html", {"loads": loads, "cap": settings.accountability.rep_customer_cap})
+    try:
+        result = transfer_customer(
+            session,
+            form.customer,
+            form.to_rep,
+            effective=day,
+            reason=form.reason,
+            registered_by=user.username,
+            now=now_utc(),
+            cap=settings.accountability.rep_customer_cap,
+            override=form.override,
+        )
+    except TransferError as exc:
+        session.rollback()
+        problem = _("The transfer was refused: %(reason)s") % {"reason": str(exc)}
+        return roster_page(request, session, form, problem, 409)
+    session.commit()
+    values = {
+        "customer": result.customer_code,
+        "from": result.from_rep or _("nobody"),
+        "to": result.to_rep,
+        "day": result.effective.isoformat(),
+    }
+    flash(request, _("Customer %(customer)s moves from %(from)s to %(to)s on %(day)s.") % values)
+    if result.cap_override:
+        flash(
+            request,
+            _("%(rep)s now owns %(load)d customers, over the cap of %(cap)d: the override is recorded.")
+            % {"rep": result.to_rep, "load": result.load_after, "cap": result.cap},
+        )
+    return redirect("/office/roster")
