@@ -1,6 +1,6 @@
 """Benchmark: the full capture (`rivalwatch crawl` in a child process) beside bare loops, in one run.
 
-    .venv/bin/python bench/bench_capture.py [--static 40] [--browser 20] [--rounds 1]
+    .venv/bin/python bench/bench_capture.py [--static 40] [--browser 40] [--rounds 3]
 
 Serves the demo's fictional sites (monitor.demo.fixture_server) on loopback and writes temporary site
 configs listing the demo pages many times over (distinct `?copy=N` query strings): the static pages of
@@ -9,10 +9,13 @@ fresh temporary SQLite database and evidence folder, and measured beside a bare 
 with the same concurrency:
 
 - static: plain HTTP GETs of the pages (urllib, CONCURRENT_REQUESTS threads);
-- browser: python Playwright driving Debian's Chromium (executable_path), one context per page, load
-  and a full-page PNG screenshot, PLAYWRIGHT_MAX_CONTEXTS pages at a time; and the same loop scrolling
-  each page first as the crawl does (spiders.browser.scroll_to_bottom), which is what it takes to see
-  lazy-loaded logos at all: the plain loop's screenshots miss them.
+- browser: the baseline is python Playwright driving Debian's Chromium (executable_path), one context
+  per page, load and a full-page PNG screenshot, PLAYWRIGHT_MAX_CONTEXTS pages at a time (the same
+  concurrency as the crawl). For information, the same loop scrolling each page first as the crawl
+  does (spiders.browser.scroll_to_bottom), which is what it takes to see lazy-loaded logos at all: the
+  plain loop's screenshots miss them.
+
+40 browser pages by default, so that launching Chromium and the interpreter is amortised.
 
 Prints pages per minute for both, the ratio full/bare, and the peak memory of the crawl's process tree
 (sum of RSS, and of PSS which counts shared pages once) sampled from /proc every 50 ms. The crawl's
@@ -317,7 +320,7 @@ def report(kind: str, full: list[Measured], baselines: dict[str, list[Measured]]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--static", type=int, default=40, help="static pages (default 40)")
-    parser.add_argument("--browser", type=int, default=20, help="browser pages (default 20)")
+    parser.add_argument("--browser", type=int, default=40, help="browser pages (default 40)")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each measurement; medians (default 3)")
     parser.add_argument("--chromium", default=CrawlSettings().chromium_path)
     args = parser.parse_args()

@@ -27,7 +27,7 @@ from monitor.siteconfig import PageConfig, SiteConfig
 from spiders.browser import Rendered, crop_elements, render
 from spiders.creatives import CreativeRequests, check_image
 from spiders.extract import PageExtraction, decode_page, extract_ads
-from spiders.items import CreativeItem, PageCaptureItem, Status, slot_results
+from spiders.items import CreativeItem, ElementShot, PageCaptureItem, Status, slot_results
 from spiders.settings import allowed_hosts
 
 BLOCKED_HTTP_STATUSES = frozenset({403, 429})
@@ -276,24 +276,25 @@ async def close_browser_page(page: Any) -> None:
     await page.context.close()
 
 
-def element_screenshots(rendered: Rendered, extraction: PageExtraction) -> dict[tuple[str, int], bytes]:
-    """(slot, position) -> PNG, for slots where the browser and the parsed DOM agree on the elements."""
+def element_screenshots(rendered: Rendered, extraction: PageExtraction) -> dict[tuple[str, int], ElementShot]:
+    """(slot, position) -> cut-out, for slots where the browser and the parsed DOM agree on the elements."""
     if rendered.screenshot is None:
         return {}
-    shots: dict[tuple[str, int], bytes] = {}
+    ads, boxes = [], []
     for slot in extraction.slots:
-        boxes = rendered.boxes.get(slot.slot) or []
-        if len(boxes) != len(slot.ads):
+        slot_boxes = rendered.boxes.get(slot.slot) or []
+        if len(slot_boxes) != len(slot.ads):
             rendered.problems.append(
-                f"slot {slot.slot!r}: {len(boxes)} elements rendered, {len(slot.ads)} parsed"
+                f"slot {slot.slot!r}: {len(slot_boxes)} elements rendered, {len(slot.ads)} parsed"
             )
             continue
-        try:
-            pngs = crop_elements(rendered.screenshot, boxes)
-        except (OSError, ValueError, Image.DecompressionBombError) as exc:  # a page too huge to cut up
-            rendered.problems.append(f"slot {slot.slot!r}: element screenshots failed: {exc}")
-            continue
-        for ad, png in zip(slot.ads, pngs, strict=True):
-            if png is not None:
-                shots[(ad.slot, ad.position)] = png
-    return shots
+        ads += slot.ads
+        boxes += slot_boxes
+    if not ads:
+        return {}
+    try:  # one decode of the full page for every slot's cut-outs
+        cutouts = crop_elements(rendered.screenshot, boxes)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:  # a page too huge to cut up
+        rendered.problems.append(f"element screenshots failed: {exc}")
+        return {}
+    return {(ad.slot, ad.position): shot for ad, shot in zip(ads, cutouts, strict=True) if shot is not None}

@@ -16,34 +16,54 @@ from typing import Any
 from PIL import Image
 
 from monitor.siteconfig import PageConfig, SlotConfig
+from spiders.items import ElementShot
 
 logger = logging.getLogger(__name__)
 
 SCROLL_STEP_MS = 100
 MAX_SCROLL_STEPS = 60
 SETTLE_MS = 3000
+SETTLE_POLL_MS = 50
 # Every <img> has finished loading (or failed): lazy logos revealed by the scroll are painted.
 _IMAGES_SETTLED = "() => Array.from(document.images).every((image) => image.complete)"
 _NO_MOTION = "*, *::before, *::after { transition: none !important; animation: none !important; }"
 
+# Down one viewport at a time (so every element is in view once and its IntersectionObserver fires),
+# until the bottom is reached and the page stops growing: no new height, no new images after a pause.
 _SCROLL_TO_BOTTOM = """
 async ([stepMs, maxSteps]) => {
   const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const root = () => document.scrollingElement || document.documentElement;
+  const shape = () => root().scrollHeight + "/" + document.images.length;
+  let seen = shape();
   for (let step = 0; step < maxSteps; step++) {
-    window.scrollBy(0, Math.max(200, Math.floor(window.innerHeight * 0.8)));
+    if (window.scrollY + window.innerHeight < root().scrollHeight - 2) {
+      window.scrollBy(0, window.innerHeight);
+      await pause(stepMs);
+      continue;
+    }
     await pause(stepMs);
-    const bottom = document.scrollingElement || document.documentElement;
-    if (window.scrollY + window.innerHeight >= bottom.scrollHeight - 2) break;
+    const now = shape();
+    if (now === seen) break;
+    seen = now;
   }
-  await pause(stepMs);
   window.scrollTo(0, 0);
 }
 """
 
-# One box per element the selector matches (document order), or null when the element shows nothing:
+# Stops every timer of the page (timeouts and intervals share one sequence of ids): a carousel can no
+# longer move between the moment its boxes are read and the moment its pixels are taken.
+_STOP_TIMERS = """
+() => {
+  const last = window.setTimeout(() => {}, 0);
+  for (let id = 1; id <= last; id++) { window.clearTimeout(id); window.clearInterval(id); }
+}
+"""
+
+# Per selector, one box per element it matches (document order), or null when the element shows nothing:
 # hidden, transparent, zero-sized, or clipped away by an ancestor (the hidden slides of a carousel).
 _ELEMENT_BOXES = """
-([css, xpath]) => {
+(selectors) => selectors.map(([css, xpath]) => {
   let elements = [];
   if (css !== null) {
     elements = Array.from(document.querySelectorAll(css));
@@ -79,7 +99,7 @@ _ELEMENT_BOXES = """
     if (right - left < 2 || bottom - top < 2) return null;
     return {x: left + window.scrollX, y: top + window.scrollY, width: right - left, height: bottom - top};
   });
-}
+})
 """
 
 
@@ -98,38 +118,49 @@ def playwright_selector(slot: SlotConfig) -> str:
 
 
 async def scroll_to_bottom(page: Any) -> None:
-    """Scroll down in steps so lazy-loaded logos and infinite walls load, then back to the top."""
+    """Scroll down until the page stops growing, so lazy logos and infinite walls load; back to the top."""
     await page.evaluate(_SCROLL_TO_BOTTOM, [SCROLL_STEP_MS, MAX_SCROLL_STEPS])
     # Not "networkidle": that always costs 500 ms of silence, and a page that polls never gets there.
+    # Polled on a timer, not on every animation frame (which keeps the renderer drawing frames).
     try:
-        await page.wait_for_function(_IMAGES_SETTLED, timeout=SETTLE_MS)
+        await page.wait_for_function(_IMAGES_SETTLED, timeout=SETTLE_MS, polling=SETTLE_POLL_MS)
     except Exception:  # noqa: BLE001 - an image that never arrives: screenshot what there is
         logger.debug("page %s: images still loading after %d ms", page.url, SETTLE_MS)
 
 
-async def wait_for_slot(page: Any, slot: SlotConfig) -> bool:
-    """Wait up to the slot's deadline for its selector to be in the DOM (visible or not)."""
+async def wait_for_slot(page: Any, slot: SlotConfig) -> float | None:
+    """Wait up to the slot's deadline for its selector to be in the DOM (visible or not); when it was."""
     try:
         await page.wait_for_selector(
             playwright_selector(slot), state="attached", timeout=slot.wait_seconds * 1000
         )
     except Exception:  # noqa: BLE001 - Playwright's TimeoutError: the slot did not render
-        return False
-    return True
+        return None
+    return asyncio.get_running_loop().time()
 
 
 async def render(page: Any, config: PageConfig) -> Rendered:
-    """Scroll, wait for every slot (each with its own deadline, all at once), then read DOM and pixels."""
-    await scroll_to_bottom(page)
-    appeared = await asyncio.gather(*(wait_for_slot(page, slot) for slot in config.slots))
+    """Scroll while waiting for every slot (each with its own deadline), then read DOM and pixels."""
+    waits = [asyncio.ensure_future(wait_for_slot(page, slot)) for slot in config.slots]
+    try:
+        await scroll_to_bottom(page)
+        scrolled_at = asyncio.get_running_loop().time()
+        appeared = await asyncio.gather(*waits)
+    finally:
+        for wait in waits:
+            wait.cancel()
+    # A slot built by script after the scroll (slow data) may hold lazy images the scroll never reached.
+    if any(at is not None and at > scrolled_at for at in appeared):
+        await scroll_to_bottom(page)
     problems = [
         f"slot {slot.name!r} did not appear"
-        for slot, ok in zip(config.slots, appeared, strict=True)
-        if not ok
+        for slot, at in zip(config.slots, appeared, strict=True)
+        if at is None
     ]
-    rendered = Rendered(html=await page.content(), problems=problems)
-    # Slides jump instead of gliding, so boxes and pixels show the same, whole slide.
+    # Slides jump instead of gliding and stop where they are, so DOM, boxes and pixels agree.
     await page.add_style_tag(content=_NO_MOTION)
+    await page.evaluate(_STOP_TIMERS)
+    rendered = Rendered(html=await page.content(), problems=problems)
     for _ in range(3):
         boxes = await element_boxes(page, config)
         try:
@@ -138,25 +169,28 @@ async def render(page: Any, config: PageConfig) -> Rendered:
             rendered.problems.append(f"screenshot failed: {exc}")
             return rendered
         rendered.boxes = boxes
-        if await element_boxes(page, config) == boxes:  # a carousel did not move while we looked
+        if await element_boxes(page, config) == boxes:  # nothing moved while we looked
             break
     return rendered
 
 
 async def element_boxes(page: Any, config: PageConfig) -> dict[str, list[dict[str, float] | None]]:
-    return {slot.name: await page.evaluate(_ELEMENT_BOXES, [slot.css, slot.xpath]) for slot in config.slots}
+    """Each slot's element boxes in page coordinates (one round trip for all slots)."""
+    found = await page.evaluate(_ELEMENT_BOXES, [[slot.css, slot.xpath] for slot in config.slots])
+    return {slot.name: boxes for slot, boxes in zip(config.slots, found, strict=True)}
 
 
-def crop_elements(screenshot: bytes, boxes: list[dict[str, float] | None]) -> list[bytes | None]:
+def crop_elements(screenshot: bytes, boxes: list[dict[str, float] | None]) -> list[ElementShot | None]:
     """PNG cut-outs of the full-page screenshot, one per box (None where there is nothing to cut)."""
     with Image.open(io.BytesIO(screenshot)) as image:
         image.load()
         return [_crop(image, box) for box in boxes]
 
 
-def _crop(image: Image.Image, box: dict[str, float] | None) -> bytes | None:
+def _crop(image: Image.Image, box: dict[str, float] | None) -> ElementShot | None:
     if box is None:
         return None
+    # The screenshot is taken at a device scale factor of 1: image pixels are CSS pixels.
     left, top = max(0, round(box["x"])), max(0, round(box["y"]))
     right = min(image.width, round(box["x"] + box["width"]))
     bottom = min(image.height, round(box["y"] + box["height"]))
@@ -165,4 +199,4 @@ def _crop(image: Image.Image, box: dict[str, float] | None) -> bytes | None:
     output = io.BytesIO()
     # Fast compression: hundreds of cut-outs a page, each small; the CPU matters more than the bytes.
     image.crop((left, top, right, bottom)).save(output, format="PNG", compress_level=1)
-    return output.getvalue()
+    return ElementShot(output.getvalue(), (left, top, right - left, bottom - top))

@@ -12,9 +12,24 @@ from spiders.extract import ExtractedAd, PageExtraction
 Status = Literal["ok", "http_error", "timeout", "blocked", "parse_error"]
 
 
+# Where an element sat on the full-page screenshot: x, y, width, height in CSS pixels.
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class ElementShot:
+    """An ad element cut out of the full-page screenshot: the PNG and the box it was cut at."""
+
+    png: bytes = field(repr=False)
+    box: Box
+
+
 @dataclass
 class CapturedAd:
-    """One ad as extracted, plus its element screenshot (PNG) when a browser rendered the page."""
+    """One ad as extracted, plus its element screenshot (PNG) and box when a browser rendered the page.
+
+    A carousel's hidden slides have neither: they are read from the DOM but show no pixels.
+    """
 
     slot: str
     kind: str
@@ -26,9 +41,10 @@ class CapturedAd:
     company_id: str | None
     is_house_ad: bool
     element_screenshot: bytes | None = field(default=None, repr=False)
+    box: Box | None = None
 
     @classmethod
-    def from_extracted(cls, ad: ExtractedAd, element_screenshot: bytes | None = None) -> CapturedAd:
+    def from_extracted(cls, ad: ExtractedAd, shot: ElementShot | None = None) -> CapturedAd:
         return cls(
             slot=ad.slot,
             kind=ad.kind,
@@ -39,7 +55,8 @@ class CapturedAd:
             image=ad.image,
             company_id=ad.company_id,
             is_house_ad=ad.is_house_ad,
-            element_screenshot=element_screenshot,
+            element_screenshot=shot.png if shot else None,
+            box=shot.box if shot else None,
         )
 
 
@@ -105,9 +122,9 @@ class CreativeItem:
 
 
 def slot_results(
-    extraction: PageExtraction, screenshots: dict[tuple[str, int], bytes] | None = None
+    extraction: PageExtraction, screenshots: dict[tuple[str, int], ElementShot] | None = None
 ) -> list[SlotResult]:
-    """Extraction results as item values; `screenshots` maps (slot, position) to an element PNG."""
+    """Extraction results as item values; `screenshots` maps (slot, position) to an element's cut-out."""
     shots = screenshots or {}
     return [
         SlotResult(

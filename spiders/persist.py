@@ -279,6 +279,7 @@ def _fill_sighting(
     sighting.is_house_ad = ad.is_house_ad
     sighting.advertiser_id = advertiser_id
     sighting.element_screenshot_sha256 = None
+    sighting.box_x, sighting.box_y, sighting.box_width, sighting.box_height = ad.box or (None,) * 4
 
 
 def _delete_sightings(session: Session, ids: list[int]) -> None:

@@ -116,6 +116,9 @@ def browser_settings(settings: Settings, sites: list[SiteConfig]) -> dict[str, A
         # How long to wait after an aborted navigation for a "download" that will never come.
         "PLAYWRIGHT_DOWNLOAD_TIMEOUT": 2000,
         "PLAYWRIGHT_ABORT_REQUEST": OffsiteNavigationFilter(allowed_hosts(sites)),
+        # Chromium's own headers (the context sets the user agent and language): scrapy-playwright then
+        # skips rewriting the headers of every subresource request in Python.
+        "PLAYWRIGHT_PROCESS_REQUEST_HEADERS": None,
         # One page per context (see AdsSpider.browser_meta); at most this many browser windows at once.
         "PLAYWRIGHT_MAX_CONTEXTS": max(1, min(settings.crawl.concurrent_requests, 4)),
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 1,

@@ -16,6 +16,9 @@ from bs4 import BeautifulSoup
 
 from monitor.settings import REPO_ROOT
 
+# One demo run serves every test here: keep them on one xdist worker.
+pytestmark = pytest.mark.xdist_group("demo")
+
 
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> BeautifulSoup:

@@ -562,10 +562,30 @@ def test_browser_crawl_reads_every_slide_and_lazy_logos_with_screenshots(
                 png_size(evidence, s.element_screenshot_sha256) for s in slides if s.element_screenshot_sha256
             ]
             assert shots == [(600, 200)]
+            check_boxes(evidence, home.screenshot_sha256, wall + slides)
+            assert [s.box_x is None for s in slides] == [s.element_screenshot_sha256 is None for s in slides]
             rendered = evidence.read(home.html_sha256 or "").decode("utf-8")
             assert 'class="slide"' in rendered  # the stored HTML is the rendered DOM, not the served page
     finally:
         engine.dispose()
+
+
+def check_boxes(evidence: EvidenceStore, page_sha256: str | None, ads: list[Sighting]) -> None:
+    """Every ad with an element screenshot has a box on the page screenshot, and cutting the page
+    screenshot at that box gives back the element screenshot, pixel for pixel."""
+    assert page_sha256 is not None
+    with Image.open(evidence.path(page_sha256)) as page:
+        page.load()
+        for ad in ads:
+            if ad.element_screenshot_sha256 is None:
+                continue
+            assert None not in (ad.box_x, ad.box_y, ad.box_width, ad.box_height), ad.advertiser_text
+            x, y, width, height = ad.box_x or 0, ad.box_y or 0, ad.box_width or 0, ad.box_height or 0
+            assert 0 <= x and 0 <= y and x + width <= page.width and y + height <= page.height
+            cut = page.crop((x, y, x + width, y + height))
+            with Image.open(evidence.path(ad.element_screenshot_sha256)) as element:
+                assert cut.size == element.size
+                assert cut.convert("RGB").tobytes() == element.convert("RGB").tobytes()
 
 
 def png_size(evidence: EvidenceStore, sha256: str | None) -> tuple[int, int]:
