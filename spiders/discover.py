@@ -798,22 +798,7 @@ def discovered_ads_as_json_lines(slots: list[DiscoveredSlot]) -> list[str]:
     """One JSON object per ad, with the keys `rivalwatch extract --site` prints."""
     import json
 
-    lines = []
-    for slot in slots:
-        for ad in slot.ads:
-            record = {
-                "slot": ad.slot,
-                "kind": ad.kind,
-                "position": ad.position,
-                "advertiser": ad.advertiser,
-                "text": ad.text,
-                "link": ad.link,
-                "image": ad.image,
-                "company_id": ad.company_id,
-                "house_ad": ad.is_house_ad,
-            }
-            lines.append(json.dumps(record, ensure_ascii=False))
-    return lines
+    return [json.dumps(ad.record(), ensure_ascii=False) for slot in slots for ad in slot.ads]
 
 
 def suggest_site_config(html: str, url: str, name: str) -> str:

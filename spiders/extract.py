@@ -61,6 +61,20 @@ class ExtractedAd:
     company_id: str | None
     is_house_ad: bool
 
+    def record(self) -> dict[str, object]:
+        """The ad as `rivalwatch extract` prints it (one JSON object per line)."""
+        return {
+            "slot": self.slot,
+            "kind": self.kind,
+            "position": self.position,
+            "advertiser": self.advertiser,
+            "text": self.text,
+            "link": self.link,
+            "image": self.image,
+            "company_id": self.company_id,
+            "house_ad": self.is_house_ad,
+        }
+
 
 @dataclass(frozen=True)
 class SlotExtraction:

@@ -11,7 +11,6 @@ import yaml
 from click.testing import CliRunner
 
 from monitor.cli import main
-from monitor.cli.extract import ad_record
 from monitor.demo.fixture_server import FixtureServer
 from monitor.demo.pages import PAGES
 from monitor.siteconfig import SiteConfig
@@ -200,7 +199,7 @@ def test_json_lines_have_the_keys_of_extract_site_output() -> None:
         "璟瑞医药科技有限公司",
         "星河智造科技有限公司",
     ]
-    assert list(lines[0]) == list(ad_record(slots[0].ads[0]))
+    assert list(lines[0]) == list(slots[0].ads[0].record())
     assert lines[0]["image"] == "https://www.rival.example/a.gif"
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import click
 
 from monitor.siteconfig import PageConfig, SiteConfig, SiteConfigError, load_site_config
-from spiders.extract import ExtractedAd, SelectorError, check_selectors, decode_page, extract_ads
+from spiders.extract import SelectorError, check_selectors, decode_page, extract_ads
 
 
 def _comparable(url: str) -> tuple[str, str, str]:
@@ -37,20 +37,6 @@ def pick_page(site: SiteConfig, url: str | None, key: str | None) -> PageConfig:
             return page
     known = ", ".join(f"{page.key}={_page_url(site, page) or page.url}" for page in site.pages)
     raise KeyError(f"no page of site {site.name!r} has URL {url}; use --page (pages: {known})")
-
-
-def ad_record(ad: ExtractedAd) -> dict[str, object]:
-    return {
-        "slot": ad.slot,
-        "kind": ad.kind,
-        "position": ad.position,
-        "advertiser": ad.advertiser,
-        "text": ad.text,
-        "link": ad.link,
-        "image": ad.image,
-        "company_id": ad.company_id,
-        "house_ad": ad.is_house_ad,
-    }
 
 
 @click.command("extract")
@@ -106,7 +92,7 @@ def extract_command(
         if not slot.found:
             click.echo(f"{page_file}: slot {slot.slot!r}: selector matched nothing", err=True)
         for ad in slot.ads:
-            click.echo(json.dumps(ad_record(ad), ensure_ascii=False))
+            click.echo(json.dumps(ad.record(), ensure_ascii=False))
 
 
 def _read(page_file: Path) -> bytes:
