@@ -76,7 +76,8 @@ def test_the_cli_reports_a_broken_settings_file_without_a_traceback(tmp_path: Pa
     ("yaml_text", "message"),
     [
         (
-            "pages: [{key: home, url: /, kind: homepage, slots: [{name: s, kind: logo, css: a, colour: red}]}]",
+            "pages: [{key: home, url: /, kind: homepage,"
+            " slots: [{name: s, kind: logo, css: a, colour: red}]}]",
             "unknown key 'pages[0].slots[0].colour'",
         ),
         (
@@ -88,7 +89,8 @@ def test_the_cli_reports_a_broken_settings_file_without_a_traceback(tmp_path: Pa
             "give exactly one of css or xpath",
         ),
         (
-            "pages: [{key: home, url: /, kind: homepage, slots: [{name: s, kind: logo, css: a, advertiser: [alt, alt2]}]}]",
+            "pages: [{key: home, url: /, kind: homepage,"
+            " slots: [{name: s, kind: logo, css: a, advertiser: [alt, alt2]}]}]",
             "unknown source 'alt2'",
         ),
         ("pages: [", "cannot read YAML"),
