@@ -174,7 +174,7 @@ def test_gbk_page_is_served_and_declared_as_gbk(server: FixtureServer) -> None:
 
 def test_hostile_alt_text_is_escaped_in_the_markup(server: FixtureServer) -> None:
     html = fetch(server.url("/jobhub/")).body.decode("utf-8")
-    assert "alt=\"&lt;script&gt;alert(&#39;rw&#39;)&lt;/script&gt;澄川物流招聘信息\"" in html
+    assert 'alt="&lt;script&gt;alert(&#39;rw&#39;)&lt;/script&gt;澄川物流招聘信息"' in html
     assert "<script>alert" not in html
 
 
@@ -207,9 +207,10 @@ def test_creatives_are_pngs_of_their_slot_size_and_identical_every_day(server: F
     first = fetch(server.url("/jobhub/img/hualan-bank-990x60.png")).body
     server.day = LATER_DAY
     assert fetch(server.url("/jobhub/img/hualan-bank-990x60.png")).body == first
-    assert fetch(server.url("/qiancheng/img/hualan-bank-150x60.png")).body == fetch(
-        server.url("/jobhub/img/hualan-bank-150x60.png")
-    ).body
+    assert (
+        fetch(server.url("/qiancheng/img/hualan-bank-150x60.png")).body
+        == fetch(server.url("/jobhub/img/hualan-bank-150x60.png")).body
+    )
     assert fetch(server.url("/jobhub/img/nobody-150x60.png")).status == 404
 
 

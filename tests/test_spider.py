@@ -581,7 +581,7 @@ def check_boxes(evidence: EvidenceStore, page_sha256: str | None, ads: list[Sigh
                 continue
             assert None not in (ad.box_x, ad.box_y, ad.box_width, ad.box_height), ad.advertiser_text
             x, y, width, height = ad.box_x or 0, ad.box_y or 0, ad.box_width or 0, ad.box_height or 0
-            assert 0 <= x and 0 <= y and x + width <= page.width and y + height <= page.height
+            assert x >= 0 and y >= 0 and x + width <= page.width and y + height <= page.height
             cut = page.crop((x, y, x + width, y + height))
             with Image.open(evidence.path(ad.element_screenshot_sha256)) as element:
                 assert cut.size == element.size

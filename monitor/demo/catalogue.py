@@ -161,20 +161,32 @@ def _feizhi(page: str, slot: str, advertiser: str, text: str, run: Run = ALWAYS)
 
 PLACEMENTS: tuple[Placement, ...] = (
     # 职汇网 homepage: top banner row with rotation prefixes.
-    _jobhub("home", "top_banner", "hualan-bank", "1/3华澜银行股份有限公司招聘信息",
-            link="http://special.jobhub.example/2026/bj/hlyh1102/"),
+    _jobhub(
+        "home",
+        "top_banner",
+        "hualan-bank",
+        "1/3华澜银行股份有限公司招聘信息",
+        link="http://special.jobhub.example/2026/bj/hlyh1102/",
+    ),
     _jobhub("home", "top_banner", "jobhub-house", "2/3职汇网招聘信息", link=JOBHUB_HOUSE + "zt/2027campus/"),
     _jobhub("home", "top_banner", "jinluan", "3/3锦峦置地集团有限公司招聘信息", during("11-09", "11-15")),
     _jobhub("home", "top_banner", "muguang", "3/3沐光传媒集团有限公司招聘信息", during("11-16", "11-22")),
     # slider: a URL as alt text, a house ad with the generic alt.
     _jobhub("home", "slider", "starriver", "星河智造科技有限公司招聘信息"),
-    _jobhub("home", "slider", "lumenpeak", "https://www.lumenpeak.example/careers", during("11-11", "11-22"),
-            link="https://www.lumenpeak.example/careers"),
+    _jobhub(
+        "home",
+        "slider",
+        "lumenpeak",
+        "https://www.lumenpeak.example/careers",
+        during("11-11", "11-22"),
+        link="https://www.lumenpeak.example/careers",
+    ),
     _jobhub("home", "slider", "jobhub-house", "职汇网招聘信息", link=JOBHUB_HOUSE + "zt/2026/nianzhong/"),
     _jobhub("home", "slider", "jingrui", "璟瑞医药科技有限公司招聘信息", during("11-09", "11-18")),
     # 8-in-1 logo wall: branches.
-    _jobhub("home", "logo8in1", "hualan-bank", "华澜银行股份有限公司福建省分行招聘信息",
-            during("11-09", "11-15")),
+    _jobhub(
+        "home", "logo8in1", "hualan-bank", "华澜银行股份有限公司福建省分行招聘信息", during("11-09", "11-15")
+    ),
     _jobhub("home", "logo8in1", "zhonglan-life", "中澜人寿保险股份有限公司北京分公司招聘信息"),
     _jobhub("home", "logo8in1", "lanshi", "澜石证券股份有限公司上海分公司招聘信息"),
     _jobhub("home", "logo8in1", "hengyue", "恒岳重工机械股份有限公司招聘信息"),
@@ -202,7 +214,9 @@ PLACEMENTS: tuple[Placement, ...] = (
     # 校园招聘专区
     _jobhub("campus", "campus_focus", "qingmu-edu", "青木教育科技（集团）有限公司招聘信息"),
     _jobhub("campus", "campus_focus", "zhidu", "知渡教育科技有限公司2027届校园招聘"),
-    _jobhub("campus", "campus_focus", "jobhub-house", "职汇网校园招聘信息", link="http://xiaoyuan.jobhub.example/"),
+    _jobhub(
+        "campus", "campus_focus", "jobhub-house", "职汇网校园招聘信息", link="http://xiaoyuan.jobhub.example/"
+    ),
     _jobhub("campus", "campus_logos", "mingsha", "鸣沙文旅发展有限公司招聘信息", during("11-11", "11-13")),
     _jobhub("campus", "campus_logos", "oakbay-school", "橡树湾国际学校招聘信息"),
     _jobhub("campus", "campus_logos", "muguang", "沐光传媒集团有限公司招聘信息"),
@@ -212,8 +226,13 @@ PLACEMENTS: tuple[Placement, ...] = (
     _jobhub("it", "it_logos", "pinecone", "【热招】松果出行科技有限公司"),
     _jobhub("it", "it_logos", "hualan-info", "华澜信息科技有限公司招聘信息"),
     _jobhub("it", "it_logos", "weiling", "蔚岭数据科技有限公司招聘信息"),
-    _jobhub("it", "it_logos", "kestrel", "隼鹰机器人科技有限公司（Kestrel Robotics）招聘信息",
-            during("11-09", "11-17")),
+    _jobhub(
+        "it",
+        "it_logos",
+        "kestrel",
+        "隼鹰机器人科技有限公司（Kestrel Robotics）招聘信息",
+        during("11-09", "11-17"),
+    ),
     _jobhub("it", "it_logos", "jiyue", "霁月网络科技有限公司招聘信息"),
     _jobhub("it", "it_logos", "yunshan", "云杉数科招聘信息", during("11-18", "11-22")),
     _jobhub("it", "it_logos", "jobhub-house", "职汇网IT频道", link=JOBHUB_HOUSE + "it/"),
@@ -235,8 +254,9 @@ PLACEMENTS: tuple[Placement, ...] = (
     _qiancheng("home", "banner_row", "tangxi", "棠溪酒店 Tangxi Hotels", during("11-15", "11-22")),
     _qiancheng("home", "banner_row", "qiancheng-house", "前程无界 校园招聘会"),
     # 金融行业专区 (GBK): full names in title attributes; the house ad has no title at all.
-    _qiancheng("finance", "companyads", "brightpath", "博瑞途管理咨询(上海)有限公司",
-               during("11-12", "11-22")),
+    _qiancheng(
+        "finance", "companyads", "brightpath", "博瑞途管理咨询(上海)有限公司", during("11-12", "11-22")
+    ),
     _qiancheng("finance", "companyads", "skydome", "天穹航空服务有限公司", during("11-18", "11-22")),
     _qiancheng("finance", "companyads", "lanshi", "澜石证券股份有限公司"),
     _qiancheng("finance", "companyads", "yinxing", "银杏保险经纪有限公司"),
@@ -279,12 +299,24 @@ PLACEMENTS: tuple[Placement, ...] = (
     *(
         _feizhi("home", "logo_wall", key, text)
         for key, text in (
-            ("jingyue", "鲸跃游戏"), ("yuanlan-auto", "远岚汽车"), ("pinecone", "松果出行"),
-            ("chengchuan", "澄川物流"), ("hengyue", "恒岳重工"), ("yinxing", "银杏保险"),
-            ("tuoling", "拓岭半导体"), ("jinluan", "锦峦置地"), ("cangwu", "苍梧能源"),
-            ("weiling", "蔚岭数据"), ("langqing", "朗晴电器"), ("jiuwan", "九畹茶业"),
-            ("qingluan", "青峦环保"), ("lixing", "砺行律所"), ("muguang", "沐光传媒"),
-            ("chenyu", "宸宇设计院"), ("wanxiu", "万岫物业"), ("bluefin", "Bluefin Analytics"),
+            ("jingyue", "鲸跃游戏"),
+            ("yuanlan-auto", "远岚汽车"),
+            ("pinecone", "松果出行"),
+            ("chengchuan", "澄川物流"),
+            ("hengyue", "恒岳重工"),
+            ("yinxing", "银杏保险"),
+            ("tuoling", "拓岭半导体"),
+            ("jinluan", "锦峦置地"),
+            ("cangwu", "苍梧能源"),
+            ("weiling", "蔚岭数据"),
+            ("langqing", "朗晴电器"),
+            ("jiuwan", "九畹茶业"),
+            ("qingluan", "青峦环保"),
+            ("lixing", "砺行律所"),
+            ("muguang", "沐光传媒"),
+            ("chenyu", "宸宇设计院"),
+            ("wanxiu", "万岫物业"),
+            ("bluefin", "Bluefin Analytics"),
         )
     ),
     _feizhi("home", "logo_wall", "hualan-bank", "华澜银行股份有限公司北京分行", during("11-19", "11-22")),

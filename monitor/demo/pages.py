@@ -59,7 +59,11 @@ SITES: dict[str, Site] = {
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec(
-        "jobhub", "home", "/jobhub/", "jobhub/home.html", "职汇网-招聘求职找工作，上职汇网",
+        "jobhub",
+        "home",
+        "/jobhub/",
+        "jobhub/home.html",
+        "职汇网-招聘求职找工作，上职汇网",
         (
             SlotSpec("top_banner", "banner", "topBanner", TOP_BANNER),
             SlotSpec("slider", "banner", "slider1", FOCUS_BANNER),
@@ -69,18 +73,30 @@ PAGES: tuple[PageSpec, ...] = (
         kind="homepage",
     ),
     PageSpec(
-        "jobhub", "campus", "/jobhub/campus/", "jobhub/campus.html", "校园招聘专区-职汇网",
+        "jobhub",
+        "campus",
+        "/jobhub/campus/",
+        "jobhub/campus.html",
+        "校园招聘专区-职汇网",
         (
             SlotSpec("campus_focus", "banner", "campusFocus", FOCUS_BANNER),
             SlotSpec("campus_logos", "logo", "campusLogos", LOGO),
         ),
     ),
     PageSpec(
-        "jobhub", "it", "/jobhub/industry/it/", "jobhub/it.html", "IT·互联网行业专区-职汇网",
+        "jobhub",
+        "it",
+        "/jobhub/industry/it/",
+        "jobhub/it.html",
+        "IT·互联网行业专区-职汇网",
         (SlotSpec("it_logos", "logo", "itZoneLogos", LOGO),),
     ),
     PageSpec(
-        "qiancheng", "home", "/qiancheng/", "qiancheng/home.html", "前程无界-招聘网_人才网_找工作_求职",
+        "qiancheng",
+        "home",
+        "/qiancheng/",
+        "qiancheng/home.html",
+        "前程无界-招聘网_人才网_找工作_求职",
         (
             SlotSpec("famous", "logo", "famous", LOGO),
             SlotSpec("banner_row", "banner", "bannerb", FOCUS_BANNER),
@@ -88,13 +104,20 @@ PAGES: tuple[PageSpec, ...] = (
         kind="homepage",
     ),
     PageSpec(
-        "qiancheng", "finance", "/qiancheng/zone/finance.html", "qiancheng/finance.html",
+        "qiancheng",
+        "finance",
+        "/qiancheng/zone/finance.html",
+        "qiancheng/finance.html",
         "【金融行业招聘，求职】-前程无界",
         (SlotSpec("companyads", "logo", "banner_ads", LOGO),),
         encoding="gbk",
     ),
     PageSpec(
-        "gouzhi", "home", "/gouzhi/", "gouzhi/home.html", "勾职网-互联网人的招聘平台",
+        "gouzhi",
+        "home",
+        "/gouzhi/",
+        "gouzhi/home.html",
+        "勾职网-互联网人的招聘平台",
         (
             SlotSpec("home_banner", "banner", "home_banner", FOCUS_BANNER),
             SlotSpec("company_logos", "logo", "company_list", LOGO),
@@ -102,14 +125,22 @@ PAGES: tuple[PageSpec, ...] = (
         kind="homepage",
     ),
     PageSpec(
-        "gouzhi", "shanghai", "/gouzhi/shanghai/", "gouzhi/city.html", "上海站-勾职网",
+        "gouzhi",
+        "shanghai",
+        "/gouzhi/shanghai/",
+        "gouzhi/city.html",
+        "上海站-勾职网",
         (
             SlotSpec("city_banner", "banner", "city_banner", FOCUS_BANNER),
             SlotSpec("city_logos", "logo", "city_companies", LOGO),
         ),
     ),
     PageSpec(
-        "feizhi", "home", "/feizhi/", "feizhi/page.html", "飞职网-好工作，飞一般找到",
+        "feizhi",
+        "home",
+        "/feizhi/",
+        "feizhi/page.html",
+        "飞职网-好工作，飞一般找到",
         (
             SlotSpec("carousel", "banner", "fz_carousel", FOCUS_BANNER),
             SlotSpec("logo_wall", "logo", "fz_logos", LOGO),
@@ -118,7 +149,11 @@ PAGES: tuple[PageSpec, ...] = (
         browser=True,
     ),
     PageSpec(
-        "feizhi", "campus", "/feizhi/campus/", "feizhi/page.html", "校园招聘专区-飞职网",
+        "feizhi",
+        "campus",
+        "/feizhi/campus/",
+        "feizhi/page.html",
+        "校园招聘专区-飞职网",
         (
             SlotSpec("carousel", "banner", "fz_carousel", FOCUS_BANNER),
             SlotSpec("logo_wall", "logo", "fz_logos", LOGO),

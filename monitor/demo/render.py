@@ -23,7 +23,14 @@ RENAMED_SUFFIX = "_v2"  # what a "layout change" appends to a slot's container
 _IMAGE_PATH = re.compile(r"^/(?P<site>[a-z]+)/img/(?P<slug>[a-z0-9-]+)\.png$")
 _API_PATH = re.compile(r"^/feizhi/api/(?P<key>[a-z0-9_-]+)\.json$")
 _JOB_TITLES = (
-    "客户经理", "Java开发工程师", "管培生", "产品经理", "销售代表", "财务分析师", "运营专员", "算法工程师",
+    "客户经理",
+    "Java开发工程师",
+    "管培生",
+    "产品经理",
+    "销售代表",
+    "财务分析师",
+    "运营专员",
+    "算法工程师",
 )
 
 
