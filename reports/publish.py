@@ -16,7 +16,6 @@ same Message-ID when re-sent, which lets mail clients fold such a duplicate.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import smtplib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -195,23 +194,13 @@ def _rep_builder(
 
 
 def forms_link(session: Session, settings: Settings, user_id: int | None, path: str) -> tuple[str, bool]:
-    """A signed single-use sign-in link to `path` when the web app offers them, else the plain URL."""
-    plain = settings.base_url.rstrip("/") + path
-    make_login_link = _login_link_maker()
+    """A signed single-use sign-in link to `path` for the rep's account, else (no account) the plain URL."""
+    from monitor.web.auth import make_login_link
+
     user = session.get(User, user_id) if user_id is not None else None
-    if make_login_link is None or user is None:
-        return plain, False
+    if user is None:
+        return settings.base_url.rstrip("/") + path, False
     return str(make_login_link(settings, session, user, path)), True
-
-
-def _login_link_maker() -> Callable[..., Any] | None:
-    """`monitor.web.auth.make_login_link`, if that module exists (the web app is optional here)."""
-    try:
-        module = importlib.import_module("monitor.web.auth")
-    except ImportError:
-        return None
-    maker = getattr(module, "make_login_link", None)
-    return maker if callable(maker) else None
 
 
 def _manager_mails(

@@ -31,6 +31,7 @@ from models import (
     AdvertiserMatch,
     Assignment,
     CrawlRun,
+    Creative,
     Customer,
     CustomerAlias,
     Explanation,
@@ -880,3 +881,28 @@ def test_timeline_marks_seen_and_unknown_days(site: Site_) -> None:
     assert states[(yesterday - period_start).days] == "day-seen"
     # Only yesterday was captured: every other day is unknown, never "not seen".
     assert states.count("day-unknown") == 13
+
+
+def test_a_static_pages_creative_stands_in_for_the_missing_element_screenshot(site: Site_) -> None:
+    """Static pages have no element screenshot; the downloaded creative is shown instead, by id only."""
+    creative_png = png(150, 60, (10, 120, 200))
+    with site.session_factory() as session, session.begin():
+        sighting = session.get_one(Sighting, site.world["sighting1"])
+        creative = Creative(
+            sha256=store_evidence(site.settings.evidence_path, creative_png),
+            mime_type="image/png",
+            size_bytes=len(creative_png),
+            first_url="http://rival.example/a.png",
+        )
+        session.add(creative)
+        session.flush()
+        sighting.creative_id, sighting.element_screenshot_sha256 = creative.id, None
+    owner = site.signed_in("r1")
+    served = owner.get(f"/evidence/sighting/{site.world['sighting1']}/creative")
+    assert (served.status_code, served.headers["content-type"]) == (200, "image/png")
+    assert served.content == creative_png
+    item_page = owner.get(f"/items/{site.world['item1']}").text
+    assert f"/evidence/sighting/{site.world['sighting1']}/creative" in item_page
+    assert (
+        site.signed_in("r3").get(f"/evidence/sighting/{site.world['sighting1']}/creative").status_code == 404
+    )

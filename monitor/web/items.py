@@ -54,6 +54,7 @@ class EvidenceRow:
     link: str | None
     has_element_shot: bool
     has_page_shot: bool
+    has_creative: bool = False  # the ad's own image, downloaded during the crawl
     page_sha256: str | None = None
     box: Box | None = None  # where the ad sat on the page screenshot, when the capture recorded it
 
@@ -139,6 +140,7 @@ def evidence_rows(session: Session, item: AccountabilityItem) -> list[EvidenceRo
             link=sighting.link,
             has_element_shot=sighting.element_screenshot_sha256 is not None,
             has_page_shot=capture.screenshot_sha256 is not None,
+            has_creative=sighting.creative_id is not None,
             page_sha256=capture.screenshot_sha256,
             box=sighting_box(sighting),
         )

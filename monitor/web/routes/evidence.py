@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
-from models import PageCapture
+from models import Creative, PageCapture
 from monitor.web.context import CurrentUser, DbSession, settings_of
 from monitor.web.scope import NotInScope, capture_visible, readable_sighting
 
@@ -44,6 +44,13 @@ def _image_type(path: Path) -> str:
 def element_shot(request: Request, sighting_id: int, user: CurrentUser, session: DbSession) -> Response:
     sighting = readable_sighting(session, user, sighting_id)
     return evidence_file(settings_of(request).evidence_path, sighting.element_screenshot_sha256)
+
+
+@router.get("/evidence/sighting/{sighting_id}/creative")
+def creative_image(request: Request, sighting_id: int, user: CurrentUser, session: DbSession) -> Response:
+    sighting = readable_sighting(session, user, sighting_id)
+    creative = session.get(Creative, sighting.creative_id) if sighting.creative_id else None
+    return evidence_file(settings_of(request).evidence_path, creative.sha256 if creative else None)
 
 
 @router.get("/evidence/capture/{capture_id}/page")
