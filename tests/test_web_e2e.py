@@ -106,6 +106,10 @@ def test_form_round_trip_between_rep_and_manager(
     expect(manager).to_have_url(re.compile(re.escape(item_path) + "$"))
     element = manager.locator(f"img[src='/evidence/sighting/{world['sighting1']}/element']")
     expect(element).to_be_visible()
+    # Visible is not loaded (the image is lazy): wait for its pixels, with the test's deadline.
+    manager.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=element.element_handle(), timeout=TIMEOUT_MS
+    )
     assert element.evaluate("img => img.naturalWidth") == 120
     expect(manager.locator(f"img[src='/evidence/capture/{world['capture_home']}/page']")).to_be_visible()
     manager.fill("textarea[name=comment]", "请补充客户预算情况")
