@@ -16,7 +16,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import imagehash
@@ -32,6 +32,7 @@ from models.migrate import upgrade
 from monitor.crawl import crawl_command_line, run_crawl_subprocess
 from monitor.evidence import EvidenceStore
 from spiders import persist
+from tests.support.http import local_server
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "capture"
 DAY_ONE = dt.date(2026, 11, 10)
@@ -147,16 +148,10 @@ class ImageHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def image_site() -> Iterator[ImageSite]:
     site = ImageSite()
-    handler = type("Handler", (ImageHandler,), {"site": site})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    site.port = server.server_port
-    site.url = f"http://127.0.0.1:{site.port}/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield site
-    server.shutdown()
-    server.server_close()
+    with local_server(type("Handler", (ImageHandler,), {"site": site})) as server:
+        site.port = server.server_port
+        site.url = f"http://127.0.0.1:{site.port}/"
+        yield site
 
 
 ZHIDA = """\

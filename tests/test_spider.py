@@ -9,11 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -29,6 +28,7 @@ from monitor.evidence import EvidenceStore
 from monitor.siteconfig import SiteConfig
 from spiders import persist
 from spiders.items import CapturedAd, PageCaptureItem, SlotResult
+from tests.support.http import local_server
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "capture"
 CAPTURE_DATE = dt.date(2026, 11, 10)
@@ -40,7 +40,6 @@ PAGE_TYPES = {
     "/browser.html": "text/html; charset=utf-8",
     "/slow-browser.html": "text/html; charset=utf-8",
 }
-
 
 # --- the local server ------------------------------------------------------------------------------
 
@@ -112,16 +111,10 @@ class FixtureHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def fixture_site() -> Iterator[FixtureSite]:
     site = FixtureSite(url="", port=0)
-    handler = type("Handler", (FixtureHandler,), {"site": site})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    site.port = server.server_port
-    site.url = f"http://127.0.0.1:{site.port}/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield site
-    server.shutdown()
-    server.server_close()
+    with local_server(type("Handler", (FixtureHandler,), {"site": site})) as server:
+        site.port = server.server_port
+        site.url = f"http://127.0.0.1:{site.port}/"
+        yield site
 
 
 # --- site configs and the crawl --------------------------------------------------------------------
