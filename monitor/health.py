@@ -143,13 +143,3 @@ def load_health(session: Session, day: dt.date, sites: Sequence[str] | None = No
             pages.append(health)
             alerts.extend(page_alerts)
     return HealthReport(day=day, pages=pages, alerts=alerts)
-
-
-def unknown_days(session: Session, start: dt.date, end: dt.date) -> dict[tuple[int, dt.date], CaptureStatus]:
-    """(page id, day) -> status for every failed capture in [start, end]: those days are unknown."""
-    rows = session.execute(
-        select(PageCapture.page_id, PageCapture.capture_date, PageCapture.status).where(
-            PageCapture.capture_date.between(start, end), PageCapture.status != CaptureStatus.OK
-        )
-    ).all()
-    return {(page_id, day): status for page_id, day, status in rows}

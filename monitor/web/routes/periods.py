@@ -7,8 +7,6 @@ The report and the workbook are served by period id only: their paths come from 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import re
 import smtplib
 from collections.abc import Callable
@@ -19,6 +17,8 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from models import AccountabilityPeriod
+from monitor.accountability import last_complete_period
+from monitor.accountability_db import generate_period
 from monitor.mail import send_messages
 from monitor.settings import Settings
 from monitor.web.context import (
@@ -39,7 +39,6 @@ from reports.xlsx import workbook_path, write_period_workbook
 
 router = APIRouter()
 
-GENERATOR_MODULE = "monitor.accountability_db"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The archived report is a static page with its own <style> and no script: it gets its own, stricter
 # policy (nothing but its inline stylesheet and images from this site), not the app's `default-src 'self'`.
@@ -50,16 +49,10 @@ REPORT_CSP = (
 _ARCHIVED_FILE = re.compile(r"[0-9a-f]{64}\.(png|jpg|gif|webp)")
 
 
-def generator_available() -> bool:
-    # Written in parallel with the web app; the button appears once the module exists.
-    return importlib.util.find_spec(GENERATOR_MODULE) is not None
-
-
 def last_complete_period_start(settings: Settings, today: dt.date) -> dt.date:
     """The start of the newest period that has ended before `today`."""
     config = settings.accountability
-    periods_since_anchor = (today - config.period_anchor).days // config.period_days
-    return config.period_anchor + dt.timedelta(days=(periods_since_anchor - 1) * config.period_days)
+    return last_complete_period(today, config.period_anchor, config.period_days).start
 
 
 def generated_period(session: Session, period_id: int) -> AccountabilityPeriod:
@@ -75,7 +68,6 @@ def period_list(request: Request, user: OfficeUser, session: DbSession) -> Respo
     settings = settings_of(request)
     context = {
         "rows": period_rows(session),
-        "can_generate": generator_available(),
         "default_start": last_complete_period_start(settings, settings.today(now_utc())),
     }
     return render(request, "periods.html", context)
@@ -86,10 +78,6 @@ def generate(
     request: Request, user: OfficeUser, session: DbSession, start_date: Annotated[str, Form()] = ""
 ) -> Response:
     _ = translations(request).gettext
-    if not generator_available():
-        flash(request, _("Generating periods is not available yet."))
-        return redirect("/office/periods")
-    generate_period = importlib.import_module(GENERATOR_MODULE).generate_period
     try:
         generate_period(session, settings_of(request), dt.date.fromisoformat(start_date), now_utc())
     except ValueError as exc:
