@@ -7,6 +7,7 @@ through `run_crawl_subprocess`, which runs `python -m monitor.cli crawl` in a fr
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import subprocess
 import sys
@@ -53,6 +54,10 @@ def run_crawl(
     from spiders.settings import scrapy_settings
 
     outcome = CrawlOutcome()
+    # scrapy-playwright asks the browser for every request's and response's headers when its logger is
+    # enabled for DEBUG (and Scrapy leaves every logger enabled, filtering at the handler): a round trip
+    # per image, for log lines nobody sees.
+    logging.getLogger("scrapy-playwright").setLevel(logging.INFO)
     process = AsyncCrawlerProcess(scrapy_settings(settings, sites, capture_date, site_filter, progress))
     crawler = process.create_crawler(AdsSpider)
 

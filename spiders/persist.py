@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import (
@@ -348,22 +348,18 @@ def save_creative(
     insert_missing(session, Creative, [row], "sha256")
     creative_id = session.scalar(select(Creative.id).where(Creative.sha256 == sha))
     assert creative_id is not None
-    for site_name, page_key in pages:
-        capture_id = session.scalar(
-            select(PageCapture.id)
-            .join(Page)
-            .join(Site)
-            .where(
-                Site.name == site_name,
-                Page.key == page_key,
-                PageCapture.capture_date == item.capture_date,
-                PageCapture.crawl_run_id == run_id,
-            )
+    pages = list(pages)
+    if pages:  # one statement for every page that showed it (a banner may be on dozens of pages)
+        shown_on = [and_(Site.name == site_name, Page.key == page_key) for site_name, page_key in pages]
+        page_ids = select(Page.id).join(Site).where(or_(*shown_on))
+        captures = select(PageCapture.id).where(
+            PageCapture.crawl_run_id == run_id,
+            PageCapture.capture_date == item.capture_date,
+            PageCapture.page_id.in_(page_ids),
         )
-        if capture_id is not None:
-            session.execute(
-                update(Sighting)
-                .where(Sighting.capture_id == capture_id, Sighting.image_url == item.url)
-                .values(creative_id=creative_id)
-            )
+        session.execute(
+            update(Sighting)
+            .where(Sighting.capture_id.in_(captures), Sighting.image_url == item.url)
+            .values(creative_id=creative_id)
+        )
     return creative_id
