@@ -8,7 +8,9 @@ jobhub/qiancheng/gouzhi, and feizhi's JavaScript pages for the browser. Each kin
 fresh temporary SQLite database and evidence folder, and measured beside a bare loop over the same URLs
 with the same concurrency:
 
-- static: plain HTTP GETs of the pages (urllib, CONCURRENT_REQUESTS threads);
+- static: the same bare Playwright loop as below over the static pages (the crawl shows each static
+  page in Chromium for its screenshots), and plain HTTP GETs of the pages (urllib, CONCURRENT_REQUESTS
+  threads) for information;
 - browser: the baseline is python Playwright driving Debian's Chromium (executable_path), one context
   per page, load and a full-page PNG screenshot, PLAYWRIGHT_MAX_CONTEXTS pages at a time (the same
   concurrency as the crawl). For information, the same loop scrolling each page first as the crawl
@@ -337,6 +339,7 @@ def main() -> None:
             static = [demo[name] for name in ("jobhub", "qiancheng", "gouzhi")]
             config, urls = copies(static, args.static, "benchstatic")
             bare = [bare_static(urls, crawl.concurrent_requests) for _ in rounds]
+            shown = [bare_browser(urls, contexts, args.chromium, scroll=False) for _ in rounds]
             full = [
                 run_pipeline(
                     write_config(work / f"static{n}" / "sites", config),
@@ -346,7 +349,11 @@ def main() -> None:
                 )
                 for n in rounds
             ]
-            report("static pages", full, {"bare HTTP loop": bare})
+            report(
+                "static pages (fetched, read, then shown in Chromium for the screenshots)",
+                full,
+                {"bare Playwright loop": shown, "bare HTTP loop": bare},
+            )
         if args.browser:
             config, urls = copies([demo["feizhi"]], args.browser, "benchbrowser")
             plain = [bare_browser(urls, contexts, args.chromium, scroll=False) for _ in rounds]

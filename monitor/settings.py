@@ -55,6 +55,9 @@ class CrawlSettings(Section):
     concurrent_requests: int = Field(default=8, ge=1, le=64)
     download_delay_seconds: float = Field(default=0.0, ge=0)
     chromium_path: str = "/usr/bin/chromium"
+    # Static pages too are shown in Chromium after they are read, for their full-page and element
+    # screenshots (the page as fetched, its images from the site). False: static pages keep only HTML.
+    static_screenshots: bool = True
     retention_days: int = Field(default=90, ge=1)
     # Creative images downloaded beside each page: larger ones are refused, slower ones given up.
     creative_max_bytes: int = Field(default=5_000_000, ge=1024, le=100_000_000)

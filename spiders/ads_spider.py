@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import scrapy
@@ -24,10 +25,18 @@ from twisted.python.failure import Failure
 
 from monitor.evidence import sha256_hex
 from monitor.siteconfig import PageConfig, SiteConfig
-from spiders.browser import Rendered, crop_elements, render
+from spiders.browser import PageGuard, Rendered, crop_elements, render
 from spiders.creatives import CreativeRequests, check_image
-from spiders.extract import PageExtraction, decode_page, extract_ads
-from spiders.items import CreativeItem, ElementShot, PageCaptureItem, Status, slot_results
+from spiders.extract import decode_page, extract_ads
+from spiders.items import (
+    CapturedAd,
+    CreativeItem,
+    ElementShot,
+    PageCaptureItem,
+    SlotResult,
+    Status,
+    slot_results,
+)
 from spiders.settings import allowed_hosts
 
 BLOCKED_HTTP_STATUSES = frozenset({403, 429})
@@ -82,6 +91,7 @@ class AdsSpider(scrapy.Spider):
     name = "ads"
     timeout_seconds = 30.0
     browser_user_agent: str | None = None
+    static_screenshots = False
 
     def __init__(self, sites: list[SiteConfig], capture_date: dt.date, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -98,6 +108,7 @@ class AdsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.timeout_seconds = settings.getfloat("DOWNLOAD_TIMEOUT")
         spider.browser_user_agent = settings.get("USER_AGENT")
+        spider.static_screenshots = settings.getbool("RIVALWATCH_STATIC_SCREENSHOTS")
         crawl = settings["RIVALWATCH_SETTINGS"].crawl
         spider.creatives.max_bytes = crawl.creative_max_bytes
         spider.creatives.timeout_seconds = crawl.creative_timeout_seconds
@@ -136,6 +147,7 @@ class AdsSpider(scrapy.Spider):
                 "ignore_https_errors": True,
             },
             "playwright_page_goto_kwargs": {"wait_until": "load", "timeout": self.timeout_seconds * 1000},
+            "playwright_page_init_callback": PageGuard(self.allowed_domains),
         }
 
     def new_item(self, meta: dict[str, Any], url: str, status: Status, **values: Any) -> PageCaptureItem:
@@ -155,9 +167,61 @@ class AdsSpider(scrapy.Spider):
             item = await self.capture(response, browser_page)
         finally:
             await close_browser_page(browser_page)  # before the item is stored: free the window early
-        yield item
-        for request in self.creatives.for_page(item, self.sites[item.site]):
+        site = self.sites[item.site]
+        if browser_page is None and item.status == "ok" and self.static_screenshots:
+            yield self.screenshot_request(site, site.page(item.page_key), item, response)
+        else:
+            yield item
+        for request in self.creatives.for_page(item, site):
             yield request
+
+    def screenshot_request(
+        self, site: SiteConfig, page: PageConfig, item: PageCaptureItem, response: Response
+    ) -> scrapy.Request:
+        """Show Chromium the static page exactly as fetched (its document served from memory, its images
+        and styles from the site) for the full-page and element screenshots; the item waits in meta."""
+        content_type = (response.headers.get(b"Content-Type") or b"text/html").decode("latin-1")
+        document = (response.url, response.body, content_type)
+        timeout_ms = self.timeout_seconds * 1000
+        meta = {
+            **self.browser_meta(site, page),
+            "site": site.name,
+            "page_key": page.key,
+            "capture": item,
+            "playwright_page_init_callback": PageGuard(self.allowed_domains, document),
+            # The document is at hand at once; its images are waited for while scrolling (up to a bound).
+            "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded", "timeout": timeout_ms},
+        }
+        return scrapy.Request(
+            response.url,
+            callback=self.parse_screenshot,
+            errback=self.screenshot_failed,
+            meta=meta,
+            dont_filter=True,
+        )
+
+    async def parse_screenshot(self, response: Response) -> AsyncIterator[PageCaptureItem]:
+        item: PageCaptureItem = response.meta["capture"]
+        browser_page = response.meta["playwright_page"]
+        try:
+            page = self.sites[item.site].page(item.page_key)
+            guard = response.meta["playwright_page_init_callback"]
+            rendered = await render(browser_page, page, guard, wait_for_slots=False, read_html=False)
+        except Exception as exc:  # noqa: BLE001 - the page was read; only its picture is missing
+            yield with_problems(item, [f"screenshot failed: {type(exc).__name__}: {exc}"[:500]])
+            return
+        finally:
+            await close_browser_page(browser_page)
+        slots = await asyncio.to_thread(with_element_shots, rendered, item.slots)
+        yield with_problems(replace(item, screenshot=rendered.screenshot, slots=slots), rendered.problems)
+
+    async def screenshot_failed(self, failure: Failure) -> AsyncIterator[PageCaptureItem]:
+        """The page was fetched and read; a browser that could not show it costs the picture only."""
+        request = failure.request  # type: ignore[attr-defined]
+        await close_browser_page(request.meta.get("playwright_page"))
+        self.logger.warning("screenshot of %s: %s", request.url, describe_failure(failure))
+        problem = f"screenshot failed: {describe_failure(failure)}"[:500]
+        yield with_problems(request.meta["capture"], [problem])
 
     async def capture(self, response: Response, browser_page: Any) -> PageCaptureItem:
         site = self.sites[response.meta["site"]]
@@ -187,7 +251,7 @@ class AdsSpider(scrapy.Spider):
             text = decode_page(body, page.encoding or site.encoding, http_charset(response))
             return await self.read_page(response, site, page, text, None)
         try:
-            rendered = await render(browser_page, page)
+            rendered = await render(browser_page, page, response.meta["playwright_page_init_callback"])
         except Exception as exc:  # noqa: BLE001 - a crashed or hung tab is this page's failure only
             status = "timeout" if _is_playwright_timeout(exc) else "parse_error"
             error = f"rendering failed: {type(exc).__name__}: {exc}"[:2000]
@@ -221,8 +285,9 @@ class AdsSpider(scrapy.Spider):
                 html=html,
                 text=text,
             )
-        # Cutting up a full-page PNG is CPU work: off the reactor thread, so other pages keep moving.
-        screenshots = await asyncio.to_thread(element_screenshots, rendered, extraction) if rendered else {}
+        slots = slot_results(extraction)
+        if rendered:  # cutting up a full-page PNG is CPU work: off the reactor thread
+            slots = await asyncio.to_thread(with_element_shots, rendered, slots)
         problems = rendered.problems if rendered else []
         return self.new_item(
             response.meta,
@@ -233,7 +298,7 @@ class AdsSpider(scrapy.Spider):
             text=text,
             screenshot=rendered.screenshot if rendered else None,
             error="; ".join(problems) or None,
-            slots=slot_results(extraction, screenshots),
+            slots=slots,
         )
 
     async def page_failed(self, failure: Failure) -> AsyncIterator[PageCaptureItem]:
@@ -276,12 +341,14 @@ async def close_browser_page(page: Any) -> None:
     await page.context.close()
 
 
-def element_screenshots(rendered: Rendered, extraction: PageExtraction) -> dict[tuple[str, int], ElementShot]:
-    """(slot, position) -> cut-out, for slots where the browser and the parsed DOM agree on the elements."""
+def with_element_shots(rendered: Rendered, slots: list[SlotResult]) -> list[SlotResult]:
+    """The slots with each ad's cut-out of the full-page screenshot, for slots where the browser and the
+    parsed HTML agree on the elements (a slot where they differ keeps its ads without pictures)."""
     if rendered.screenshot is None:
-        return {}
-    ads, boxes = [], []
-    for slot in extraction.slots:
+        return slots
+    ads: list[CapturedAd] = []
+    boxes: list[dict[str, float] | None] = []
+    for slot in slots:
         slot_boxes = rendered.boxes.get(slot.slot) or []
         if len(slot_boxes) != len(slot.ads):
             rendered.problems.append(
@@ -291,10 +358,25 @@ def element_screenshots(rendered: Rendered, extraction: PageExtraction) -> dict[
         ads += slot.ads
         boxes += slot_boxes
     if not ads:
-        return {}
+        return slots
     try:  # one decode of the full page for every slot's cut-outs
         cutouts = crop_elements(rendered.screenshot, boxes)
     except (OSError, ValueError, Image.DecompressionBombError) as exc:  # a page too huge to cut up
         rendered.problems.append(f"element screenshots failed: {exc}")
-        return {}
-    return {(ad.slot, ad.position): shot for ad, shot in zip(ads, cutouts, strict=True) if shot is not None}
+        return slots
+    shots = {(ad.slot, ad.position): shot for ad, shot in zip(ads, cutouts, strict=True) if shot is not None}
+    return [
+        replace(slot, ads=[with_shot(ad, shots.get((ad.slot, ad.position))) for ad in slot.ads])
+        for slot in slots
+    ]
+
+
+def with_shot(ad: CapturedAd, shot: ElementShot | None) -> CapturedAd:
+    return replace(ad, element_screenshot=shot.png, box=shot.box) if shot else ad
+
+
+def with_problems(item: PageCaptureItem, problems: list[str]) -> PageCaptureItem:
+    """The item with these evidence problems added to its error note (its status stays)."""
+    if not problems:
+        return item
+    return replace(item, error="; ".join([item.error, *problems] if item.error else problems))

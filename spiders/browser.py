@@ -8,8 +8,11 @@ moment and a wall of 300 logos costs one screenshot, not 300.
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import logging
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +36,11 @@ _NO_MOTION = "*, *::before, *::after { transition: none !important; animation: n
 _SCROLL_TO_BOTTOM = """
 async ([stepMs, maxSteps]) => {
   const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  // Nothing is painted on the way down (the screenshot paints it all once, afterwards): layout, and so
+  // every IntersectionObserver and scroll handler, runs as usual; rastering each viewport does not.
+  const veil = document.createElement("style");
+  veil.textContent = "html { visibility: hidden !important; }";
+  document.head.appendChild(veil);
   const root = () => document.scrollingElement || document.documentElement;
   const shape = () => root().scrollHeight + "/" + document.images.length;
   let seen = shape();
@@ -47,6 +55,7 @@ async ([stepMs, maxSteps]) => {
     if (now === seen) break;
     seen = now;
   }
+  veil.remove();
   window.scrollTo(0, 0);
 }
 """
@@ -103,6 +112,81 @@ _ELEMENT_BOXES = """
 """
 
 
+def offsite_pattern(hosts: list[str]) -> re.Pattern[str]:
+    """URLs on none of `hosts` (nor their subdomains): the only requests the browser still hands to us."""
+    names = "|".join(host.lower().replace(".", "\\.") for host in hosts)
+    # Also a JavaScript regex (Chromium's side of Playwright matches it): no Python-only syntax.
+    return re.compile(
+        rf"^(?!(?:https?|wss?)://(?:[^/?#@]*@)?(?:[^/?#@:]*\.)?(?:{names})(?::\d+)?(?:[/?#]|$))"
+    )
+
+
+class PageGuard:
+    """Keeps a browser page on the configured sites; scrapy-playwright's `playwright_page_init_callback`.
+
+    Installed before the navigation: a document request to any other host (a script or a frame sending
+    the page away) is stopped as if by the stop button, so the page stays as it was (any other error
+    would replace it by Chromium's error page), and remembered for the capture's error note. With
+    `document` (url, body, content type), that URL's navigation is answered from those bytes: a static
+    page shown for its screenshot is the very HTML that was read, and the site is not asked twice.
+    """
+
+    def __init__(self, hosts: list[str], document: tuple[str, bytes, str] | None = None) -> None:
+        self.pattern = offsite_pattern(hosts)
+        self.document = document
+        self.refused: list[str] = []
+
+    async def __call__(self, page: Any, request: Any = None) -> None:
+        await page.route(self.pattern, self._refuse_documents)
+        if self.document is not None:
+            await page.route("**/*", self._serve_document)
+
+    async def keep_on_site(self, page: Any) -> None:
+        """Once the page has loaded, stop routing its every request through Python; guard only the exits.
+
+        scrapy-playwright routes each request of a page through its handler (a round trip through the
+        Playwright driver and this process per image). Chromium matches the offsite pattern itself, so
+        same-site images and scripts now load without a detour.
+        """
+        await page.unroute_all(behavior="ignoreErrors")
+        await page.route(self.pattern, self._refuse_documents)
+
+    async def _refuse_documents(self, route: Any) -> None:
+        if route.request.resource_type == "document":
+            self.refused.append(route.request.url)
+            await route.abort("aborted")
+        else:
+            await route.fallback()
+
+    async def _serve_document(self, route: Any) -> None:
+        assert self.document is not None
+        url, body, content_type = self.document
+        if route.request.url == url and route.request.is_navigation_request():
+            await route.fulfill(status=200, body=body, headers={"Content-Type": content_type})
+        else:
+            await route.fallback()
+
+
+async def full_page_png(page: Any) -> bytes:
+    """A PNG of the whole page, encoded for speed (larger files, a fraction of the encoding CPU).
+
+    Through the DevTools protocol because Playwright's screenshot has no `optimizeForSpeed`; the same
+    capture beyond the viewport as Playwright's full-page screenshot, at a device scale factor of 1.
+    """
+    session = await page.context.new_cdp_session(page)
+    try:
+        size = (await session.send("Page.getLayoutMetrics"))["cssContentSize"]
+        width, height = math.ceil(size["width"]), math.ceil(size["height"])
+        clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
+        shot = await session.send(
+            "Page.captureScreenshot",
+            {"format": "png", "captureBeyondViewport": True, "optimizeForSpeed": True, "clip": clip},
+        )
+    finally:
+        await session.detach()
+    return base64.b64decode(shot["data"])
+
+
 @dataclass
 class Rendered:
     """What the browser saw: the DOM as HTML, the full-page PNG and each slot's element boxes."""
@@ -139,9 +223,17 @@ async def wait_for_slot(page: Any, slot: SlotConfig) -> float | None:
     return asyncio.get_running_loop().time()
 
 
-async def render(page: Any, config: PageConfig) -> Rendered:
-    """Scroll while waiting for every slot (each with its own deadline), then read DOM and pixels."""
-    waits = [asyncio.ensure_future(wait_for_slot(page, slot)) for slot in config.slots]
+async def render(
+    page: Any, config: PageConfig, guard: PageGuard, wait_for_slots: bool = True, read_html: bool = True
+) -> Rendered:
+    """Scroll while waiting for every slot (each with its own deadline), then read DOM and pixels.
+
+    `guard` (the page's init callback) keeps it on the sites. `wait_for_slots` False: the page's HTML
+    was read already (a static page shown for its screenshot): nothing to wait for, no DOM to read.
+    """
+    await guard.keep_on_site(page)
+    slots = config.slots if wait_for_slots else []
+    waits = [asyncio.ensure_future(wait_for_slot(page, slot)) for slot in slots]
     try:
         await scroll_to_bottom(page)
         scrolled_at = asyncio.get_running_loop().time()
@@ -153,24 +245,23 @@ async def render(page: Any, config: PageConfig) -> Rendered:
     if any(at is not None and at > scrolled_at for at in appeared):
         await scroll_to_bottom(page)
     problems = [
-        f"slot {slot.name!r} did not appear"
-        for slot, at in zip(config.slots, appeared, strict=True)
-        if at is None
+        f"slot {slot.name!r} did not appear" for slot, at in zip(slots, appeared, strict=True) if at is None
     ]
     # Slides jump instead of gliding and stop where they are, so DOM, boxes and pixels agree.
     await page.add_style_tag(content=_NO_MOTION)
     await page.evaluate(_STOP_TIMERS)
-    rendered = Rendered(html=await page.content(), problems=problems)
+    rendered = Rendered(html=await page.content() if read_html else "", problems=problems)
     for _ in range(3):
         boxes = await element_boxes(page, config)
         try:
-            rendered.screenshot = await page.screenshot(full_page=True, type="png", animations="disabled")
+            rendered.screenshot = await full_page_png(page)
         except Exception as exc:  # noqa: BLE001 - evidence is best effort; the ads are still read
             rendered.problems.append(f"screenshot failed: {exc}")
-            return rendered
+            break
         rendered.boxes = boxes
         if await element_boxes(page, config) == boxes:  # nothing moved while we looked
             break
+    rendered.problems += [f"refused to leave the site for {url}" for url in guard.refused]
     return rendered
 
 

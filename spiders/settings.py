@@ -36,22 +36,11 @@ def allowed_hosts(sites: list[SiteConfig]) -> list[str]:
     return sorted(host for host in hosts if host)
 
 
-def needs_browser(sites: list[SiteConfig]) -> bool:
+def needs_browser(settings: Settings, sites: list[SiteConfig]) -> bool:
+    """Browser pages need Chromium; so do static pages when they get screenshots (the default)."""
+    if settings.crawl.static_screenshots:
+        return any(site.pages for site in sites)
     return any(page.browser for site in sites for page in site.pages)
-
-
-class OffsiteNavigationFilter:
-    """PLAYWRIGHT_ABORT_REQUEST: the browser may load images and scripts anywhere (that is rendering),
-    but never navigates a frame to a host outside the configured sites."""
-
-    def __init__(self, hosts: list[str]) -> None:
-        self.hosts = hosts
-
-    def __call__(self, request: Any) -> bool:
-        if request.resource_type != "document":
-            return False
-        host = (urlsplit(request.url).hostname or "").lower()
-        return not any(host == allowed or host.endswith("." + allowed) for allowed in self.hosts)
 
 
 def scrapy_settings(
@@ -95,8 +84,9 @@ def scrapy_settings(
         "RIVALWATCH_CAPTURE_DATE": capture_date,
         "RIVALWATCH_SITE_FILTER": site_filter,
         "RIVALWATCH_PROGRESS": progress,
+        "RIVALWATCH_STATIC_SCREENSHOTS": settings.crawl.static_screenshots,
     }
-    if needs_browser(sites):
+    if needs_browser(settings, sites):
         values.update(browser_settings(settings, sites))
     return values
 
@@ -115,7 +105,6 @@ def browser_settings(settings: Settings, sites: list[SiteConfig]) -> dict[str, A
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout_ms,
         # How long to wait after an aborted navigation for a "download" that will never come.
         "PLAYWRIGHT_DOWNLOAD_TIMEOUT": 2000,
-        "PLAYWRIGHT_ABORT_REQUEST": OffsiteNavigationFilter(allowed_hosts(sites)),
         # Chromium's own headers (the context sets the user agent and language): scrapy-playwright then
         # skips rewriting the headers of every subresource request in Python.
         "PLAYWRIGHT_PROCESS_REQUEST_HEADERS": None,

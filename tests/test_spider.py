@@ -39,6 +39,7 @@ PAGE_TYPES = {
     "/captcha.html": "text/html; charset=utf-8",
     "/browser.html": "text/html; charset=utf-8",
     "/slow-browser.html": "text/html; charset=utf-8",
+    "/leaving.html": "text/html; charset=utf-8",
 }
 
 # --- the local server ------------------------------------------------------------------------------
@@ -48,6 +49,7 @@ PAGE_TYPES = {
 class SeenRequest:
     host: str
     path: str
+    browser: bool  # asked by Chromium (rendering the page for its screenshot), not by the crawler itself
 
 
 @dataclass
@@ -71,7 +73,8 @@ class FixtureHandler(BaseHTTPRequestHandler):
     site: FixtureSite
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-        self.site.requests.append(SeenRequest(self.headers.get("Host", ""), self.path))
+        browser = "Sec-Fetch-Dest" in self.headers
+        self.site.requests.append(SeenRequest(self.headers.get("Host", ""), self.path, browser))
         if self.path in PAGE_TYPES:
             self.reply(200, (FIXTURES / self.path.lstrip("/")).read_bytes(), PAGE_TYPES[self.path])
         elif self.path.startswith("/img/"):
@@ -179,6 +182,12 @@ pages:
     browser: true
     slots:
       - {{name: wall, kind: logo, css: a}}
+  - key: leaving
+    url: /leaving.html
+    kind: section
+    browser: true
+    slots:
+      - {{name: wall, kind: logo, css: '#wall a'}}
 """
 
 
@@ -334,14 +343,33 @@ def check_evidence(session: Session, evidence: EvidenceStore) -> None:
     assert hashlib.sha256(gbk.read_bytes()).hexdigest() == gbk.name
     assert gbk.parent.name == gbk.name[2:4] and gbk.parent.parent.name == gbk.name[:2]
     assert evidence.read(pages["forbidden"].html_sha256 or "") == b"<h1>403 Forbidden</h1>"
-    assert pages["slow"].html_sha256 is None and pages["home"].screenshot_sha256 is None
+    assert pages["slow"].html_sha256 is None and pages["slow"].screenshot_sha256 is None
+    # Static pages are shown in Chromium after being read: a full-page screenshot, and each ad's element
+    # cut out of it (the banners are 120x60 images; the page is as wide as the window).
+    for key in ("home", "search"):
+        assert pages[key].screenshot_sha256, pages[key].error
+        assert png_size(evidence, pages[key].screenshot_sha256)[0] == 1366
+    banners = sightings(session, pages["home"], "top_banner")
+    sizes = [png_size(evidence, s.element_screenshot_sha256) for s in banners]
+    assert [width for width, _ in sizes] == [120] * 3
+    assert all(60 <= height <= 70 for _, height in sizes)  # an inline link's box: the image and a descender
+    check_boxes(evidence, pages["home"].screenshot_sha256, banners)
+    check_boxes(
+        evidence, pages["search"].screenshot_sha256, sightings(session, pages["search"], "bottom_logos")
+    )
+    assert pages["captcha"].screenshot_sha256 is None  # only pages that were read get a picture
 
 
 def assert_nothing_followed(site: FixtureSite) -> None:
     assert {request.host.split(":")[0] for request in site.requests} == {"127.0.0.1"}
     assert not [path for path in site.paths() if path.startswith(("/company/", "/ad/"))]
-    images = [path for path in site.paths() if path.startswith("/img/")]
+    own = [request.path for request in site.requests if not request.browser]
+    images = [path for path in own if path.startswith("/img/")]
     assert images and len(images) == len(set(images))  # the ads' creatives, each fetched once
+    # The browser showing a page for its screenshot is served the fetched HTML: no page is asked twice.
+    pages = [request.path for request in site.requests if not request.path.startswith("/img/")]
+    assert pages.count("/utf8.html") == 1 and pages.count("/gbk.html") == 1
+    assert {request.path for request in site.requests if request.browser} >= {"/img/b1.png", "/img/grey.gif"}
 
 
 @pytest.mark.parametrize(
@@ -559,6 +587,15 @@ def test_browser_crawl_reads_every_slide_and_lazy_logos_with_screenshots(
             assert [s.box_x is None for s in slides] == [s.element_screenshot_sha256 is None for s in slides]
             rendered = evidence.read(home.html_sha256 or "").decode("utf-8")
             assert 'class="slide"' in rendered  # the stored HTML is the rendered DOM, not the served page
+            # A script sending the page to another host after loading is stopped: the page is captured
+            # where it is, and the other host never sees a request.
+            leaving = pages["leaving"]
+            assert leaving.status == CaptureStatus.OK
+            assert [s.advertiser_text for s in sightings(session, leaving, "wall")] == [
+                "华晨宝马汽车有限公司",
+                "顺丰速运有限公司",
+            ]
+            assert not [r for r in fixture_site.requests if not r.host.startswith("127.0.0.1")]
     finally:
         engine.dispose()
 
