@@ -200,7 +200,13 @@ def write_sites(folder: Path, url: str) -> Path:
 
 
 def crawl_env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {"RIVALWATCH_DATABASE_URL": database_url, "RIVALWATCH_VAR_DIR": str(tmp_path / "var")}
+    # Without the static pages' screenshots (tests/test_spider.py has them): Chromium would load the
+    # images too, and these tests count the crawler's own downloads and evidence files.
+    return {
+        "RIVALWATCH_DATABASE_URL": database_url,
+        "RIVALWATCH_VAR_DIR": str(tmp_path / "var"),
+        "RIVALWATCH_CRAWL__STATIC_SCREENSHOTS": "false",
+    }
 
 
 def crawl(
