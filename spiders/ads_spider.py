@@ -206,7 +206,7 @@ class AdsSpider(scrapy.Spider):
         try:
             page = self.sites[item.site].page(item.page_key)
             guard = response.meta["playwright_page_init_callback"]
-            rendered = await render(browser_page, page, guard, wait_for_slots=False, read_html=False)
+            rendered = await render(browser_page, page, guard, already_read=True)
         except Exception as exc:  # noqa: BLE001 - the page was read; only its picture is missing
             yield with_problems(item, [f"screenshot failed: {type(exc).__name__}: {exc}"[:500]])
             return

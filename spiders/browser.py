@@ -224,15 +224,15 @@ async def wait_for_slot(page: Any, slot: SlotConfig) -> float | None:
 
 
 async def render(
-    page: Any, config: PageConfig, guard: PageGuard, wait_for_slots: bool = True, read_html: bool = True
+    page: Any, config: PageConfig, guard: PageGuard, already_read: bool = False
 ) -> Rendered:
     """Scroll while waiting for every slot (each with its own deadline), then read DOM and pixels.
 
-    `guard` (the page's init callback) keeps it on the sites. `wait_for_slots` False: the page's HTML
+    `guard` (the page's init callback) keeps it on the sites. `already_read`: the page's HTML
     was read already (a static page shown for its screenshot): nothing to wait for, no DOM to read.
     """
     await guard.keep_on_site(page)
-    slots = config.slots if wait_for_slots else []
+    slots = [] if already_read else config.slots
     waits = [asyncio.ensure_future(wait_for_slot(page, slot)) for slot in slots]
     try:
         await scroll_to_bottom(page)
@@ -250,7 +250,7 @@ async def render(
     # Slides jump instead of gliding and stop where they are, so DOM, boxes and pixels agree.
     await page.add_style_tag(content=_NO_MOTION)
     await page.evaluate(_STOP_TIMERS)
-    rendered = Rendered(html=await page.content() if read_html else "", problems=problems)
+    rendered = Rendered(html="" if already_read else await page.content(), problems=problems)
     for _ in range(3):
         boxes = await element_boxes(page, config)
         try:
