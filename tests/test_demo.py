@@ -16,8 +16,7 @@ from bs4 import BeautifulSoup
 
 from monitor.settings import REPO_ROOT
 
-# One demo run serves every test here: keep them on one xdist worker.
-pytestmark = pytest.mark.xdist_group("demo")
+# One demo run serves every test here: scripts/test keeps a module's tests on one xdist worker.
 
 
 @pytest.fixture(scope="module")
