@@ -137,19 +137,13 @@ class PageGuard:
         self.refused: list[str] = []
 
     async def __call__(self, page: Any, request: Any = None) -> None:
+        # scrapy-playwright has just routed every request of the page through its own handler, to rewrite
+        # headers we leave to Chromium: a round trip through the driver and this process per image. Only
+        # the requests these patterns match now leave the driver.
+        await page.unroute("**")
         await page.route(self.pattern, self._refuse_documents)
         if self.document is not None:
-            await page.route("**/*", self._serve_document)
-
-    async def keep_on_site(self, page: Any) -> None:
-        """Once the page has loaded, stop routing its every request through Python; guard only the exits.
-
-        scrapy-playwright routes each request of a page through its handler (a round trip through the
-        Playwright driver and this process per image). Chromium matches the offsite pattern itself, so
-        same-site images and scripts now load without a detour.
-        """
-        await page.unroute_all(behavior="ignoreErrors")
-        await page.route(self.pattern, self._refuse_documents)
+            await page.route(re.compile("^" + re.escape(self.document[0]) + "$"), self._serve_document)
 
     async def _refuse_documents(self, route: Any) -> None:
         if route.request.resource_type == "document":
@@ -231,7 +225,6 @@ async def render(
     `guard` (the page's init callback) keeps it on the sites. `already_read`: the page's HTML
     was read already (a static page shown for its screenshot): nothing to wait for, no DOM to read.
     """
-    await guard.keep_on_site(page)
     slots = [] if already_read else config.slots
     waits = [asyncio.ensure_future(wait_for_slot(page, slot)) for slot in slots]
     try:
