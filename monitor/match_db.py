@@ -308,27 +308,38 @@ class ReviewRow:
     sightings: int
 
 
-def review_queue(session: Session) -> list[ReviewRow]:
-    """Advertisers waiting for a person, most-seen first."""
+def pending_reviews(session: Session, limit: int | None = None) -> list[tuple[AdvertiserMatch, int]]:
+    """Matches waiting for a person, each with how often its advertiser was seen, most often first.
+
+    Advertiser and proposed customer are loaded with them (the CLI and the web list both show them)."""
     counts = (
         select(Sighting.advertiser_id, func.count(Sighting.id).label("n"))
         .group_by(Sighting.advertiser_id)
         .subquery()
     )
+    seen = func.coalesce(counts.c.n, 0)
     rows = session.execute(
-        select(
-            Advertiser.id,
-            Advertiser.text,
-            Customer.code,
-            Customer.name,
-            AdvertiserMatch.score,
-            AdvertiserMatch.reason,
-            func.coalesce(counts.c.n, 0),
-        )
-        .join(AdvertiserMatch, AdvertiserMatch.advertiser_id == Advertiser.id)
-        .outerjoin(Customer, AdvertiserMatch.customer_id == Customer.id)
-        .outerjoin(counts, counts.c.advertiser_id == Advertiser.id)
+        select(AdvertiserMatch, seen)
+        .outerjoin(counts, counts.c.advertiser_id == AdvertiserMatch.advertiser_id)
         .where(AdvertiserMatch.decision == MatchDecision.REVIEW)
-        .order_by(func.coalesce(counts.c.n, 0).desc(), Advertiser.id)
-    ).all()
-    return [ReviewRow(*row) for row in rows]
+        .options(selectinload(AdvertiserMatch.advertiser), selectinload(AdvertiserMatch.customer))
+        .order_by(seen.desc(), AdvertiserMatch.advertiser_id)
+        .limit(limit)
+    )
+    return [(match, count) for match, count in rows]
+
+
+def review_queue(session: Session) -> list[ReviewRow]:
+    """Advertisers waiting for a person, most-seen first."""
+    return [
+        ReviewRow(
+            match.advertiser_id,
+            match.advertiser.text,
+            match.customer.code if match.customer else None,
+            match.customer.name if match.customer else None,
+            match.score,
+            match.reason,
+            count,
+        )
+        for match, count in pending_reviews(session)
+    ]

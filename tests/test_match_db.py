@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from models import AdvertiserMatch, CompetitorCompanyId, Customer, CustomerAlias, MatchRejection, Sighting
 from models.enums import MatchDecision
 from monitor.match_db import MatchReviewError, confirm_match, reject_match, rematch_advertisers, review_queue
-from tests.support.world import NOW, World, build_world, settings_for
+from monitor.web import office
+from tests.support.world import NOW, World, build_world, day, settings_for
 
 
 def _match(session: Session, world: World, key: str) -> AdvertiserMatch:
@@ -83,6 +84,26 @@ def test_a_roster_change_updates_earlier_decisions(session: Session, tmp_path: P
     rematch_advertisers(session, settings, now=NOW + dt.timedelta(days=1))
     match = _match(session, world, "stranger")
     assert (match.decision, _code(session, match)) == (MatchDecision.AUTO, "C099")
+
+
+def test_review_lists_count_sightings_and_the_web_list_shows_the_latest(session: Session) -> None:
+    world = build_world(session)
+    world.see(session, "job51/home/logos", 9, "doubtful", raw_text="浦发银行信用卡中心 第9天")
+    latest = world.see(session, "job51/home/banner", 9, "doubtful", raw_text="浦发银行信用卡中心 横幅")
+    world.see(session, "job51/home/logos", 5, "doubtful")
+    world.advertisers["stranger"].match.decision = MatchDecision.REVIEW  # type: ignore[union-attr]
+    session.flush()
+    queue = review_queue(session)
+    doubtful, stranger = world.advertisers["doubtful"].id, world.advertisers["stranger"].id
+    assert [(row.advertiser_id, row.customer_code, row.sightings) for row in queue] == [
+        (doubtful, "C001", 4),
+        (stranger, None, 1),
+    ]
+    web = office.review_queue(session)
+    assert [(row.match.advertiser_id, row.sightings) for row in web] == [(doubtful, 4), (stranger, 1)]
+    # The last day's sighting (of two that day, the one stored last), not the first one found.
+    assert web[0].sample is not None and web[0].sample.id == latest.id
+    assert web[1].sample is not None and web[1].sample.seen_date == day(5)
 
 
 def test_review_queue_lists_doubtful_matches_and_refuses_unknown_ids(session: Session) -> None:

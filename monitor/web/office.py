@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from models import (
     AccountabilityItem,
@@ -55,30 +55,32 @@ class MatchRow:
 
 
 def review_queue(session: Session) -> list[MatchRow]:
-    """Matches waiting for a person, most often seen first."""
-    counts = (
-        select(Sighting.advertiser_id, func.count(Sighting.id).label("n"))
+    """Matches waiting for a person, most often seen first, each with its advertiser's latest sighting."""
+    pending = match_db.pending_reviews(session, LIST_LIMIT)
+    samples = _latest_sightings(session, [match.advertiser_id for match, _ in pending])
+    return [MatchRow(match, count, samples.get(match.advertiser_id)) for match, count in pending]
+
+
+def _latest_sightings(session: Session, advertiser_ids: list[int]) -> dict[int, Sighting]:
+    """Per advertiser, a sighting of the last day it was seen (one query for the whole list)."""
+    latest = (
+        select(Sighting.advertiser_id, func.max(Sighting.seen_date).label("day"))
+        .where(Sighting.advertiser_id.in_(advertiser_ids))
         .group_by(Sighting.advertiser_id)
         .subquery()
     )
+    found: dict[int, Sighting] = {}
     rows = session.execute(
-        select(AdvertiserMatch, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.advertiser_id == AdvertiserMatch.advertiser_id)
-        .where(AdvertiserMatch.decision == MatchDecision.REVIEW)
-        .options(selectinload(AdvertiserMatch.advertiser), selectinload(AdvertiserMatch.customer))
-        .order_by(func.coalesce(counts.c.n, 0).desc(), AdvertiserMatch.id)
-        .limit(LIST_LIMIT)
+        select(latest.c.advertiser_id, Sighting)
+        .join(
+            latest,
+            (Sighting.advertiser_id == latest.c.advertiser_id) & (Sighting.seen_date == latest.c.day),
+        )
+        .order_by(Sighting.id.desc())
     )
-    return [MatchRow(match, count, _sample_sighting(session, match.advertiser_id)) for match, count in rows]
-
-
-def _sample_sighting(session: Session, advertiser_id: int) -> Sighting | None:
-    return session.scalars(
-        select(Sighting)
-        .where(Sighting.advertiser_id == advertiser_id)
-        .order_by(Sighting.seen_date.desc())
-        .limit(1)
-    ).first()
+    for advertiser_id, sighting in rows:
+        found.setdefault(advertiser_id, sighting)
+    return found
 
 
 class MatchNotReviewable(Exception):
