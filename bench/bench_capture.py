@@ -13,9 +13,11 @@ with the same concurrency:
   threads) for information;
 - browser: the baseline is python Playwright driving Debian's Chromium (executable_path), one context
   per page, load and a full-page PNG screenshot, PLAYWRIGHT_MAX_CONTEXTS pages at a time (the same
-  concurrency as the crawl). For information, the same loop scrolling each page first as the crawl
-  does (spiders.browser.scroll_to_bottom), which is what it takes to see lazy-loaded logos at all: the
-  plain loop's screenshots miss them.
+  concurrency as the crawl). It takes its screenshot at the load event, before feizhi's script has
+  fetched and built the ads. For information, two loops that wait for them: one going to each page
+  with wait_until="networkidle" (the page's requests have stopped; lazy logos still unloaded), one
+  scrolling each page first as the crawl does (spiders.browser.scroll_to_bottom), which is what it
+  takes to see lazy-loaded logos at all.
 
 40 browser pages by default, so that launching Chromium and the interpreter is amortised.
 
@@ -224,7 +226,10 @@ def bare_static(urls: list[str], concurrency: int) -> Measured:
     return Measured(len(urls), time.monotonic() - started)
 
 
-async def bare_browser_async(urls: list[str], concurrency: int, chromium: str, scroll: bool) -> Measured:
+async def bare_browser_async(urls: list[str], concurrency: int, chromium: str, mode: str) -> Measured:
+    """`mode`: "load" (goto until the load event, then the PNG), "networkidle" (until no request for
+    500 ms, Playwright's wait for pages whose scripts fetch their content) or "scroll" (load, then the
+    crawl's scroll)."""
     from playwright.async_api import async_playwright
 
     from spiders.browser import scroll_to_bottom
@@ -240,8 +245,8 @@ async def bare_browser_async(urls: list[str], concurrency: int, chromium: str, s
             async with gate:
                 context = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
                 page = await context.new_page()
-                await page.goto(url, wait_until="load")
-                if scroll:
+                await page.goto(url, wait_until="networkidle" if mode == "networkidle" else "load")
+                if mode == "scroll":
                     await scroll_to_bottom(page)
                 png = await page.screenshot(full_page=True, type="png")
                 await context.close()
@@ -253,12 +258,12 @@ async def bare_browser_async(urls: list[str], concurrency: int, chromium: str, s
     return Measured(len(urls), time.monotonic() - started)
 
 
-def bare_browser(urls: list[str], concurrency: int, chromium: str, scroll: bool) -> Measured:
+def bare_browser(urls: list[str], concurrency: int, chromium: str, mode: str = "load") -> Measured:
     """The bare loop in a child process, so its memory (with Chromium's) is measured like the crawl's."""
     code = (
         "import asyncio, json, sys; sys.path.insert(0, sys.argv[1]); import bench.bench_capture as b;"
         "m = asyncio.run(b.bare_browser_async(json.loads(sys.argv[2]), int(sys.argv[3]), sys.argv[4],"
-        " sys.argv[5] == 'scroll')); print(m.seconds)"
+        " sys.argv[5])); print(m.seconds)"
     )
     child = subprocess.Popen(
         [
@@ -269,7 +274,7 @@ def bare_browser(urls: list[str], concurrency: int, chromium: str, scroll: bool)
             json.dumps(urls),
             str(concurrency),
             chromium,
-            "scroll" if scroll else "plain",
+            mode,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -339,7 +344,7 @@ def main() -> None:
             static = [demo[name] for name in ("jobhub", "qiancheng", "gouzhi")]
             config, urls = copies(static, args.static, "benchstatic")
             bare = [bare_static(urls, crawl.concurrent_requests) for _ in rounds]
-            shown = [bare_browser(urls, contexts, args.chromium, scroll=False) for _ in rounds]
+            shown = [bare_browser(urls, contexts, args.chromium) for _ in rounds]
             full = [
                 run_pipeline(
                     write_config(work / f"static{n}" / "sites", config),
@@ -356,8 +361,9 @@ def main() -> None:
             )
         if args.browser:
             config, urls = copies([demo["feizhi"]], args.browser, "benchbrowser")
-            plain = [bare_browser(urls, contexts, args.chromium, scroll=False) for _ in rounds]
-            scrolled = [bare_browser(urls, contexts, args.chromium, scroll=True) for _ in rounds]
+            plain = [bare_browser(urls, contexts, args.chromium) for _ in rounds]
+            idle = [bare_browser(urls, contexts, args.chromium, "networkidle") for _ in rounds]
+            scrolled = [bare_browser(urls, contexts, args.chromium, "scroll") for _ in rounds]
             full = [
                 run_pipeline(
                     write_config(work / f"browser{n}" / "sites", config),
@@ -370,7 +376,11 @@ def main() -> None:
             report(
                 "browser pages with screenshots",
                 full,
-                {"bare Playwright loop": plain, "bare loop + same scroll": scrolled},
+                {
+                    "bare Playwright loop": plain,
+                    "bare loop, networkidle": idle,
+                    "bare loop + same scroll": scrolled,
+                },
             )
         print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
 
