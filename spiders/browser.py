@@ -131,9 +131,9 @@ class PageGuard:
     page shown for its screenshot is the very HTML that was read, and the site is not asked twice.
 
     Only document requests are paused for this, through the DevTools protocol. A Playwright route,
-    whatever its pattern, pauses every request of the page in the browser and hands it to the driver:
-    about an eighth of a browser page's time, measured. For the same reason scrapy-playwright's own
-    catch-all route (it rewrites headers we leave to Chromium) is removed.
+    whatever its pattern, pauses every request of the page in the browser and hands it to the driver
+    (about 4 % of a feizhi page's rendering time, measured; docs/capture.md). For the same reason
+    scrapy-playwright's own catch-all route (it rewrites headers we leave to Chromium) is removed.
     """
 
     def __init__(self, hosts: list[str], document: tuple[str, bytes, str] | None = None) -> None:
