@@ -591,6 +591,7 @@ def test_browser_crawl_reads_every_slide_and_lazy_logos_with_screenshots(
             # where it is, and the other host never sees a request.
             leaving = pages["leaving"]
             assert leaving.status == CaptureStatus.OK
+            assert "refused to leave the site for http://localhost:" in (leaving.error or "")
             assert [s.advertiser_text for s in sightings(session, leaving, "wall")] == [
                 "华晨宝马汽车有限公司",
                 "顺丰速运有限公司",
