@@ -140,11 +140,11 @@ class PageGuard:
         self.pattern = offsite_pattern(hosts)
         self.document = document
         self.refused: list[str] = []
-        self._session: Any = None
+        self.session: Any = None  # the page's DevTools session, also used for its screenshot
 
     async def __call__(self, page: Any, request: Any = None) -> None:
         await page.unroute("**")
-        self._session = session = await page.context.new_cdp_session(page)
+        self.session = session = await page.context.new_cdp_session(page)
         session.on("Fetch.requestPaused", self._paused)
         pattern = {"urlPattern": "*", "resourceType": "Document", "requestStage": "Request"}
         await session.send("Fetch.enable", {"patterns": [pattern]})
@@ -153,7 +153,7 @@ class PageGuard:
         url = event["request"]["url"]
         method, params = self._answer(url)
         try:
-            await self._session.send(method, {"requestId": event["requestId"], **params})
+            await self.session.send(method, {"requestId": event["requestId"], **params})
         except Exception as exc:  # noqa: BLE001 - the page was closed meanwhile: nothing left to guard
             logger.debug("guard: %s %s not sent: %s", url, method, exc)
 
@@ -172,23 +172,39 @@ class PageGuard:
         return "Fetch.continueRequest", {}
 
 
-async def full_page_png(page: Any) -> bytes:
+def drop_handler_listeners(page: Any) -> None:
+    """Stop Playwright from reporting each of the page's requests and responses to this process.
+
+    scrapy-playwright listens to every request and response of a page for its statistics, and to every
+    response for the headers of a download, and leaves those listeners on once the page is handed over.
+    While they are on, every image the scroll loads is an event sent to Python, and a round trip to the
+    browser for its headers. Removing the last listener of an event unsubscribes the page from it (a
+    Playwright client only receives the network events it listens to). The listeners are registered on
+    Playwright's implementation object, where the wrapped functions are; should a Playwright release
+    move them, the page keeps them, which is only slower.
+    """
+    implementation: Any = getattr(page, "_impl_obj", None)
+    if implementation is None or not hasattr(implementation, "listeners"):
+        return
+    for event in ("request", "response"):
+        for listener in list(implementation.listeners(event)):
+            implementation.remove_listener(event, listener)
+
+
+async def full_page_png(session: Any) -> bytes:
     """A PNG of the whole page, encoded for speed (larger files, a fraction of the encoding CPU).
 
-    Through the DevTools protocol because Playwright's screenshot has no `optimizeForSpeed`; the same
-    capture beyond the viewport as Playwright's full-page screenshot, at a device scale factor of 1.
+    Through the page's DevTools `session` because Playwright's screenshot has no `optimizeForSpeed`;
+    the same capture beyond the viewport as Playwright's full-page screenshot, at a device scale
+    factor of 1.
     """
-    session = await page.context.new_cdp_session(page)
-    try:
-        size = (await session.send("Page.getLayoutMetrics"))["cssContentSize"]
-        width, height = math.ceil(size["width"]), math.ceil(size["height"])
-        clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
-        shot = await session.send(
-            "Page.captureScreenshot",
-            {"format": "png", "captureBeyondViewport": True, "optimizeForSpeed": True, "clip": clip},
-        )
-    finally:
-        await session.detach()
+    size = (await session.send("Page.getLayoutMetrics"))["cssContentSize"]
+    width, height = math.ceil(size["width"]), math.ceil(size["height"])
+    clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
+    shot = await session.send(
+        "Page.captureScreenshot",
+        {"format": "png", "captureBeyondViewport": True, "optimizeForSpeed": True, "clip": clip},
+    )
     return base64.b64decode(shot["data"])
 
 
@@ -234,6 +250,7 @@ async def render(page: Any, config: PageConfig, guard: PageGuard, already_read: 
     `guard` (the page's init callback) keeps it on the sites. `already_read`: the page's HTML
     was read already (a static page shown for its screenshot): nothing to wait for, no DOM to read.
     """
+    drop_handler_listeners(page)
     slots = [] if already_read else config.slots
     waits = [asyncio.ensure_future(wait_for_slot(page, slot)) for slot in slots]
     try:
@@ -256,7 +273,7 @@ async def render(page: Any, config: PageConfig, guard: PageGuard, already_read: 
     for _ in range(3):
         boxes = await element_boxes(page, config)
         try:
-            rendered.screenshot = await full_page_png(page)
+            rendered.screenshot = await full_page_png(guard.session)
         except Exception as exc:  # noqa: BLE001 - evidence is best effort; the ads are still read
             rendered.problems.append(f"screenshot failed: {exc}")
             break
