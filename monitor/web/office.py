@@ -63,6 +63,8 @@ def review_queue(session: Session) -> list[MatchRow]:
 
 def _latest_sightings(session: Session, advertiser_ids: list[int]) -> dict[int, Sighting]:
     """Per advertiser, a sighting of the last day it was seen (one query for the whole list)."""
+    if not advertiser_ids:
+        return {}
     latest = (
         select(Sighting.advertiser_id, func.max(Sighting.seen_date).label("day"))
         .where(Sighting.advertiser_id.in_(advertiser_ids))
