@@ -8,23 +8,27 @@ jobhub/qiancheng/gouzhi, and feizhi's JavaScript pages for the browser. Each kin
 fresh temporary SQLite database and evidence folder, and measured beside a bare loop over the same URLs
 with the same concurrency:
 
-- static: the same bare Playwright loop as below over the static pages (the crawl shows each static
-  page in Chromium for its screenshots), and plain HTTP GETs of the pages (urllib, CONCURRENT_REQUESTS
-  threads) for information;
+- static: the same bare Playwright loops as below over the static pages (the crawl shows each static
+  page in Chromium for its screenshots, scrolled), and plain HTTP GETs of the pages (urllib,
+  CONCURRENT_REQUESTS threads) for information;
 - browser: the baseline is python Playwright driving Debian's Chromium (executable_path), one context
   per page, load and a full-page PNG screenshot, PLAYWRIGHT_MAX_CONTEXTS pages at a time (the same
   concurrency as the crawl). It takes its screenshot at the load event, before feizhi's script has
-  fetched and built the ads. For information, two loops that wait for them: one going to each page
-  with wait_until="networkidle" (the page's requests have stopped; lazy logos still unloaded), one
-  scrolling each page first as the crawl does (spiders.browser.scroll_to_bottom), which is what it
-  takes to see lazy-loaded logos at all.
+  fetched and built the ads. Two more loops wait for them: one going to each page with
+  wait_until="networkidle" (the page's requests have stopped; lazy logos still unloaded), one scrolling
+  each page first as the crawl does (spiders.browser.scroll_to_bottom), which is what it takes to see
+  lazy-loaded logos at all.
 
-40 browser pages by default, so that launching Chromium and the interpreter is amortised.
+40 pages of each kind by default, so that launching Chromium and the interpreter is amortised. The
+rounds are interleaved (every loop, then the crawl, then again), and each ratio is the median of the
+rounds' own ratios.
 
-Prints pages per minute for both, the ratio full/bare, and the peak memory of the crawl's process tree
-(sum of RSS, and of PSS which counts shared pages once) sampled from /proc every 50 ms. The crawl's
-rate is given twice: over its CrawlRun (spider open to close, browser launch included) and end to end
-(the child process's wall time, interpreter start-up, imports and migrations included).
+Prints pages per minute for each, the ratios, and the peak memory of each process tree (sum of RSS, and
+of PSS which counts shared pages once) sampled from /proc: RSS every 100 ms, PSS every 500 ms (reading
+PSS makes the kernel walk every mapping of every process; sampled every 50 ms it took 60 % of a CPU
+from what it measured, and slowed the bare loops more than the crawl). The crawl's rate is given twice:
+over its CrawlRun (spider open to close, browser launch included) and end to end (the child process's
+wall time, interpreter start-up, imports and migrations included).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +66,10 @@ from spiders.settings import CHROMIUM_ARGS  # noqa: E402
 
 DEMO_SITES = REPO_ROOT / "config" / "demo-sites"
 DAY = dt.date(2026, 11, 12)
-SAMPLE_SECONDS = 0.05
+# Printed beside the others, no ratio: it does not do the same job.
+FOR_INFORMATION = {"bare HTTP loop"}
+RSS_SAMPLE_SECONDS = 0.1
+PSS_EVERY = 5
 
 
 # --- site configs with many copies of the demo pages -----------------------------------------------
@@ -94,48 +102,60 @@ def write_config(folder: Path, config: dict[str, object]) -> Path:
 # --- memory of a process tree ----------------------------------------------------------------------
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
+def tree(pid: int) -> list[int]:
+    """`pid` and all its descendants, from one pass over /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
                 continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def tree(pid: int) -> list[int]:
+            children.setdefault(parent, []).append(int(entry.name))
     pids, queue = [], [pid]
     while queue:
         current = queue.pop()
         pids.append(current)
-        queue.extend(_children(current))
+        queue.extend(children.get(current, []))
     return pids
 
 
-def _kib(path: Path, key: str) -> int:
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _rss(pid: int) -> int:
     try:
-        for line in path.read_text().splitlines():
-            if line.startswith(key):
-                return int(line.split()[1])
-    except OSError:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
         pass
     return 0
 
 
-def tree_memory(pid: int) -> tuple[int, int]:
-    """(sum of RSS, sum of PSS) in bytes over the process and all its descendants."""
+def tree_memory(pid: int, pss: bool = True) -> tuple[int, int]:
+    """(sum of RSS, sum of PSS or 0) in bytes over the process and all its descendants."""
     pids = tree(pid)
-    rss = sum(_kib(Path(f"/proc/{p}/status"), "VmRSS:") for p in pids)
-    pss = sum(_kib(Path(f"/proc/{p}/smaps_rollup"), "Pss:") for p in pids)
-    return rss * 1024, pss * 1024
+    return sum(_rss(p) for p in pids), sum(_pss(p) for p in pids) if pss else 0
 
 
 class PeakMemory:
-    """Samples a process tree's memory in a thread until stopped; keeps the peaks."""
+    """Samples a process tree's memory in a thread until stopped; keeps the peaks.
+
+    The sampler shares the 2 CPUs with what it measures, so it is kept cheap: one pass over /proc per
+    sample, RSS every RSS_SAMPLE_SECONDS, PSS (the kernel walks every mapping) every PSS_EVERY samples.
+    Measured: about 3 % of one CPU, where reading PSS every 50 ms took 60 %.
+    """
 
     def __init__(self, pid: int) -> None:
         self.pid, self.rss, self.pss = pid, 0, 0
@@ -151,10 +171,12 @@ class PeakMemory:
         self._thread.join()
 
     def _run(self) -> None:
+        sample = 0
         while not self._stop.is_set():
-            rss, pss = tree_memory(self.pid)
+            rss, pss = tree_memory(self.pid, pss=sample % PSS_EVERY == 0)
             self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
-            self._stop.wait(SAMPLE_SECONDS)
+            sample += 1
+            self._stop.wait(RSS_SAMPLE_SECONDS)
 
 
 # --- the full pipeline -----------------------------------------------------------------------------
@@ -301,20 +323,27 @@ def median_run(runs: list[Measured]) -> Measured:
 
 
 def report(kind: str, full: list[Measured], baselines: dict[str, list[Measured]]) -> None:
+    """Rates are medians over the rounds; each ratio is the median of the rounds' own ratios (the
+    pipeline against the baseline measured just before it), which a slow drift of the machine's speed
+    over the run does not bias."""
     crawl = median_run(full)
-    walls = [run.wall_seconds or 0.0 for run in full]
-    wall = statistics.median(walls)
-    print(f"\n{kind}: {crawl.pages} pages ({crawl.pages_ok} ok), median of {len(full)} run(s)")
+    wall = statistics.median(run.wall_seconds or 0.0 for run in full)
+    print(f"\n{kind}: {crawl.pages} pages ({crawl.pages_ok} ok), median of {len(full)} round(s)")
     for name, runs in baselines.items():
         base = median_run(runs)
         print(f"  {name:<34} {base.per_minute:7.0f} pages/min  ({base.seconds:6.2f} s)")
     print(f"  {'full pipeline (CrawlRun)':<34} {crawl.per_minute:7.0f} pages/min  ({crawl.seconds:6.2f} s)")
     print(f"  {'full pipeline (end to end)':<34} {crawl.pages / wall * 60:7.0f} pages/min  ({wall:6.2f} s)")
     for name, runs in baselines.items():
-        base = median_run(runs)
+        if name in FOR_INFORMATION:
+            continue
+        pairs = list(zip(runs, full, strict=True))
+        ratios = [run.seconds / pipeline.seconds for run, pipeline in pairs]
+        walls = [run.seconds / (pipeline.wall_seconds or 1.0) for run, pipeline in pairs]
+        spread = ", ".join(f"{ratio:.2f}" for ratio in ratios)
         print(
-            f"  ratio to {name}: {crawl.per_minute / base.per_minute:.2f} (CrawlRun), "
-            f"{crawl.pages / wall * 60 / base.per_minute:.2f} (end to end)"
+            f"  ratio to {name}: {statistics.median(ratios):.2f} (CrawlRun; rounds {spread}), "
+            f"{statistics.median(walls):.2f} (end to end)"
         )
     rss, pss = max(run.rss for run in full), max(run.pss for run in full)
     print(f"  peak memory, crawl process tree: RSS {mib(rss)}, PSS {mib(pss)}")
@@ -324,64 +353,71 @@ def report(kind: str, full: list[Measured], baselines: dict[str, list[Measured]]
             print(f"  peak memory, {name}: RSS {mib(rss)}, PSS {mib(pss)}")
 
 
+def interleaved(
+    rounds: int, baselines: dict[str, Callable[[], Measured]], pipeline: Callable[[int], Measured]
+) -> tuple[list[Measured], dict[str, list[Measured]]]:
+    """Each round runs every baseline, then the pipeline, so each ratio compares neighbouring runs."""
+    full: list[Measured] = []
+    measured: dict[str, list[Measured]] = {name: [] for name in baselines}
+    for number in range(rounds):
+        for name, run in baselines.items():
+            measured[name].append(run())
+        full.append(pipeline(number))
+        print(f"  round {number + 1}/{rounds}: {full[-1].per_minute:.0f} pages/min", file=sys.stderr)
+    return full, measured
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--static", type=int, default=40, help="static pages (default 40)")
     parser.add_argument("--browser", type=int, default=40, help="browser pages (default 40)")
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each measurement; medians (default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every measurement (default 3)")
     parser.add_argument("--chromium", default=CrawlSettings().chromium_path)
     args = parser.parse_args()
     crawl = CrawlSettings()
     contexts = max(1, min(crawl.concurrent_requests, 4))  # spiders.settings.browser_settings
-    rounds = range(args.rounds)
     with FixtureServer(day=DAY) as server, tempfile.TemporaryDirectory(prefix="bench-capture-") as tmp:
         os.environ["RIVALWATCH_DEMO_URL"] = server.base_url
         demo = {site.name: site for site in load_site_configs(DEMO_SITES)}
         work = Path(tmp)
         print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; ", end="")
         print(f"concurrency {crawl.concurrent_requests} requests, {contexts} browser pages")
+
+        def loop(urls: list[str], mode: str = "load") -> Callable[[], Measured]:
+            return lambda: bare_browser(urls, contexts, args.chromium, mode)
+
+        def pipeline(kind: str, config: dict[str, object], pages: int) -> Callable[[int], Measured]:
+            def run(number: int) -> Measured:
+                folder = work / f"{kind}{number}"
+                return run_pipeline(write_config(folder / "sites", config), folder, server.base_url, pages)
+
+            return run
+
         if args.static:
             static = [demo[name] for name in ("jobhub", "qiancheng", "gouzhi")]
             config, urls = copies(static, args.static, "benchstatic")
-            bare = [bare_static(urls, crawl.concurrent_requests) for _ in rounds]
-            shown = [bare_browser(urls, contexts, args.chromium) for _ in rounds]
-            full = [
-                run_pipeline(
-                    write_config(work / f"static{n}" / "sites", config),
-                    work / f"static{n}",
-                    server.base_url,
-                    args.static,
-                )
-                for n in rounds
-            ]
-            report(
-                "static pages (fetched, read, then shown in Chromium for the screenshots)",
-                full,
-                {"bare Playwright loop": shown, "bare HTTP loop": bare},
+            full, measured = interleaved(
+                args.rounds,
+                {
+                    "bare Playwright loop": loop(urls),
+                    "bare loop + same scroll": loop(urls, "scroll"),
+                    "bare HTTP loop": lambda: bare_static(urls, crawl.concurrent_requests),
+                },
+                pipeline("static", config, args.static),
             )
+            report("static pages (fetched, read, then shown in Chromium for the screenshots)", full, measured)
         if args.browser:
             config, urls = copies([demo["feizhi"]], args.browser, "benchbrowser")
-            plain = [bare_browser(urls, contexts, args.chromium) for _ in rounds]
-            idle = [bare_browser(urls, contexts, args.chromium, "networkidle") for _ in rounds]
-            scrolled = [bare_browser(urls, contexts, args.chromium, "scroll") for _ in rounds]
-            full = [
-                run_pipeline(
-                    write_config(work / f"browser{n}" / "sites", config),
-                    work / f"browser{n}",
-                    server.base_url,
-                    args.browser,
-                )
-                for n in rounds
-            ]
-            report(
-                "browser pages with screenshots",
-                full,
+            full, measured = interleaved(
+                args.rounds,
                 {
-                    "bare Playwright loop": plain,
-                    "bare loop, networkidle": idle,
-                    "bare loop + same scroll": scrolled,
+                    "bare Playwright loop": loop(urls),
+                    "bare loop, networkidle": loop(urls, "networkidle"),
+                    "bare loop + same scroll": loop(urls, "scroll"),
                 },
+                pipeline("browser", config, args.browser),
             )
+            report("browser pages with screenshots", full, measured)
         print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
 
 
