@@ -124,11 +124,13 @@ def offsite_pattern(hosts: list[str]) -> re.Pattern[str]:
 class PageGuard:
     """Keeps a browser page on the configured sites; scrapy-playwright's `playwright_page_init_callback`.
 
-    Installed before the navigation: a document request to any other host (a script or a frame sending
-    the page away) is stopped as if by the stop button, so the page stays as it was (any other error
-    would replace it by Chromium's error page), and remembered for the capture's error note. With
-    `document` (url, body, content type), that URL's navigation is answered from those bytes: a static
-    page shown for its screenshot is the very HTML that was read, and the site is not asked twice.
+    Installed before the navigation: a navigation of the page itself to any other host (a script, or a
+    frame busting out, sending the window away) is stopped as if by the stop button, so the page stays
+    as it was (any other error would replace it by Chromium's error page), and remembered for the
+    capture's error note. Frames inside the page load from wherever they come from, as a person sees
+    them: an ad served by an ad server often is one. With `document` (url, body, content type), that
+    URL's navigation is answered from those bytes: a static page shown for its screenshot is the very
+    HTML that was read, and the site is not asked twice.
 
     Only document requests are paused for this, through the DevTools protocol. A Playwright route,
     whatever its pattern, pauses every request of the page in the browser and hands it to the driver
@@ -141,25 +143,27 @@ class PageGuard:
         self.document = document
         self.refused: list[str] = []
         self.session: Any = None  # the page's DevTools session, also used for its screenshot
+        self.main_frame: str | None = None  # the page's own frame (its id stays across navigations)
 
     async def __call__(self, page: Any, request: Any = None) -> None:
         await page.unroute("**")
         self.session = session = await page.context.new_cdp_session(page)
+        self.main_frame = (await session.send("Page.getFrameTree"))["frameTree"]["frame"]["id"]
         session.on("Fetch.requestPaused", self._paused)
         pattern = {"urlPattern": "*", "resourceType": "Document", "requestStage": "Request"}
         await session.send("Fetch.enable", {"patterns": [pattern]})
 
     async def _paused(self, event: dict[str, Any]) -> None:
         url = event["request"]["url"]
-        method, params = self._answer(url)
+        method, params = self._answer(url, event.get("frameId") == self.main_frame)
         try:
             await self.session.send(method, {"requestId": event["requestId"], **params})
         except Exception as exc:  # noqa: BLE001 - the page was closed meanwhile: nothing left to guard
             logger.debug("guard: %s %s not sent: %s", url, method, exc)
 
-    def _answer(self, url: str) -> tuple[str, dict[str, Any]]:
+    def _answer(self, url: str, main_frame: bool) -> tuple[str, dict[str, Any]]:
         """How to answer a paused document request: refuse it, serve the fetched page, or let it go."""
-        if self.pattern.match(url):
+        if main_frame and self.pattern.match(url):
             self.refused.append(url)
             return "Fetch.failRequest", {"errorReason": "Aborted"}
         if self.document is not None and url == self.document[0]:

@@ -588,15 +588,22 @@ def test_browser_crawl_reads_every_slide_and_lazy_logos_with_screenshots(
             rendered = evidence.read(home.html_sha256 or "").decode("utf-8")
             assert 'class="slide"' in rendered  # the stored HTML is the rendered DOM, not the served page
             # A script sending the page to another host after loading is stopped: the page is captured
-            # where it is, and the other host never sees a request.
+            # where it is, and the other host is never asked for it. A frame from that host inside the
+            # page (an ad server's banner) loads and is in the picture.
             leaving = pages["leaving"]
             assert leaving.status == CaptureStatus.OK
             assert "refused to leave the site for http://localhost:" in (leaving.error or "")
+            assert "framed-ad" not in (leaving.error or "")
             assert [s.advertiser_text for s in sightings(session, leaving, "wall")] == [
                 "华晨宝马汽车有限公司",
                 "顺丰速运有限公司",
             ]
-            assert not [r for r in fixture_site.requests if not r.host.startswith("127.0.0.1")]
+            elsewhere = [r.path for r in fixture_site.requests if not r.host.startswith("127.0.0.1")]
+            assert elsewhere == ["/img/framed-ad.png"]
+            with Image.open(evidence.path(leaving.screenshot_sha256 or "")) as picture:
+                framed = solid_png("/img/framed-ad.png")
+                with Image.open(io.BytesIO(framed)) as ad:
+                    assert picture.convert("RGB").getpixel((60, 30)) == ad.convert("RGB").getpixel((0, 0))
     finally:
         engine.dispose()
 
