@@ -101,6 +101,9 @@ def browser_settings(settings: Settings, sites: list[SiteConfig]) -> dict[str, A
             "executable_path": settings.crawl.chromium_path,
             "args": CHROMIUM_ARGS,
             "headless": True,
+            # Playwright turns Chromium's popup blocker off; a person's browser blocks windows a page
+            # opens by script (ad pop-unders), and the crawl must not visit, or count as a click on, them.
+            "ignore_default_args": ["--disable-popup-blocking"],
         },
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout_ms,
         # How long to wait after an aborted navigation for a "download" that will never come.

@@ -588,8 +588,9 @@ def test_browser_crawl_reads_every_slide_and_lazy_logos_with_screenshots(
             rendered = evidence.read(home.html_sha256 or "").decode("utf-8")
             assert 'class="slide"' in rendered  # the stored HTML is the rendered DOM, not the served page
             # A script sending the page to another host after loading is stopped: the page is captured
-            # where it is, and the other host is never asked for it. A frame from that host inside the
-            # page (an ad server's banner) loads and is in the picture.
+            # where it is, and the other host is never asked for it, nor for the window the script
+            # opens (the popup blocker is on, as in a person's browser). A frame from that host inside
+            # the page (an ad server's banner) loads and is in the picture.
             leaving = pages["leaving"]
             assert leaving.status == CaptureStatus.OK
             assert "refused to leave the site for http://localhost:" in (leaving.error or "")
