@@ -19,6 +19,11 @@ with the same concurrency:
   each page first as the crawl does (spiders.browser.scroll_to_bottom), which is what it takes to see
   lazy-loaded logos at all.
 
+Both kinds also get a loop that runs the crawl's own browser steps (spiders.browser: the page guard, a
+static page's document fetched and served to Chromium, render() with its waits, element boxes and
+screenshot) with no Scrapy, no extraction and no storage: the crawl against it is what the framework
+and the pipeline cost. Every loop shows its pages in the crawl's window (spiders.browser.context_options).
+
 40 pages of each kind by default, so that launching Chromium and the interpreter is amortised. The
 rounds are interleaved (every loop, then the crawl, then again), and each ratio is the median of the
 rounds' own ratios.
@@ -28,7 +33,9 @@ of PSS which counts shared pages once) sampled from /proc: RSS every 100 ms, PSS
 PSS makes the kernel walk every mapping of every process; sampled every 50 ms it took 60 % of a CPU
 from what it measured, and slowed the bare loops more than the crawl). The crawl's rate is given twice:
 over its CrawlRun (spider open to close, browser launch included) and end to end (the child process's
-wall time, interpreter start-up, imports and migrations included).
+wall time, interpreter start-up, imports and migrations included). Each run's CPU time is split by
+process kind (the Python process, Playwright's driver, Chromium's browser, renderer and GPU processes)
+from the same samples, as milliseconds a page.
 """
 
 from __future__ import annotations
@@ -47,8 +54,10 @@ import time
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 import yaml
 from sqlalchemy import select
@@ -61,7 +70,7 @@ from models.db import make_engine, make_session_factory  # noqa: E402
 from monitor.crawl import crawl_command_line  # noqa: E402
 from monitor.demo.fixture_server import FixtureServer  # noqa: E402
 from monitor.settings import CrawlSettings  # noqa: E402
-from monitor.siteconfig import SiteConfig, load_site_configs  # noqa: E402
+from monitor.siteconfig import PageConfig, SiteConfig, load_site_configs  # noqa: E402
 from spiders.settings import CHROMIUM_ARGS  # noqa: E402
 
 DEMO_SITES = REPO_ROOT / "config" / "demo-sites"
@@ -102,23 +111,55 @@ def write_config(folder: Path, config: dict[str, object]) -> Path:
 # --- memory of a process tree ----------------------------------------------------------------------
 
 
-def tree(pid: int) -> list[int]:
-    """`pid` and all its descendants, from one pass over /proc."""
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree(pid: int) -> dict[int, float]:
+    """`pid` and all its descendants, each with the CPU seconds it has used, from one pass over /proc."""
     children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
                 with open(f"/proc/{entry.name}/stat", "rb") as stat:
-                    parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
+                    fields = stat.read().rsplit(b")", 1)[1].split()
+                parent, used = int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(parent, []).append(int(entry.name))
-    pids, queue = [], [pid]
+            cpu[int(entry.name)] = used
+    found, queue = {}, [pid]
     while queue:
         current = queue.pop()
-        pids.append(current)
+        found[current] = cpu.get(current, 0.0)
         queue.extend(children.get(current, []))
-    return pids
+    return found
+
+
+def process_kind(pid: int) -> str | None:
+    """What a process of the tree is, from its command line (Chromium's children rewrite theirs into
+    one string); None while it may still become something else: a shell (Debian's /usr/bin/chromium is
+    a script that execs the browser) or a Chromium zygote, whose forks become renderers."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            command = cmdline.read().replace(b"\0", b" ")
+    except OSError:
+        return None
+    program = os.path.basename(command.split(b" ", 1)[0].decode(errors="replace"))
+    if program in {"sh", "bash", "dash"} or b"--type=zygote" in command:
+        return None
+    if "chrom" in program:
+        for flag, kind in PROCESS_TYPES.items():
+            if flag in command:
+                return kind
+        return "Chromium other" if b"--type=" in command else "Chromium browser"
+    if program == "node":
+        return "Playwright driver"
+    return "Python" if program.startswith("python") else program
+
+
+PROCESS_TYPES = {b"--type=renderer": "Chromium renderers", b"--type=gpu-process": "Chromium GPU"}
+CPU_KINDS = ["Python", "Playwright driver", "Chromium browser", "Chromium renderers", "Chromium GPU"]
 
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -143,26 +184,24 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def tree_memory(pid: int, pss: bool = True) -> tuple[int, int]:
-    """(sum of RSS, sum of PSS or 0) in bytes over the process and all its descendants."""
-    pids = tree(pid)
-    return sum(_rss(p) for p in pids), sum(_pss(p) for p in pids) if pss else 0
-
-
-class PeakMemory:
-    """Samples a process tree's memory in a thread until stopped; keeps the peaks.
+class TreeSampler:
+    """Samples a process tree in a thread until stopped: peak memory, and CPU seconds by process kind.
 
     The sampler shares the 2 CPUs with what it measures, so it is kept cheap: one pass over /proc per
     sample, RSS every RSS_SAMPLE_SECONDS, PSS (the kernel walks every mapping) every PSS_EVERY samples.
-    Measured: about 5 % of one CPU, where reading PSS every 50 ms took 60 %.
+    Measured: about 5 % of one CPU, where reading PSS every 50 ms took 60 %. A process's CPU is its
+    last sample's, so the up to RSS_SAMPLE_SECONDS it runs before it ends is missed: the split is close,
+    the total a little low (more so for Chromium, which starts and ends processes all the time).
     """
 
     def __init__(self, pid: int) -> None:
         self.pid, self.rss, self.pss = pid, 0, 0
+        self._cpu: dict[int, float] = {}
+        self._kinds: dict[int, str] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> PeakMemory:
+    def __enter__(self) -> TreeSampler:
         self._thread.start()
         return self
 
@@ -173,10 +212,25 @@ class PeakMemory:
     def _run(self) -> None:
         sample = 0
         while not self._stop.is_set():
-            rss, pss = tree_memory(self.pid, pss=sample % PSS_EVERY == 0)
-            self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
+            processes = tree(self.pid)
+            self._cpu.update(processes)
+            for pid in processes.keys() - self._kinds.keys():
+                if (kind := process_kind(pid)) is not None:
+                    self._kinds[pid] = kind
+            self.rss = max(self.rss, sum(_rss(pid) for pid in processes))
+            if sample % PSS_EVERY == 0:
+                self.pss = max(self.pss, sum(_pss(pid) for pid in processes))
             sample += 1
             self._stop.wait(RSS_SAMPLE_SECONDS)
+
+    @property
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds by process kind."""
+        by_kind: dict[str, float] = {}
+        for pid, seconds in self._cpu.items():
+            kind = self._kinds.get(pid, "other")
+            by_kind[kind] = by_kind.get(kind, 0.0) + seconds
+        return by_kind
 
 
 # --- the full pipeline -----------------------------------------------------------------------------
@@ -188,6 +242,7 @@ class Measured:
     seconds: float
     rss: int = 0
     pss: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)
     wall_seconds: float | None = None
     pages_ok: int | None = None
 
@@ -216,7 +271,7 @@ def run_pipeline(sites_dir: Path, work: Path, base_url: str, pages: int) -> Meas
         stderr=subprocess.PIPE,
         text=True,
     )
-    with PeakMemory(child.pid) as memory:
+    with TreeSampler(child.pid) as sampled:
         stdout, stderr = child.communicate(timeout=900)
     wall = time.monotonic() - started
     if child.returncode != 0:
@@ -230,7 +285,7 @@ def run_pipeline(sites_dir: Path, work: Path, base_url: str, pages: int) -> Meas
         engine.dispose()
     assert run.finished_at is not None
     seconds = (run.finished_at - run.started_at).total_seconds()
-    return Measured(pages, seconds, memory.rss, memory.pss, wall, ok)
+    return Measured(pages, seconds, sampled.rss, sampled.pss, sampled.cpu, wall, ok)
 
 
 # --- bare loops ------------------------------------------------------------------------------------
@@ -248,13 +303,33 @@ def bare_static(urls: list[str], concurrency: int) -> Measured:
     return Measured(len(urls), time.monotonic() - started)
 
 
-async def bare_browser_async(urls: list[str], concurrency: int, chromium: str, mode: str) -> Measured:
+async def bare_browser_async(
+    urls: list[str], concurrency: int, chromium: str, mode: str, pages: list[dict[str, object]]
+) -> Measured:
     """`mode`: "load" (goto until the load event, then the PNG), "networkidle" (until no request for
-    500 ms, Playwright's wait for pages whose scripts fetch their content) or "scroll" (load, then the
-    crawl's scroll)."""
+    500 ms, Playwright's wait for pages whose scripts fetch their content), "scroll" (load, then the
+    crawl's scroll), or "render": the crawl's own browser steps (spiders.browser: its page guard, a
+    static page's document served from a fetch, render() with its waits, boxes and screenshot) with
+    no Scrapy, no extraction and no storage. `pages`: the page configs of the URLs, for "render"."""
     from playwright.async_api import async_playwright
 
-    from spiders.browser import scroll_to_bottom
+    from spiders.browser import PageGuard, context_options, render, scroll_to_bottom
+
+    window = context_options(CrawlSettings().user_agent)
+
+    async def show(page: Any, url: str, config: PageConfig) -> None:
+        if mode != "render":
+            await page.goto(url, wait_until="networkidle" if mode == "networkidle" else "load")
+            if mode == "scroll":
+                await scroll_to_bottom(page)
+            await page.screenshot(full_page=True, type="png")
+            return
+        document = await asyncio.to_thread(fetch_document, url) if not config.browser else None
+        guard = PageGuard([urlsplit(url).hostname or ""], document)
+        await guard(page)
+        await page.goto(url, wait_until="load" if config.browser else "domcontentloaded")
+        rendered = await render(page, config, guard, already_read=not config.browser)
+        assert rendered.screenshot
 
     started = time.monotonic()
     async with async_playwright() as playwright:
@@ -263,29 +338,32 @@ async def bare_browser_async(urls: list[str], concurrency: int, chromium: str, m
         )
         gate = asyncio.Semaphore(concurrency)
 
-        async def capture(url: str) -> int:
+        async def capture(url: str, config: PageConfig) -> None:
             async with gate:
-                context = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-                page = await context.new_page()
-                await page.goto(url, wait_until="networkidle" if mode == "networkidle" else "load")
-                if mode == "scroll":
-                    await scroll_to_bottom(page)
-                png = await page.screenshot(full_page=True, type="png")
+                context = await browser.new_context(**window)
+                await show(await context.new_page(), url, config)
                 await context.close()
-                return len(png)
 
-        sizes = await asyncio.gather(*(capture(url) for url in urls))
+        configs = [PageConfig.model_validate(page) for page in pages]
+        await asyncio.gather(*(capture(url, config) for url, config in zip(urls, configs, strict=True)))
         await browser.close()
-    assert all(sizes)
     return Measured(len(urls), time.monotonic() - started)
 
 
-def bare_browser(urls: list[str], concurrency: int, chromium: str, mode: str = "load") -> Measured:
-    """The bare loop in a child process, so its memory (with Chromium's) is measured like the crawl's."""
+def fetch_document(url: str) -> tuple[str, bytes, str]:
+    """The page as the crawl's HTTP fetch has it: (url, body, content type)."""
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback fixture URLs
+        return response.url, response.read(), response.headers.get("Content-Type", "text/html")
+
+
+def bare_browser(
+    urls: list[str], pages: list[dict[str, object]], concurrency: int, chromium: str, mode: str
+) -> Measured:
+    """A bare loop in a child process, so its memory (with Chromium's) is measured like the crawl's."""
     code = (
         "import asyncio, json, sys; sys.path.insert(0, sys.argv[1]); import bench.bench_capture as b;"
         "m = asyncio.run(b.bare_browser_async(json.loads(sys.argv[2]), int(sys.argv[3]), sys.argv[4],"
-        " sys.argv[5])); print(m.seconds)"
+        " sys.argv[5], json.loads(sys.argv[6]))); print(m.seconds)"
     )
     child = subprocess.Popen(
         [
@@ -297,16 +375,17 @@ def bare_browser(urls: list[str], concurrency: int, chromium: str, mode: str = "
             str(concurrency),
             chromium,
             mode,
+            json.dumps(pages),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    with PeakMemory(child.pid) as memory:
+    with TreeSampler(child.pid) as sampled:
         stdout, stderr = child.communicate(timeout=900)
     if child.returncode != 0:
-        raise SystemExit(f"bare browser loop failed:\n{stderr[-4000:]}")
-    return Measured(len(urls), float(stdout.strip().splitlines()[-1]), memory.rss, memory.pss)
+        raise SystemExit(f"bare browser loop ({mode}) failed:\n{stderr[-4000:]}")
+    return Measured(len(urls), float(stdout.strip().splitlines()[-1]), sampled.rss, sampled.pss, sampled.cpu)
 
 
 # --- report ----------------------------------------------------------------------------------------
@@ -345,12 +424,30 @@ def report(kind: str, full: list[Measured], baselines: dict[str, list[Measured]]
             f"  ratio to {name}: {statistics.median(ratios):.2f} (CrawlRun; rounds {spread}), "
             f"{statistics.median(walls):.2f} (end to end)"
         )
+    print_cpu({**{name: runs for name, runs in baselines.items() if runs[0].cpu}, "full pipeline": full})
     rss, pss = max(run.rss for run in full), max(run.pss for run in full)
     print(f"  peak memory, crawl process tree: RSS {mib(rss)}, PSS {mib(pss)}")
     for name, runs in baselines.items():
         if any(run.rss for run in runs):
             rss, pss = max(run.rss for run in runs), max(run.pss for run in runs)
             print(f"  peak memory, {name}: RSS {mib(rss)}, PSS {mib(pss)}")
+
+
+def print_cpu(runs: dict[str, list[Measured]]) -> None:
+    """CPU milliseconds a page by process kind, each the median over the rounds."""
+    short = {"Python": "Python", "Playwright driver": "driver", "Chromium browser": "browser"}
+    short |= {"Chromium renderers": "renderers", "Chromium GPU": "GPU"}
+    heading = "".join(f"{short[kind]:>10}" for kind in CPU_KINDS)
+    print(f"  CPU ms a page, sampled{'':<11}{heading}{'other':>10}{'total':>10}")
+    for name, measured in runs.items():
+        pages = measured[0].pages
+        cells = [statistics.median(run.cpu.get(kind, 0.0) for run in measured) for kind in CPU_KINDS]
+        other = statistics.median(
+            sum(v for kind, v in run.cpu.items() if kind not in CPU_KINDS) for run in measured
+        )
+        total = statistics.median(sum(run.cpu.values()) for run in measured)
+        row = "".join(f"{cell / pages * 1000:10.0f}" for cell in [*cells, other, total])
+        print(f"    {name:<32}{row}")
 
 
 def interleaved(
@@ -383,8 +480,9 @@ def main() -> None:
         print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; ", end="")
         print(f"concurrency {crawl.concurrent_requests} requests, {contexts} browser pages")
 
-        def loop(urls: list[str], mode: str = "load") -> Callable[[], Measured]:
-            return lambda: bare_browser(urls, contexts, args.chromium, mode)
+        def loop(config: dict[str, object], urls: list[str], mode: str = "load") -> Callable[[], Measured]:
+            pages = cast(list[dict[str, object]], config["pages"])
+            return lambda: bare_browser(urls, pages, contexts, args.chromium, mode)
 
         def pipeline(kind: str, config: dict[str, object], pages: int) -> Callable[[int], Measured]:
             def run(number: int) -> Measured:
@@ -399,8 +497,9 @@ def main() -> None:
             full, measured = interleaved(
                 args.rounds,
                 {
-                    "bare Playwright loop": loop(urls),
-                    "bare loop + same scroll": loop(urls, "scroll"),
+                    "bare Playwright loop": loop(config, urls),
+                    "bare loop + same scroll": loop(config, urls, "scroll"),
+                    "bare loop + the crawl's render()": loop(config, urls, "render"),
                     "bare HTTP loop": lambda: bare_static(urls, crawl.concurrent_requests),
                 },
                 pipeline("static", config, args.static),
@@ -411,9 +510,10 @@ def main() -> None:
             full, measured = interleaved(
                 args.rounds,
                 {
-                    "bare Playwright loop": loop(urls),
-                    "bare loop, networkidle": loop(urls, "networkidle"),
-                    "bare loop + same scroll": loop(urls, "scroll"),
+                    "bare Playwright loop": loop(config, urls),
+                    "bare loop, networkidle": loop(config, urls, "networkidle"),
+                    "bare loop + same scroll": loop(config, urls, "scroll"),
+                    "bare loop + the crawl's render()": loop(config, urls, "render"),
                 },
                 pipeline("browser", config, args.browser),
             )

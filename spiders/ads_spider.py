@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 
 from monitor.evidence import sha256_hex
 from monitor.siteconfig import PageConfig, SiteConfig
-from spiders.browser import PageGuard, Rendered, crop_elements, render
+from spiders.browser import PageGuard, Rendered, context_options, crop_elements, render
 from spiders.creatives import CreativeRequests, check_image
 from spiders.extract import decode_page, extract_ads
 from spiders.items import (
@@ -139,13 +139,7 @@ class AdsSpider(scrapy.Spider):
             "playwright": True,
             "playwright_include_page": True,
             "playwright_context": f"{site.name}/{page.key}",
-            "playwright_context_kwargs": {
-                "viewport": {"width": 1366, "height": 900},
-                "user_agent": self.browser_user_agent,
-                "locale": "zh-CN",
-                "timezone_id": "Asia/Shanghai",
-                "ignore_https_errors": True,
-            },
+            "playwright_context_kwargs": context_options(self.browser_user_agent),
             "playwright_page_goto_kwargs": {"wait_until": "load", "timeout": self.timeout_seconds * 1000},
             "playwright_page_init_callback": PageGuard(self.allowed_domains),
         }

@@ -23,6 +23,8 @@ from spiders.items import ElementShot
 
 logger = logging.getLogger(__name__)
 
+# The window every page is shown in: a common desktop size, the users' language and time zone.
+VIEWPORT = {"width": 1366, "height": 900}
 SCROLL_STEP_MS = 100
 MAX_SCROLL_STEPS = 60
 SETTLE_MS = 3000
@@ -220,6 +222,17 @@ class Rendered:
     screenshot: bytes | None = None
     boxes: dict[str, list[dict[str, float] | None]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+
+
+def context_options(user_agent: str | None) -> dict[str, Any]:
+    """The browser context (window) a page is shown in, by the crawl and by the benchmark's loops."""
+    return {
+        "viewport": dict(VIEWPORT),
+        "user_agent": user_agent,
+        "locale": "zh-CN",
+        "timezone_id": "Asia/Shanghai",
+        "ignore_https_errors": True,
+    }
 
 
 def playwright_selector(slot: SlotConfig) -> str:
