@@ -108,7 +108,7 @@ def write_config(folder: Path, config: dict[str, object]) -> Path:
     return folder
 
 
-# --- memory of a process tree ----------------------------------------------------------------------
+# --- memory and CPU of a process tree --------------------------------------------------------------
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -322,7 +322,7 @@ async def bare_browser_async(
             await page.goto(url, wait_until="networkidle" if mode == "networkidle" else "load")
             if mode == "scroll":
                 await scroll_to_bottom(page)
-            await page.screenshot(full_page=True, type="png")
+            assert await page.screenshot(full_page=True, type="png")
             return
         document = await asyncio.to_thread(fetch_document, url) if not config.browser else None
         guard = PageGuard([urlsplit(url).hostname or ""], document)
