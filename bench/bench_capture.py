@@ -145,6 +145,8 @@ def process_kind(pid: int) -> str | None:
             command = cmdline.read().replace(b"\0", b" ")
     except OSError:
         return None
+    if not command.strip():  # a process that has ended and not yet been reaped
+        return None
     program = os.path.basename(command.split(b" ", 1)[0].decode(errors="replace"))
     if program in {"sh", "bash", "dash"} or b"--type=zygote" in command:
         return None
@@ -159,7 +161,14 @@ def process_kind(pid: int) -> str | None:
 
 
 PROCESS_TYPES = {b"--type=renderer": "Chromium renderers", b"--type=gpu-process": "Chromium GPU"}
-CPU_KINDS = ["Python", "Playwright driver", "Chromium browser", "Chromium renderers", "Chromium GPU"]
+# Each process kind printed, with its column heading; the rest are summed under "other".
+CPU_KINDS = {
+    "Python": "Python",
+    "Playwright driver": "driver",
+    "Chromium browser": "browser",
+    "Chromium renderers": "renderers",
+    "Chromium GPU": "GPU",
+}
 
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -189,7 +198,7 @@ class TreeSampler:
 
     The sampler shares the 2 CPUs with what it measures, so it is kept cheap: one pass over /proc per
     sample, RSS every RSS_SAMPLE_SECONDS, PSS (the kernel walks every mapping) every PSS_EVERY samples.
-    Measured: about 5 % of one CPU, where reading PSS every 50 ms took 60 %. A process's CPU is its
+    Measured: about 6 % of one CPU, where reading PSS every 50 ms took 60 %. A process's CPU is its
     last sample's, so the up to RSS_SAMPLE_SECONDS it runs before it ends is missed: the split is close,
     the total a little low (more so for Chromium, which starts and ends processes all the time).
     """
@@ -435,9 +444,7 @@ def report(kind: str, full: list[Measured], baselines: dict[str, list[Measured]]
 
 def print_cpu(runs: dict[str, list[Measured]]) -> None:
     """CPU milliseconds a page by process kind, each the median over the rounds."""
-    short = {"Python": "Python", "Playwright driver": "driver", "Chromium browser": "browser"}
-    short |= {"Chromium renderers": "renderers", "Chromium GPU": "GPU"}
-    heading = "".join(f"{short[kind]:>10}" for kind in CPU_KINDS)
+    heading = "".join(f"{column:>10}" for column in CPU_KINDS.values())
     print(f"  CPU ms a page, sampled{'':<11}{heading}{'other':>10}{'total':>10}")
     for name, measured in runs.items():
         pages = measured[0].pages
