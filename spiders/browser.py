@@ -248,6 +248,26 @@ async def scroll_to_bottom(page: Any) -> None:
         await page.wait_for_function(_IMAGES_SETTLED, timeout=SETTLE_MS, polling=SETTLE_POLL_MS)
     except Exception:  # noqa: BLE001 - an image that never arrives: screenshot what there is
         logger.debug("page %s: images still loading after %d ms", page.url, SETTLE_MS)
+    await frames_painted(page)
+
+
+_TWO_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+async def frames_painted(page: Any) -> None:
+    """Wait (up to SETTLE_MS) until every frame inside the page has drawn twice since the veil came off.
+
+    A frame from another site (an ad server's banner) is drawn by its own renderer, which stops
+    drawing while the frame is hidden; without this wait the screenshot could show it blank.
+    """
+    frames = page.frames[1:]
+    if not frames:
+        return
+    waits = [frame.evaluate(_TWO_FRAMES) for frame in frames]
+    try:
+        await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), SETTLE_MS / 1000)
+    except TimeoutError:  # a frame that never draws (hidden, or stuck): screenshot what there is
+        logger.debug("page %s: a frame did not draw within %d ms", page.url, SETTLE_MS)
 
 
 async def wait_for_slot(page: Any, slot: SlotConfig) -> float | None:
