@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 
 import models
 from models.db import make_engine
-from monitor.settings import load_settings
+from monitor.core.settings import load_settings
 
 target_metadata = models.Base.metadata
 

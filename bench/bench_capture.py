@@ -67,10 +67,10 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from models import CrawlRun, PageCapture  # noqa: E402
 from models.db import make_engine, make_session_factory  # noqa: E402
-from monitor.crawl import crawl_command_line  # noqa: E402
+from monitor.capture.crawl import crawl_command_line  # noqa: E402
+from monitor.core.settings import CrawlSettings  # noqa: E402
+from monitor.core.siteconfig import PageConfig, SiteConfig, load_site_configs  # noqa: E402
 from monitor.demo.fixture_server import FixtureServer  # noqa: E402
-from monitor.settings import CrawlSettings  # noqa: E402
-from monitor.siteconfig import PageConfig, SiteConfig, load_site_configs  # noqa: E402
 from spiders.settings import CHROMIUM_ARGS  # noqa: E402
 
 DEMO_SITES = REPO_ROOT / "config" / "demo-sites"

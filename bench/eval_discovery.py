@@ -1,4 +1,4 @@
-"""Evaluate slot discovery (spiders.discover) on the real saved pages in ../shared/data/pages.
+"""Evaluate slot discovery (monitor.capture.discovery) on the real saved pages in ../shared/data/pages.
 
     .venv/bin/python bench/eval_discovery.py [--data ../shared/data] [--truth FILE] [--slots]
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from spiders.discover import DiscoveredSlot, DiscoveryScore, discover_ads, score_discovery
+from monitor.capture.discovery import DiscoveredSlot, DiscoveryScore, discover_ads, score_discovery
 from spiders.extract import decode_page
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from monitor.evidence import EvidenceStore, is_sha256_hex
+from monitor.core.evidence import EvidenceStore, is_sha256_hex
 from reports.context import EvidenceFile, ReportContext
 
 EVIDENCE_FOLDER = "evidence"

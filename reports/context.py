@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from models.enums import ItemStatus
-from monitor.accountability import UnknownPlace
-from monitor.accountability_db import GENERATOR
+from monitor.accountability.generate import GENERATOR
+from monitor.accountability.rule import UnknownPlace
 from reports.queries import (
     EvidenceRow,
     ItemRow,

@@ -11,12 +11,12 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session
 
-from monitor.evidence import EvidenceStore
-from monitor.i18n import DEFAULT_LANGUAGE, html_lang, install_translations
-from monitor.settings import REPO_ROOT, Settings
+from monitor.core.evidence import EvidenceStore
+from monitor.core.i18n import DEFAULT_LANGUAGE, html_lang, install_translations
+from monitor.core.labels import REPORT_LABELS
+from monitor.core.settings import REPO_ROOT, Settings
 from reports.archive import EVIDENCE_FOLDER, archive_evidence, cited_files, evidence_href
 from reports.context import ReportContext, load_report_context
-from reports.labels import REPORT_LABELS
 
 TEMPLATES_DIR = REPO_ROOT / "templates"
 PERIOD_TEMPLATE = "reports/period.html"

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from models import Advertiser, AdvertiserMatch, Page, Sighting, Site, Slot
 from models.enums import MatchDecision, SlotKind
-from monitor.i18n import DEFAULT_LANGUAGE, N_, translator
-from reports.labels import MATCH_DECISION
+from monitor.core.i18n import DEFAULT_LANGUAGE, N_, translator
+from monitor.core.labels import MATCH_DECISION
 
 LEAD_DECISIONS = (MatchDecision.NONE, MatchDecision.REJECTED)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -21,11 +21,11 @@ import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from PIL import Image, UnidentifiedImageError
 
-from monitor.evidence import EvidenceStore, InvalidEvidenceHash
-from monitor.i18n import DEFAULT_LANGUAGE, html_lang, install_translations, translator
+from monitor.core.evidence import EvidenceStore, InvalidEvidenceHash
+from monitor.core.i18n import DEFAULT_LANGUAGE, html_lang, install_translations, translator
+from monitor.core.labels import REPORT_LABELS
 from reports.context import EvidenceFile, ItemView, ReportContext, TeamSection
 from reports.html import TEMPLATES_DIR
-from reports.labels import REPORT_LABELS
 
 MAX_IMAGES_PER_ITEM = 3
 MAX_IMAGES_PER_MAIL = 45

@@ -28,8 +28,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import AccountabilityPeriod, PublishedMail, User
-from monitor.evidence import EvidenceStore
-from monitor.settings import Settings
+from monitor.core.evidence import EvidenceStore
+from monitor.core.settings import Settings
 from reports.context import ItemView, ReportContext, TeamSection, load_report_context
 from reports.mails import manager_message, rep_message
 from reports.queries import ManagerRow, rep_recipients, team_managers
@@ -195,7 +195,7 @@ def _rep_builder(
 
 def forms_link(session: Session, settings: Settings, user_id: int | None, path: str) -> tuple[str, bool]:
     """A signed single-use sign-in link to `path` for the rep's account, else (no account) the plain URL."""
-    from monitor.web.auth import make_login_link
+    from monitor.accounts.auth import make_login_link
 
     user = session.get(User, user_id) if user_id is not None else None
     if user is None:

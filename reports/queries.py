@@ -29,8 +29,8 @@ from models import (
     User,
 )
 from models.enums import ItemStatus, MatchDecision
-from monitor.accountability import Period, UnknownPlace
-from monitor.accountability_db import load_unknown_places
+from monitor.accountability.generate import load_unknown_places
+from monitor.accountability.rule import Period, UnknownPlace
 
 
 @dataclass(frozen=True)

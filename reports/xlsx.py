@@ -19,8 +19,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
-from monitor.i18n import DEFAULT_LANGUAGE, translator
-from monitor.settings import Settings
+from monitor.core.i18n import DEFAULT_LANGUAGE, translator
+from monitor.core.labels import EXCLUSION_REASON, EXPLANATION_STATUS, ITEM_STATUS, LEVEL, SLOT_KIND
+from monitor.core.settings import Settings
 from reports.archive import EVIDENCE_FOLDER
 from reports.context import (
     EvidenceFile,
@@ -31,7 +32,6 @@ from reports.context import (
     load_report_context,
 )
 from reports.html import evidence_folder
-from reports.labels import EXCLUSION_REASON, EXPLANATION_STATUS, ITEM_STATUS, LEVEL, SLOT_KIND
 
 DATE_FORMAT = "yyyy-mm-dd"
 MAX_CELL_TEXT = 32_767  # Excel's limit per cell

@@ -23,8 +23,8 @@ from scrapy.http import Response
 from twisted.internet import error as net_error
 from twisted.python.failure import Failure
 
-from monitor.evidence import sha256_hex
-from monitor.siteconfig import PageConfig, SiteConfig
+from monitor.core.evidence import sha256_hex
+from monitor.core.siteconfig import PageConfig, SiteConfig
 from spiders.browser import PageGuard, Rendered, context_options, crop_elements, render
 from spiders.creatives import CreativeRequests, check_image
 from spiders.extract import decode_page, extract_ads

@@ -18,7 +18,7 @@ from typing import Any
 
 from PIL import Image
 
-from monitor.siteconfig import PageConfig, SlotConfig
+from monitor.core.siteconfig import PageConfig, SlotConfig
 from spiders.items import ElementShot
 
 logger = logging.getLogger(__name__)

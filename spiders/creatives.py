@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import scrapy
 
-from monitor.creatives import CreativeError, ImageInfo, inspect_image, is_fetchable_creative_url
-from monitor.siteconfig import SiteConfig
+from monitor.core.siteconfig import SiteConfig
+from spiders.images import CreativeError, ImageInfo, inspect_image, is_fetchable_creative_url
 from spiders.items import PageCaptureItem
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 from lxml.etree import XPath, XPathError
 
-from monitor.siteconfig import CompanyIdRule, HouseAdRules, PageConfig, SiteConfig, SlotConfig
+from monitor.core.siteconfig import CompanyIdRule, HouseAdRules, PageConfig, SiteConfig, SlotConfig
 
 # Column sizes of models.capture.Sighting / models.matching.Advertiser.
 MAX_URL_LENGTH = 2000

@@ -105,7 +105,7 @@ class PageCaptureItem:
 
 @dataclass
 class CreativeItem:
-    """A creative image downloaded once in a crawl and accepted as an image (see monitor.creatives).
+    """A creative image downloaded once in a crawl and accepted as an image (see spiders.images).
 
     The pipeline links it to every sighting of the crawl whose image URL is `url`, whichever of the
     two is stored first.

@@ -16,7 +16,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.utils.response import get_meta_refresh
 
-from monitor.creatives import is_fetchable_creative_url
+from spiders.images import is_fetchable_creative_url
 from spiders.settings import allowed_hosts
 
 

@@ -28,8 +28,8 @@ from models import (
     SlotCapture,
 )
 from models.enums import CaptureStatus, PageKind, RunStatus, SlotKind
-from monitor.evidence import EvidenceStore
-from monitor.siteconfig import SiteConfig, SiteConfigError, expand_env
+from monitor.core.evidence import EvidenceStore
+from monitor.core.siteconfig import SiteConfig, SiteConfigError, expand_env
 from spiders.items import CapturedAd, CreativeItem, PageCaptureItem, SlotResult
 
 logger = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import make_engine, make_session_factory, transaction
 from models.enums import RunStatus
-from monitor.evidence import EvidenceStore
-from monitor.settings import Settings
-from monitor.siteconfig import SiteConfig
+from monitor.core.evidence import EvidenceStore
+from monitor.core.settings import Settings
+from monitor.core.siteconfig import SiteConfig
 from spiders import persist
 from spiders.items import CreativeItem, PageCaptureItem
 

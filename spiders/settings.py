@@ -13,8 +13,8 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor.settings import Settings
-from monitor.siteconfig import SiteConfig
+from monitor.core.settings import Settings
+from monitor.core.siteconfig import SiteConfig
 
 # Browser flags for running Debian's Chromium headless in containers and on servers.
 CHROMIUM_ARGS = [

@@ -21,7 +21,7 @@ from models.enums import (
     ItemStatus,
     MatchDecision,
 )
-from monitor.accountability_db import GENERATOR, generate_period
+from monitor.accountability.generate import GENERATOR, generate_period
 from tests.support.world import (
     NOW,
     START,

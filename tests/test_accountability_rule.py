@@ -1,4 +1,4 @@
-"""The accountability rule as a table of cases over plain values (monitor.accountability)."""
+"""The accountability rule as a table of cases over plain values (monitor.accountability.rule)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from monitor.accountability import (
+from monitor.accountability.rule import (
     AssignmentSpan,
     CustomerFact,
     Exclusion,

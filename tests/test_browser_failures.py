@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import Page, PageCapture, Site
 from models.enums import CaptureStatus
+from monitor.capture.crawl import run_crawl_subprocess
 from monitor.cli import main
-from monitor.crawl import run_crawl_subprocess
+from monitor.core.settings import REPO_ROOT
 from monitor.demo.fixture_server import FixtureServer
-from monitor.settings import REPO_ROOT
 
 DAY = dt.date(2026, 11, 12)
 pytestmark = pytest.mark.browser

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from PIL import Image, ImageDraw
 
-from monitor.creatives import (
+from spiders.images import (
     CreativeError,
     fetch_creative,
     group_near_identical,

@@ -29,8 +29,8 @@ from models import CrawlRun, Creative, Page, PageCapture, Sighting, Site
 from models.db import make_engine, make_session_factory, transaction
 from models.enums import CaptureStatus, RunStatus
 from models.migrate import upgrade
-from monitor.crawl import crawl_command_line, run_crawl_subprocess
-from monitor.evidence import EvidenceStore
+from monitor.capture.crawl import crawl_command_line, run_crawl_subprocess
+from monitor.core.evidence import EvidenceStore
 from spiders import persist
 from tests.support.http import local_server
 

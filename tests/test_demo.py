@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from monitor.settings import REPO_ROOT
+from monitor.core.settings import REPO_ROOT
 
 # One demo run serves every test here: scripts/test keeps a module's tests on one xdist worker.
 

@@ -20,9 +20,9 @@ import pytest
 from lxml.cssselect import CSSSelector
 from PIL import Image
 
+from monitor.core.siteconfig import PageConfig, SiteConfig, SlotConfig, load_site_configs
 from monitor.demo.catalogue import ADVERTISERS, DEMO_END, DEMO_START, ads_for
 from monitor.demo.fixture_server import FixtureServer
-from monitor.siteconfig import PageConfig, SiteConfig, SlotConfig, load_site_configs
 from spiders.extract import decode_page, extract_ads
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""Slot discovery (spiders.discover): inline pages, the real saved pages, and the fictional demo sites."""
+"""Slot discovery (monitor.capture.discovery): inline pages, the real saved pages, the demo sites."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from monitor.cli import main
-from monitor.demo.fixture_server import FixtureServer
-from monitor.demo.pages import PAGES
-from monitor.siteconfig import SiteConfig
-from spiders.discover import (
+from monitor.capture.discovery import (
     discover_ads,
     discovered_ads_as_json_lines,
     same_advertiser,
     score_discovery,
     suggest_site_config,
 )
+from monitor.cli import main
+from monitor.core.siteconfig import SiteConfig
+from monitor.demo.fixture_server import FixtureServer
+from monitor.demo.pages import PAGES
 from spiders.extract import decode_page, extract_ads
 from tests.conftest import shared_data
 
@@ -282,7 +282,7 @@ def test_lagou_job_cards_are_not_ads() -> None:
 
 
 def demo_config(site: str) -> SiteConfig:
-    from monitor.siteconfig import load_site_config
+    from monitor.core.siteconfig import load_site_config
 
     return load_site_config(REPO_ROOT / "config" / "demo-sites" / f"{site}.yaml")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.evidence import EvidenceStore, InvalidEvidenceHash
+from monitor.core.evidence import EvidenceStore, InvalidEvidenceHash
 
 BANNER = b"\x89PNG\r\n\x1a\n" + b"the same banner, seen again tomorrow" * 100
 

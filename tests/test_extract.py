@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from monitor.siteconfig import SiteConfig
+from monitor.core.siteconfig import SiteConfig
 from spiders.extract import PageExtraction, SelectorError, check_selectors, decode_page, extract_ads
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

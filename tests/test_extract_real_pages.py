@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.creatives import is_fetchable_creative_url
-from monitor.siteconfig import SiteConfig, load_site_config
+from monitor.core.siteconfig import SiteConfig, load_site_config
 from spiders.extract import PageExtraction, check_selectors, decode_page, extract_ads
+from spiders.images import is_fetchable_creative_url
 from tests.conftest import shared_data
 
 SITES_DIR = Path(__file__).resolve().parent.parent / "config" / "sites"

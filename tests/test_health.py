@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import PageCapture
 from models.enums import CaptureStatus
+from monitor.capture.crawl import run_crawl_subprocess
+from monitor.capture.health import SlotDay, assess_slot, load_health
 from monitor.cli import main
-from monitor.crawl import run_crawl_subprocess
+from monitor.core.settings import REPO_ROOT
 from monitor.demo.fixture_server import FixtureServer
-from monitor.health import SlotDay, assess_slot, load_health
-from monitor.settings import REPO_ROOT
 from tests.support.smtp import Mailbox, smtp_server
 
 DAY = dt.date(2026, 11, 12)

@@ -15,9 +15,9 @@ from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.accountability_db import generate_period
-from monitor.evidence import EvidenceStore
-from monitor.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue_path, normalise_language, translator
+from monitor.accountability.generate import generate_period
+from monitor.core.evidence import EvidenceStore
+from monitor.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue_path, normalise_language, translator
 from monitor.web.app import create_app
 from monitor.web.server import serve_in_thread
 from reports.context import load_report_context

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import AccountabilityPeriod, AdvertiserMatch, PageCapture
 from models.enums import MatchDecision
 from monitor.cli import main
+from monitor.core.settings import REPO_ROOT
 from monitor.demo.fixture_server import FixtureServer
 from monitor.demo.run import DEMO_ROSTER
-from monitor.jobs import daily_job, maintenance_job, report_job
+from monitor.jobs.tasks import daily_job, maintenance_job, report_job
 from monitor.roster import apply_roster, read_roster
-from monitor.settings import REPO_ROOT
 from tests.support.smtp import smtp_server
 
 DAY = dt.date(2026, 11, 20)

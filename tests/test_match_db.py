@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 
 from models import AdvertiserMatch, CompetitorCompanyId, Customer, CustomerAlias, MatchRejection, Sighting
 from models.enums import MatchDecision
-from monitor.match_db import MatchReviewError, confirm_match, reject_match, rematch_advertisers, review_queue
+from monitor.matching.store import (
+    MatchReviewError,
+    confirm_match,
+    reject_match,
+    rematch_advertisers,
+    review_queue,
+)
 from monitor.web import office
 from tests.support.world import NOW, World, build_world, day, settings_for
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from monitor.core.settings import MatchingSettings
 from monitor.matching import CustomerRecord, MatchIndex, Thresholds, registered_domain, rejection_key
 from monitor.matching.evalset import build_evalset, write_evalset
 from monitor.matching.evaluate import evaluate, read_labelled_csv
 from monitor.matching.roster import read_customers_csv
-from monitor.settings import MatchingSettings
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AccountabilityPeriod, LoginToken, PublishedMail
-from monitor.accountability_db import generate_period
+from monitor.accountability.generate import generate_period
 from monitor.cli import main
-from monitor.evidence import EvidenceStore
-from monitor.mail import send_messages
-from monitor.settings import Settings, SmtpSettings
+from monitor.core.evidence import EvidenceStore
+from monitor.core.mail import send_messages
+from monitor.core.settings import Settings, SmtpSettings
 from reports.publish import PublishResult, normal_address, publish_period
 from tests.support.world import (
     BRANCH_MANAGER,
@@ -162,7 +162,7 @@ def test_rep_mail_is_related_alternative_with_cid_images_and_a_sign_in_link(
 
     link = str(soup.select_one("a#forms-link")["href"])  # type: ignore[index]
     assert link.startswith("https://rw.example/")
-    # monitor.web.auth is there: the rep's link signs them in once, then opens their forms.
+    # monitor.accounts.auth is there: the rep's link signs them in once, then opens their forms.
     assert link.startswith("https://rw.example/login/link?token=")
     tokens = session.scalars(select(LoginToken)).all()
     assert len(tokens) == 2  # one per rep mail

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from models import AccountabilityItem
 from models.enums import MatchDecision
-from monitor.accountability_db import generate_period
+from monitor.accountability.generate import generate_period
 from monitor.cli import main
-from monitor.evidence import EvidenceStore
+from monitor.core.evidence import EvidenceStore
 from reports.context import build_report_context, safe_href
 from reports.html import render_period_report, write_period_report
 from reports.queries import PeriodRow

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Sighting
-from monitor.accountability_db import generate_period
-from monitor.evidence import EvidenceStore
+from monitor.accountability.generate import generate_period
+from monitor.core.evidence import EvidenceStore
 from reports.html import write_period_report
 from reports.xlsx import write_period_workbook
 from tests.support.world import NOW, START, build_world, settings_for, store_evidence

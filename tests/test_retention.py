@@ -24,8 +24,8 @@ from models import (
     Slot,
 )
 from models.enums import CaptureStatus, PageKind, SlotKind
-from monitor.evidence import EvidenceStore
-from monitor.retention import PruneResult, prune_evidence, retention_cutoff, verify_evidence
+from monitor.capture.retention import PruneResult, prune_evidence, retention_cutoff, verify_evidence
+from monitor.core.evidence import EvidenceStore
 
 TODAY = dt.date(2026, 11, 20)
 RETENTION_DAYS = 30

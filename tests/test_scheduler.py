@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.jobs import JobBusy, job_lock
-from monitor.scheduler import (
+from monitor.core.locks import JobBusy, job_lock
+from monitor.core.settings import load_settings
+from monitor.jobs.scheduler import (
     DAILY_JOB_ID,
     JOB_OPTIONS,
     MAINTENANCE_JOB_ID,
@@ -19,7 +20,6 @@ from monitor.scheduler import (
     build_scheduler,
     daily_trigger,
 )
-from monitor.settings import load_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
-from monitor.settings import SettingsError, load_settings
-from monitor.siteconfig import SiteConfigError, load_site_config
+from monitor.core.settings import SettingsError, load_settings
+from monitor.core.siteconfig import SiteConfigError, load_site_config
 
 
 def _toml(tmp_path: Path, text: str) -> Path:

@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import Advertiser, CrawlRun, Page, PageCapture, Sighting, Site, Slot, SlotCapture
 from models.db import make_engine, make_session_factory, transaction
 from models.enums import CaptureStatus, RunStatus
-from monitor.crawl import run_crawl_subprocess
-from monitor.evidence import EvidenceStore
-from monitor.siteconfig import SiteConfig
+from monitor.capture.crawl import run_crawl_subprocess
+from monitor.core.evidence import EvidenceStore
+from monitor.core.siteconfig import SiteConfig
 from spiders import persist
 from spiders.items import CapturedAd, PageCaptureItem, SlotResult
 from tests.support.http import local_server

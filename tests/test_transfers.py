@@ -11,9 +11,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import AccountabilityItem, Assignment, Customer
-from monitor.accountability_db import generate_period
+from monitor.accountability.generate import generate_period
 from monitor.cli import main
-from monitor.transfers import TransferError, rep_loads, transfer_customer
+from monitor.roster.transfers import TransferError, rep_loads, transfer_customer
 from tests.support.world import NOW, START, build_world, day, settings_for
 
 

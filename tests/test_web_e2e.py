@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Sighting, User
-from monitor.settings import Settings
+from monitor.accounts.auth import make_login_link
+from monitor.core.settings import Settings
 from monitor.web.app import create_app
-from monitor.web.auth import make_login_link
 from monitor.web.server import serve_in_thread
 from tests.test_web_routes import PASSWORD, World, build_world
 

@@ -57,13 +57,13 @@ from models.enums import (
     Role,
     SlotKind,
 )
-from monitor.settings import Settings
+from monitor.accountability.escalation import escalate_overdue, smtp_sender
+from monitor.accounts.auth import hash_password, make_login_link
+from monitor.accounts.users import seed_demo_users
+from monitor.core.settings import Settings
 from monitor.web.app import create_app
-from monitor.web.auth import hash_password, make_login_link
-from monitor.web.escalation import escalate_overdue, smtp_sender
 from monitor.web.routes.periods import last_complete_period_start
 from monitor.web.server import serve_in_thread
-from monitor.web.users import seed_demo_users
 
 PASSWORD = "correct horse battery"
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'

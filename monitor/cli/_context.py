@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.settings import Settings, SettingsError, load_settings
+from monitor.core.settings import Settings, SettingsError, load_settings
 
 
 def settings_from(ctx: click.Context) -> Settings:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from monitor.cli._context import settings_from
-from monitor.siteconfig import SiteConfig, SiteConfigError, load_site_configs_with_paths
+from monitor.core.siteconfig import SiteConfig, SiteConfigError, load_site_configs_with_paths
 
 # Exit codes: 1 = configuration error (nothing crawled); 3 = crawled, but some captures were not stored.
 EXIT_NOT_STORED = 3
@@ -72,7 +72,7 @@ def crawl_command(
 
     from models.db import make_engine
     from models.migrate import upgrade
-    from monitor.crawl import run_crawl, summary_lines
+    from monitor.capture.crawl import run_crawl, summary_lines
 
     engine = make_engine(settings.database)
     try:

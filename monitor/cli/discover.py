@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from spiders.discover import suggest_site_config
+from monitor.capture.discovery import suggest_site_config
 from spiders.extract import decode_page
 
 FETCH_TIMEOUT_SECONDS = 20

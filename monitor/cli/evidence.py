@@ -19,8 +19,8 @@ def evidence_group() -> None:
 @click.pass_context
 def verify_command(ctx: click.Context, no_rehash: bool) -> None:
     """Re-hash every file the database cites; exit 1 when one is missing or corrupt."""
-    from monitor.evidence import EvidenceStore
-    from monitor.retention import verify_evidence
+    from monitor.capture.retention import verify_evidence
+    from monitor.core.evidence import EvidenceStore
 
     settings = settings_from(ctx)
     with sessions_from(ctx)() as session:
@@ -38,9 +38,9 @@ def verify_command(ctx: click.Context, no_rehash: bool) -> None:
 def prune_command(ctx: click.Context) -> None:
     """Delete page screenshots and HTML older than crawl.retention_days that no item cites."""
     from models.db import transaction
-    from monitor.evidence import EvidenceStore
-    from monitor.jobs import JobBusy, job_lock
-    from monitor.retention import prune_evidence
+    from monitor.capture.retention import prune_evidence
+    from monitor.core.evidence import EvidenceStore
+    from monitor.core.locks import JobBusy, job_lock
 
     settings = settings_from(ctx)
     try:

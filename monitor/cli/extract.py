@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from monitor.siteconfig import PageConfig, SiteConfig, SiteConfigError, load_site_config
+from monitor.core.siteconfig import PageConfig, SiteConfig, SiteConfigError, load_site_config
 from spiders.extract import SelectorError, check_selectors, decode_page, extract_ads
 
 
@@ -103,7 +103,7 @@ def _read(page_file: Path) -> bytes:
 
 
 def _extract_auto(page_file: Path, body: bytes, url: str | None, encoding: str | None) -> None:
-    from spiders.discover import discover_ads, discovered_ads_as_json_lines
+    from monitor.capture.discovery import discover_ads, discovered_ads_as_json_lines
 
     if url is None:
         raise click.UsageError("--auto needs --url (the address the page was saved from)")

@@ -16,8 +16,8 @@ from monitor.cli._context import sessions_from, settings_from
 @click.pass_context
 def health_command(ctx: click.Context, day: dt.datetime | None, sites: tuple[str, ...], mail: bool) -> None:
     """Show capture status per site/page and yield per slot; exit 1 when there are alerts."""
-    from monitor.health import load_health
-    from monitor.mail import plain_message, send_messages
+    from monitor.capture.health import load_health
+    from monitor.core.mail import plain_message, send_messages
 
     settings = settings_from(ctx)
     when = day.date() if day else settings.today()

@@ -13,9 +13,9 @@ from models import AccountabilityItem, AccountabilityPeriod
 from models.base import utcnow
 from models.db import transaction
 from models.migrate import migrated_sessions
-from monitor.accountability import Period, last_complete_period, period_for
+from monitor.accountability.rule import Period, last_complete_period, period_for
 from monitor.cli._context import settings_from
-from monitor.settings import Settings
+from monitor.core.settings import Settings
 
 
 def _period_of(settings: Settings, period_day: dt.datetime | None, now: dt.datetime) -> Period:
@@ -48,7 +48,7 @@ def report_command(
     ctx: click.Context, period_day: dt.datetime | None, no_generate: bool, with_xlsx: bool, publish: bool
 ) -> None:
     """Generate the accountability items of a period and write its HTML report (问责客户报表)."""
-    from monitor.accountability_db import generate_period
+    from monitor.accountability.generate import generate_period
     from reports.html import write_period_report
 
     settings = settings_from(ctx)
@@ -80,7 +80,7 @@ def report_command(
 
 
 def _publish(factory: sessionmaker[Session], settings: Settings, start: dt.date, now: dt.datetime) -> None:
-    from monitor.mail import send_messages
+    from monitor.core.mail import send_messages
     from reports.publish import publish_period
 
     with factory() as session:
@@ -112,7 +112,7 @@ def waive_command(
     ctx: click.Context, customer_id: str, period_day: dt.datetime | None, reason: str, by: str
 ) -> None:
     """Waive (豁免) a customer's accountability item in a period; it stays waived on regeneration."""
-    from reports.waivers import WaiveError, waive_item
+    from monitor.accountability.waivers import WaiveError, waive_item
 
     settings = settings_from(ctx)
     now = utcnow()

@@ -16,7 +16,7 @@ def review_group(ctx: click.Context) -> None:
     """List advertisers whose match waits for a person (confirm or reject them with the subcommands)."""
     if ctx.invoked_subcommand is not None:
         return
-    from monitor.match_db import review_queue
+    from monitor.matching.store import review_queue
 
     with sessions_from(ctx)() as session:
         rows = review_queue(session)
@@ -32,7 +32,7 @@ def review_group(ctx: click.Context) -> None:
 
 def _apply(ctx: click.Context, action: str, advertiser_id: int, customer: str | None, by: str | None) -> None:
     from models.db import transaction
-    from monitor.match_db import MatchReviewError, confirm_match, reject_match
+    from monitor.matching.store import MatchReviewError, confirm_match, reject_match
 
     who = by or getpass.getuser()
     now = dt.datetime.now(dt.UTC)
@@ -71,7 +71,7 @@ def reject_command(ctx: click.Context, advertiser_id: int, by: str | None) -> No
 def rematch_command(ctx: click.Context) -> None:
     """Match every advertiser again against the current roster (people's decisions are kept)."""
     from models.db import transaction
-    from monitor.match_db import rematch_advertisers
+    from monitor.matching.store import rematch_advertisers
 
     with transaction(sessions_from(ctx)) as session:
         summary = rematch_advertisers(session, settings_from(ctx), now=dt.datetime.now(dt.UTC))

@@ -16,8 +16,8 @@ def scheduler_command(ctx: click.Context, list_only: bool) -> None:
     """Run APScheduler in the foreground (Ctrl-C stops it); jobs are stored in the database."""
     from models.db import make_engine
     from models.migrate import upgrade
-    from monitor.logs import configure_json_logging
-    from monitor.scheduler import build_scheduler
+    from monitor.core.logs import configure_json_logging
+    from monitor.jobs.scheduler import build_scheduler
 
     settings = settings_from(ctx)
     engine = make_engine(settings.database)

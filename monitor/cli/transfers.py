@@ -31,7 +31,7 @@ def transfer_command(
 ) -> None:
     """Transfer CUSTOMER (customer_id) to another rep from a day on."""
     from models.db import transaction
-    from monitor.transfers import TransferError, transfer_customer
+    from monitor.roster.transfers import TransferError, transfer_customer
 
     settings = settings_from(ctx)
     day = effective.date() if effective else settings.today()
@@ -62,7 +62,7 @@ def transfer_command(
 @click.pass_context
 def roster_command(ctx: click.Context, day: dt.datetime | None) -> None:
     """Each active rep's number of KA customers against the cap."""
-    from monitor.transfers import rep_loads
+    from monitor.roster.transfers import rep_loads
 
     settings = settings_from(ctx)
     when = day.date() if day else settings.today()

@@ -50,7 +50,7 @@ def add_user(
     password_stdin: bool,
 ) -> None:
     """Create USERNAME with the password read from standard input."""
-    from monitor.web.users import UserError, create_user
+    from monitor.accounts.users import UserError, create_user
 
     password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < 8:

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.migrate import migrated_sessions
-from monitor.settings import REPO_ROOT, Settings, load_settings
+from monitor.core.settings import REPO_ROOT, Settings, load_settings
 
 DEMO_PERIOD_START = dt.date(2026, 11, 9)
 DEMO_DAYS = 14
@@ -77,13 +77,13 @@ def run_demo(var_dir: Path, say: Callable[[str], None] = print) -> DemoResult:
 
 def _pipeline(settings: Settings, factory: sessionmaker[Session], say: Callable[[str], None]) -> DemoResult:
     from models.db import transaction
-    from monitor.accountability_db import generate_period
-    from monitor.crawl import run_crawl_subprocess
+    from monitor.accountability.generate import generate_period
+    from monitor.accounts.users import seed_demo_users
+    from monitor.capture.crawl import run_crawl_subprocess
     from monitor.demo.fixture_server import FixtureServer
     from monitor.demo.web import DEMO_PASSWORD
-    from monitor.match_db import rematch_advertisers
+    from monitor.matching.store import rematch_advertisers
     from monitor.roster import apply_roster, read_roster
-    from monitor.web.users import seed_demo_users
     from reports.html import write_period_report
     from reports.xlsx import write_period_workbook
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from models import User
 from models.db import make_engine, make_session_factory
 from models.enums import Role
-from monitor.settings import Settings
+from monitor.core.settings import Settings
 
 DEMO_PASSWORD = "rivalwatch-demo"
 

@@ -18,7 +18,7 @@ Public API (other modules rely on these exact names and signatures):
         decision is "auto", "review" or "none"; candidates are Candidate(customer_id, customer_name,
         score, reason), best first.
 
-`thresholds` may be None (defaults), a Thresholds, or `monitor.settings.MatchingSettings`.
+`thresholds` may be None (defaults), a Thresholds, or `monitor.core.settings.MatchingSettings`.
 """
 
 from monitor.matching.index import MatchIndex, registered_domain, rejection_key

@@ -19,8 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from models.db import make_engine, make_session_factory
-from monitor.i18n import LANGUAGES, N_, install_translations, normalise_language
-from monitor.settings import REPO_ROOT, Settings
+from monitor.accounts.scope import NotInScope, RoleForbidden
+from monitor.core.i18n import LANGUAGES, N_, install_translations, normalise_language
+from monitor.core.settings import REPO_ROOT, Settings
 from monitor.web.context import (
     LANGUAGE_COOKIE,
     CsrfRejected,
@@ -32,7 +33,6 @@ from monitor.web.context import (
 from monitor.web.filters import register_filters
 from monitor.web.labels import WEB_LABELS
 from monitor.web.routes import ROUTERS
-from monitor.web.scope import NotInScope, RoleForbidden
 
 TEMPLATES_DIR = REPO_ROOT / "templates" / "web"
 STATIC_DIR = Path(__file__).resolve().parent / "static"

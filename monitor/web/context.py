@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from models import User
 from models.enums import Role
-from monitor.i18n import DEFAULT_LANGUAGE, N_, normalise_language, translator
-from monitor.settings import Settings
-from monitor.web.scope import OFFICE_ROLES, RoleForbidden
+from monitor.accounts.scope import OFFICE_ROLES, RoleForbidden
+from monitor.core.i18n import DEFAULT_LANGUAGE, N_, normalise_language, translator
+from monitor.core.settings import Settings
 
 LANGUAGE_COOKIE = "rw_lang"
 

@@ -1,15 +1,16 @@
 """Labels the pages show for stored codes, as translatable message ids (marked with `N_` for extraction).
 
-Templates get them as `labels`: `_(labels.capture_status[code])`. Item and form statuses, day states, match
-decisions and exclusion reasons are the report's (`reports.labels`), so a status reads the same everywhere.
+Templates get them as `labels`: `_(labels.capture_status[code])`. Item and form statuses, day states,
+match decisions and exclusion reasons are the report's (`monitor.core.labels`), so a status reads the
+same everywhere.
 """
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from monitor.i18n import N_
-from reports import labels as report_labels
+from monitor.core import labels as report_labels
+from monitor.core.i18n import N_
 
 NOT_CAPTURED = "not captured"
 CAPTURE_STATUS = {
@@ -21,7 +22,7 @@ CAPTURE_STATUS = {
     NOT_CAPTURED: N_("not captured"),
 }
 REVIEW_DECISION = {"accept": N_("accepted"), "send_back": N_("sent back")}
-# The item page's timeline (monitor.web.items.DayState values).
+# The item page's timeline (monitor.accountability.items.DayState values).
 TIMELINE_DAY = {"seen": N_("seen"), "not seen": N_("not seen"), "unknown": N_("unknown")}
 ALERT_KIND = {
     "page_failed": N_("page could not be seen"),

@@ -1,6 +1,7 @@
 """The office's period list and match review queue, and its match decisions.
 
-Crawl health, roster load and leads come from `monitor.health`, `monitor.transfers` and `reports.leads`.
+Crawl health, roster load and leads come from `monitor.capture.health`, `monitor.roster.transfers` and
+`reports.leads`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from models import (
     User,
 )
 from models.enums import ExplanationStatus, MatchDecision
-from monitor import match_db
+from monitor.matching import store as match_db
 
 LIST_LIMIT = 500
 
@@ -97,7 +98,7 @@ def pending_match(session: Session, match_id: int) -> AdvertiserMatch:
 
 
 def confirm_match(session: Session, match: AdvertiserMatch, person: User, now: dt.datetime) -> None:
-    """Confirm the proposed customer; the text and competitor ids are remembered (see monitor.match_db)."""
+    """Confirm the proposed customer; the text and competitor ids are remembered (monitor.matching.store)."""
     match_db.confirm_match(session, match.advertiser_id, None, person.username, now)
 
 

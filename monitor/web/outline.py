@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 from models import Sighting
-from monitor.evidence import EvidenceStore, InvalidEvidenceHash
+from monitor.core.evidence import EvidenceStore, InvalidEvidenceHash
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ from models.enums import (
     RunStatus,
     SlotKind,
 )
-from monitor.evidence import EvidenceStore
-from monitor.settings import Settings
+from monitor.core.evidence import EvidenceStore
+from monitor.core.settings import Settings
 
 START = dt.date(2026, 11, 9)  # the demo period 2026-11-09 .. 2026-11-22
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)  # 10:00 on 2026-11-24 in Shanghai

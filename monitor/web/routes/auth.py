@@ -7,9 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from models import User
-from monitor.i18n import N_
-from monitor.settings import Settings
-from monitor.web.auth import (
+from monitor.accounts.auth import (
     LinkProblem,
     LoginOutcome,
     authenticate,
@@ -17,6 +15,8 @@ from monitor.web.auth import (
     consume_login_link,
     safe_next_path,
 )
+from monitor.core.i18n import N_
+from monitor.core.settings import Settings
 from monitor.web.context import (
     DbSession,
     now_utc,

@@ -1,5 +1,5 @@
 """Crawl health for the office, for a chosen day: each page's status, each slot's yield against its usual
-median, and the alerts (`monitor.health.load_health`, the same as `rivalwatch health`)."""
+median, and the alerts (`monitor.capture.health.load_health`, the same as `rivalwatch health`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 
 from fastapi import APIRouter, Request, Response
 
-from monitor.health import load_health
+from monitor.capture.health import load_health
 from monitor.web.context import DbSession, OfficeUser, now_utc, render, settings_of
 
 router = APIRouter()

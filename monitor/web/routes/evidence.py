@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
 from models import Creative, PageCapture
+from monitor.accounts.scope import NotInScope, capture_visible, readable_sighting
 from monitor.web.context import CurrentUser, DbSession, settings_of
-from monitor.web.scope import NotInScope, capture_visible, readable_sighting
 
 router = APIRouter()
 

@@ -6,10 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
+from monitor.accountability.explanations import (
+    FormRefused,
+    missing_for_submit,
+    parse_explanation,
+    save_draft,
+    submit,
+)
+from monitor.accounts.scope import writable_item
 from monitor.web.context import CurrentUser, DbSession, flash, now_utc, redirect, settings_of, translations
-from monitor.web.explanations import FormRefused, missing_for_submit, parse_explanation, save_draft, submit
 from monitor.web.routes.items import item_page
-from monitor.web.scope import writable_item
 
 router = APIRouter()
 

@@ -10,11 +10,14 @@ from sqlalchemy.orm import Session
 
 from models import AccountabilityItem, User
 from models.enums import ExplanationStatus, ItemStatus, Role
-from monitor.accountability_db import GENERATOR
-from monitor.evidence import EvidenceStore
-from monitor.web.context import CurrentUser, DbSession, now_utc, redirect, render, settings_of
-from monitor.web.explanations import FUNNEL_STAGES, REASON_LABELS, ExplanationInput, deadline_passed
-from monitor.web.items import (
+from monitor.accountability.explanations import (
+    FUNNEL_STAGES,
+    REASON_LABELS,
+    ExplanationInput,
+    deadline_passed,
+)
+from monitor.accountability.generate import GENERATOR
+from monitor.accountability.items import (
     EvidenceRow,
     choose_period,
     evidence_rows,
@@ -23,8 +26,10 @@ from monitor.web.items import (
     periods_newest_first,
     timeline,
 )
+from monitor.accounts.scope import OFFICE_ROLES, REVIEW_ROLES, readable_item
+from monitor.core.evidence import EvidenceStore
+from monitor.web.context import CurrentUser, DbSession, now_utc, redirect, render, settings_of
 from monitor.web.outline import PageOutline, page_outline
-from monitor.web.scope import OFFICE_ROLES, REVIEW_ROLES, readable_item
 
 router = APIRouter()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 
-from monitor.settings import Settings
+from monitor.core.settings import Settings
 from monitor.web.context import DbSession, OfficeUser, now_utc, render, request_language, settings_of
 from reports.leads import leads_since, write_leads_csv
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from monitor.accounts.scope import NotInScope
 from monitor.web.context import DbSession, OfficeUser, flash, now_utc, redirect, render, translations
 from monitor.web.office import MatchNotReviewable, confirm_match, pending_match, reject_match, review_queue
-from monitor.web.scope import NotInScope
 
 router = APIRouter()
 

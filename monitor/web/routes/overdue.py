@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from monitor.accountability.items import overdue_items
 from monitor.web.context import DbSession, StaffUser, now_utc, render, settings_of
-from monitor.web.items import overdue_items
 
 router = APIRouter()
 

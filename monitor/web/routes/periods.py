@@ -17,10 +17,11 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from models import AccountabilityPeriod
-from monitor.accountability import last_complete_period
-from monitor.accountability_db import generate_period
-from monitor.mail import send_messages
-from monitor.settings import Settings
+from monitor.accountability.generate import generate_period
+from monitor.accountability.rule import last_complete_period
+from monitor.accounts.scope import NotInScope
+from monitor.core.mail import send_messages
+from monitor.core.settings import Settings
 from monitor.web.context import (
     DbSession,
     OfficeUser,
@@ -32,7 +33,6 @@ from monitor.web.context import (
     translations,
 )
 from monitor.web.office import period_rows
-from monitor.web.scope import NotInScope
 from reports.html import evidence_folder, report_path, write_period_report
 from reports.publish import PublishResult, publish_period
 from reports.xlsx import workbook_path, write_period_workbook

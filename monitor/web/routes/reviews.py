@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from models.enums import ReviewDecision
+from monitor.accountability.explanations import FormRefused, review
+from monitor.accounts.scope import reviewable_item
 from monitor.web.context import CurrentUser, DbSession, flash, now_utc, redirect, translations
-from monitor.web.explanations import FormRefused, review
 from monitor.web.routes.items import item_page
-from monitor.web.scope import reviewable_item
 
 router = APIRouter()
 

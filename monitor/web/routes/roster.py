@@ -1,6 +1,6 @@
 """The roster for the office: each active rep's load against the cap, and transfers between reps (划转).
 
-Loads come from `monitor.transfers.rep_loads` and transfers go through `transfer_customer`, the same
+Loads come from `monitor.roster.transfers.rep_loads` and transfers go through `transfer_customer`, the same
 functions the `transfer` and `roster` commands call; a transfer over the cap needs the office's override,
 which is recorded on the new assignment.
 """
@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy.orm import Session
 
-from monitor.transfers import TransferError, rep_loads, transfer_customer
+from monitor.roster.transfers import TransferError, rep_loads, transfer_customer
 from monitor.web.context import (
     DbSession,
     OfficeUser,

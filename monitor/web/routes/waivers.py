@@ -1,4 +1,4 @@
-"""The office waives an item (豁免) with a reason, from the item page; see reports.waivers."""
+"""The office waives an item (豁免) with a reason, from the item page; see monitor.accountability.waivers."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
+from monitor.accountability.waivers import WaiveError, waive_item
+from monitor.accounts.scope import readable_item
 from monitor.web.context import DbSession, OfficeUser, flash, now_utc, redirect, translations
 from monitor.web.routes.items import item_page
-from monitor.web.scope import readable_item
-from reports.waivers import WaiveError, waive_item
 
 router = APIRouter()
 

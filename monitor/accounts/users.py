@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from models import Rep, Team, User
 from models.enums import Role
-from monitor.web.auth import hash_password
+from monitor.accounts.auth import hash_password
 
 
 class UserError(ValueError):

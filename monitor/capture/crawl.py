@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monitor.settings import Settings
-from monitor.siteconfig import SiteConfig
+from monitor.core.settings import Settings
+from monitor.core.siteconfig import SiteConfig
 
 if TYPE_CHECKING:
     from spiders.items import PageCaptureItem

@@ -22,7 +22,7 @@ import yaml
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from monitor.siteconfig import (
+from monitor.core.siteconfig import (
     DEFAULT_CLEANUP_PATTERNS,
     CleanupConfig,
     CompanyIdRule,
@@ -141,7 +141,7 @@ class _Group:
 
 
 def default_cleanup() -> list[re.Pattern[str]]:
-    """The cleanup every site config applies by default (monitor.siteconfig.DEFAULT_CLEANUP_PATTERNS)."""
+    """The cleanup every site config applies by default (monitor.core.siteconfig.DEFAULT_CLEANUP_PATTERNS)."""
     return [re.compile(pattern) for pattern in DEFAULT_CLEANUP_PATTERNS]
 
 

@@ -29,8 +29,8 @@ from models import (
     Site,
 )
 from models.enums import MatchDecision
+from monitor.core.settings import Settings
 from monitor.matching import CustomerRecord, MatchIndex, MatchResult, Thresholds, rejection_key
-from monitor.settings import Settings
 
 HUMAN_DECISIONS = (MatchDecision.CONFIRMED, MatchDecision.REJECTED)
 

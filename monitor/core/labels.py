@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from monitor.i18n import N_
+from monitor.core.i18n import N_
 
 ITEM_STATUS = {"open": N_("open"), "withdrawn": N_("withdrawn"), "waived": N_("waived")}
 EXPLANATION_STATUS = {

@@ -18,7 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.pool import NullPool
 
 from models.db import make_engine
-from monitor.settings import Settings
+from monitor.core.settings import Settings
 
 DAILY_JOB_ID = "daily-crawl"
 REPORT_JOB_ID = "biweekly-report"
@@ -51,10 +51,10 @@ JOB_OPTIONS = {
 
 def add_jobs(scheduler: BaseScheduler, settings: Settings, config_file: str | None) -> None:
     common = {**JOB_OPTIONS, "kwargs": {"config_file": config_file}}
-    scheduler.add_job("monitor.jobs:daily_job", daily_trigger(settings), id=DAILY_JOB_ID, **common)
-    scheduler.add_job("monitor.jobs:report_job", report_trigger(settings), id=REPORT_JOB_ID, **common)
+    scheduler.add_job("monitor.jobs.tasks:daily_job", daily_trigger(settings), id=DAILY_JOB_ID, **common)
+    scheduler.add_job("monitor.jobs.tasks:report_job", report_trigger(settings), id=REPORT_JOB_ID, **common)
     maintenance = CronTrigger(hour=MAINTENANCE_TIME[0], minute=MAINTENANCE_TIME[1], timezone=settings.tz)
-    scheduler.add_job("monitor.jobs:maintenance_job", maintenance, id=MAINTENANCE_JOB_ID, **common)
+    scheduler.add_job("monitor.jobs.tasks:maintenance_job", maintenance, id=MAINTENANCE_JOB_ID, **common)
 
 
 def build_scheduler(

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, select, union, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from models import Creative, ItemEvidence, PageCapture, Sighting
-from monitor.evidence import EvidenceStore, is_sha256_hex
+from monitor.core.evidence import EvidenceStore, is_sha256_hex
 
 _BATCH = 500
 _MAX_LISTED_REFERENCES = 5

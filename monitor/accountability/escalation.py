@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from models import AccountabilityItem, Explanation, Team, User
 from models.enums import ExplanationStatus, Role
-from monitor.i18n import translator
-from monitor.mail import send_messages
-from monitor.settings import Settings
-from monitor.web.items import overdue_items
+from monitor.accountability.items import overdue_items
+from monitor.core.i18n import translator
+from monitor.core.mail import send_messages
+from monitor.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from models import AccountabilityItem, Explanation, Review, User
 from models.enums import ExplanationStatus, ReviewDecision
-from monitor.i18n import N_
-from monitor.settings import Settings
+from monitor.core.i18n import N_
+from monitor.core.settings import Settings
 
 # Stored in Explanation.reason (the code) and shown by its label (a message id).
 REASON_LABELS: dict[str, str] = {

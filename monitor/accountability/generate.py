@@ -30,7 +30,7 @@ from models import (
     SlotCapture,
 )
 from models.enums import CaptureStatus, ItemStatus, MatchDecision
-from monitor.accountability import (
+from monitor.accountability.rule import (
     AssignmentSpan,
     CustomerFact,
     Exclusion,
@@ -47,7 +47,7 @@ from monitor.accountability import (
     period_for,
     unknown_places_from_captures,
 )
-from monitor.settings import Settings
+from monitor.core.settings import Settings
 
 # Written to `status_changed_by` when generation (not a person) changes an item's status.
 GENERATOR = "rivalwatch:generate"

@@ -24,8 +24,8 @@ from models import (
     User,
 )
 from models.enums import CaptureStatus, ExplanationStatus, ItemStatus
+from monitor.accounts.scope import restrict_items
 from monitor.web.outline import Box, sighting_box
-from monitor.web.scope import restrict_items
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import smtplib
 from collections.abc import Iterable
 from email.message import EmailMessage
 
-from monitor.settings import SmtpSettings
+from monitor.core.settings import SmtpSettings
 
 
 def send_messages(smtp: SmtpSettings, messages: Iterable[EmailMessage], timeout: float = 30.0) -> int:

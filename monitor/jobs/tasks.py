@@ -7,45 +7,23 @@ itself. A lock file keeps two crawls from overlapping, whoever started them.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from models.migrate import migrated_sessions
-from monitor.settings import Settings, load_settings
+from monitor.core.locks import job_lock
+from monitor.core.settings import load_settings
 
 log = logging.getLogger("rivalwatch.jobs")
-
-
-class JobBusy(RuntimeError):
-    """Another run of the same job holds its lock."""
-
-
-@contextmanager
-def job_lock(settings: Settings, name: str) -> Iterator[None]:
-    """An exclusive, non-blocking lock under var/ that also excludes crawls started by hand."""
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.var_dir / f"{name}.lock"
-    with path.open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise JobBusy(f"{name} is already running (lock {path})") from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def daily_job(config_file: str | None = None, day: dt.date | None = None) -> None:
     """Crawl today's pages in a child process, match new advertisers, mail health alerts."""
     from models.db import transaction
-    from monitor.crawl import run_crawl_subprocess
-    from monitor.health import load_health
-    from monitor.mail import plain_message, send_messages
-    from monitor.match_db import rematch_advertisers
+    from monitor.capture.crawl import run_crawl_subprocess
+    from monitor.capture.health import load_health
+    from monitor.core.mail import plain_message, send_messages
+    from monitor.matching.store import rematch_advertisers
 
     settings = load_settings(config_file)
     when = day or settings.today()
@@ -76,8 +54,8 @@ def report_job(config_file: str | None = None, today: dt.date | None = None) -> 
 
     from models import AccountabilityPeriod
     from models.db import transaction
-    from monitor.accountability import period_for
-    from monitor.accountability_db import generate_period
+    from monitor.accountability.generate import generate_period
+    from monitor.accountability.rule import period_for
     from reports.html import write_period_report
 
     settings = load_settings(config_file)
@@ -109,9 +87,9 @@ def maintenance_job(config_file: str | None = None, now: dt.datetime | None = No
     Pruning holds the crawl lock: a crawl reusing a file must not lose it between check and delete.
     """
     from models.db import transaction
-    from monitor.evidence import EvidenceStore
-    from monitor.retention import prune_evidence
-    from monitor.web.escalation import escalate_overdue, smtp_sender
+    from monitor.accountability.escalation import escalate_overdue, smtp_sender
+    from monitor.capture.retention import prune_evidence
+    from monitor.core.evidence import EvidenceStore
 
     settings = load_settings(config_file)
     moment = now or dt.datetime.now(dt.UTC)

@@ -19,7 +19,7 @@ from jinja2 import Environment
 LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
 DOMAIN = "rivalwatch"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
 _HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
 
 
