@@ -25,7 +25,25 @@ from models import (
 )
 from models.enums import CaptureStatus, ExplanationStatus, ItemStatus
 from monitor.accounts.scope import restrict_items
-from monitor.web.outline import Box, sighting_box
+
+
+@dataclass(frozen=True)
+class Box:
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+def sighting_box(sighting: Sighting) -> Box | None:
+    """The ad's box on the page screenshot, or None when the capture did not record a usable one."""
+    values = (sighting.box_x, sighting.box_y, sighting.box_width, sighting.box_height)
+    if any(value is None for value in values):
+        return None
+    x, y, width, height = (int(value) for value in values)  # type: ignore[arg-type]
+    if width <= 0 or height <= 0:
+        return None
+    return Box(x, y, width, height)
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,8 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
-from models import Sighting
+from monitor.accountability.items import Box
 from monitor.core.evidence import EvidenceStore, InvalidEvidenceHash
-
-
-@dataclass(frozen=True)
-class Box:
-    x: int
-    y: int
-    width: int
-    height: int
 
 
 @dataclass(frozen=True)
@@ -32,17 +24,6 @@ class PageOutline:
     width: int
     height: int
     box: Box
-
-
-def sighting_box(sighting: Sighting) -> Box | None:
-    """The ad's box on the page screenshot, or None when the capture did not record a usable one."""
-    values = (sighting.box_x, sighting.box_y, sighting.box_width, sighting.box_height)
-    if any(value is None for value in values):
-        return None
-    x, y, width, height = (int(value) for value in values)  # type: ignore[arg-type]
-    if width <= 0 or height <= 0:
-        return None
-    return Box(x, y, width, height)
 
 
 def image_size(store: EvidenceStore, sha: str | None) -> tuple[int, int] | None:
