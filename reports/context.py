@@ -5,43 +5,37 @@ Open items make the report; withdrawn and waived items are listed apart so nothi
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import enum
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from models.enums import ItemStatus
-from monitor.accountability.generate import GENERATOR
-from monitor.accountability.rule import UnknownPlace
-from reports.queries import (
+from monitor.accountability.items import (
     EvidenceRow,
-    ItemRow,
+    ItemRecord,
+    Placement,
+    as_of_day,
+    item_records,
+    item_rows,
+)
+from monitor.accountability.periods import Period
+from reports.queries import (
     PendingRow,
     PeriodRow,
     TrendRow,
-    evidence_for_period,
-    items_for_period,
     open_items_trend,
     pending_matches_for_period,
     period_by_start,
-    unknown_places_for_period,
 )
 from reports.trends import TrendView, build_trend
 
 WEB_SCHEMES = ("http", "https")
 TREND_PERIODS = 8
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
-
-
-class DayState(enum.StrEnum):
-    SEEN = "seen"
-    NOT_SEEN = "not_seen"
-    UNKNOWN = "unknown"  # the page or slot could not be looked at that day: never "not seen"
 
 
 @dataclass(frozen=True)
@@ -60,7 +54,7 @@ class EvidenceFile:
 @dataclass(frozen=True)
 class DayCell:
     day: dt.date
-    state: str  # a DayState value
+    state: str  # a monitor.accountability.timeline.DayState value
     page_shot: EvidenceFile | None = None  # that day's full-page screenshot, on a day seen
 
 
@@ -134,18 +128,12 @@ class ItemView:
     days_unknown: int
     first_seen: dt.date | None
     last_seen: dt.date | None
-    explanation_status: str  # "missing" when no form exists
+    form_status: str  # an ExplanationStatus value, or "not_started" when no form exists
     competitors: tuple[str, ...]
     positions: tuple[str, ...]  # "competitor · page · slot"
     evidence: tuple[EvidenceView, ...]
     placements: tuple[PlacementView, ...] = ()
-
-    @property
-    def timeline(self) -> tuple[DayCell, ...]:
-        """The item's days over all its placements: seen anywhere, else unknown anywhere, else not seen."""
-        if not self.placements:
-            return ()
-        return tuple(_merge_days(cells) for cells in zip(*(p.days for p in self.placements), strict=True))
+    timeline: tuple[DayCell, ...] = ()  # the item's days over all its placements (monitor.accountability)
 
     @property
     def thumbnails(self) -> tuple[EvidenceFile, ...]:
@@ -228,42 +216,33 @@ class ReportContext:
 def load_report_context(session: Session, start: dt.date, timezone: dt.tzinfo = dt.UTC) -> ReportContext:
     """The report context of the period starting on `start`; LookupError if it was never generated.
 
-    A day without a capture counts as unknown when it was over at generation time (the users' day in
-    `timezone`), as the rule counted it.
+    Items, placements and timelines come from the item read model (monitor.accountability.items), as of
+    the users' day (in `timezone`) the period was generated: the same days the item page shows.
     """
     period = period_by_start(session, start)
     if period is None:
         raise LookupError(f"no accountability period starts on {start}: generate it first")
-    evidence = evidence_for_period(session, period.id)
-    if period.generated_at is not None:
-        today = period.generated_at.astimezone(timezone).date()
-    else:
-        today = period.end + dt.timedelta(days=1)
+    as_of = as_of_day(period.end, period.generated_at, timezone)
+    rows = item_rows(session, period.id)
+    records = item_records(session, Period(period.start, period.end), as_of, rows)
     return build_report_context(
         period,
-        items_for_period(session, period.id),
-        evidence,
+        records,
         pending_matches_for_period(session, period.start, period.end),
-        unknown=unknown_places_for_period(session, period, evidence, today),
         trend=open_items_trend(session, period.start, TREND_PERIODS),
     )
 
 
 def build_report_context(
     period: PeriodRow,
-    items: Iterable[ItemRow],
-    evidence: Iterable[EvidenceRow],
+    records: Iterable[ItemRecord],
     pending: Iterable[PendingRow],
-    unknown: Collection[UnknownPlace] = frozenset(),
     trend: Sequence[TrendRow] = (),
 ) -> ReportContext:
-    """Group the period's rows into company, branch, team and rep sections, with placements and trends."""
+    """Group the period's items into company, branch, team and rep sections, with placements and trends."""
     days = tuple(period.start + dt.timedelta(days=n) for n in range((period.end - period.start).days + 1))
-    rows_by_item: dict[int, list[EvidenceRow]] = defaultdict(list)
-    for row in evidence:
-        rows_by_item[row.item_id].append(row)
-    views = [item_view(row, [evidence_view(e) for e in rows_by_item[row.item_id]]) for row in items]
-    views = [_with_placements(view, placements(rows_by_item[view.item_id], days, unknown)) for view in views]
+    records = list(records)
+    views = [item_view(record) for record in records]
     open_items = [view for view in views if view.status == ItemStatus.OPEN]
     return ReportContext(
         period_id=period.id,
@@ -271,7 +250,7 @@ def build_report_context(
         end=period.end,
         form_deadline=period.form_deadline,
         generated_at=period.generated_at,
-        branches=_branches(open_items, {row.item_id: row for row in items}),
+        branches=_branches(open_items, {record.row.item_id: record for record in records}),
         company=Totals.of(open_items),
         closed_items=tuple(view for view in views if view.status != ItemStatus.OPEN),
         pending=tuple(pending),
@@ -280,25 +259,15 @@ def build_report_context(
     )
 
 
-def placements(
-    rows: Sequence[EvidenceRow], days: Sequence[dt.date], unknown: Collection[UnknownPlace]
-) -> tuple[PlacementView, ...]:
-    """An item's evidence rows grouped by (competitor, page, slot, ad text), most days seen first."""
-    groups: dict[tuple[str, str, str, str], list[EvidenceRow]] = defaultdict(list)
-    for row in rows:
-        groups[(row.site_name, row.page_key, row.slot_name, row.raw_text)].append(row)
-    views = [_placement(group, days, unknown) for group in groups.values()]
-    return tuple(sorted(views, key=lambda v: (-v.days_seen, v.competitor, v.page, v.slot, v.raw_text)))
-
-
-def _placement(
-    rows: Sequence[EvidenceRow], days: Sequence[dt.date], unknown: Collection[UnknownPlace]
-) -> PlacementView:
-    rows = sorted(rows, key=lambda row: (row.day, row.sighting_id))
-    first, newest = rows[0], rows[-1]
+def placement_view(placement: Placement, days: Sequence[dt.date]) -> PlacementView:
+    """A placement of the read model with the files the report shows for it."""
+    rows = placement.evidence
+    first, newest = placement.first, placement.newest
     by_day = {row.day: row for row in rows}  # the day's last sighting
-    cells = tuple(_day_cell(day, by_day.get(day), first, unknown) for day in days)
-    page_shots = [_page_file(row) for row in reversed(rows)]
+    cells = tuple(
+        DayCell(day, state, _page_file(by_day[day]) if day in by_day else None)
+        for day, state in zip(days, placement.days, strict=True)
+    )
     return PlacementView(
         competitor=first.site_display_name,
         site_name=first.site_name,
@@ -308,35 +277,26 @@ def _placement(
         slot_kind=first.slot_kind,
         raw_text=first.raw_text,
         links=tuple(dict.fromkeys(LinkView(row.link, safe_href(row.link)) for row in rows if row.link)),
-        positions=tuple(sorted({row.position for row in rows})),
+        positions=placement.positions,
         days=cells,
-        days_seen=len(by_day),
-        days_unknown=sum(1 for cell in cells if cell.state == DayState.UNKNOWN),
+        days_seen=placement.days_seen,
+        days_unknown=placement.days_unknown,
         first_seen=first.day,
         last_seen=newest.day,
         sightings=len(rows),
         thumbnail=next(filter(None, (_thumbnail_file(row) for row in reversed(rows))), None),
-        page_shot=next(filter(None, page_shots), None),
+        page_shot=next(filter(None, (_page_file(row) for row in reversed(rows))), None),
         owners=tuple(dict.fromkeys(f"{row.owner_rep_name}（{row.owner_rep_code}）" for row in rows)),
     )
 
 
-def _day_cell(
-    day: dt.date, seen: EvidenceRow | None, place: EvidenceRow, unknown: Collection[UnknownPlace]
-) -> DayCell:
-    if seen is not None:
-        return DayCell(day, DayState.SEEN, _page_file(seen))
-    page_unknown = UnknownPlace(place.site_name, place.page_key, day) in unknown
-    slot_unknown = UnknownPlace(place.site_name, place.page_key, day, place.slot_name) in unknown
-    return DayCell(day, DayState.UNKNOWN if page_unknown or slot_unknown else DayState.NOT_SEEN)
-
-
-def _merge_days(cells: tuple[DayCell, ...]) -> DayCell:
-    for state in (DayState.SEEN, DayState.UNKNOWN):
-        for cell in cells:
-            if cell.state == state:
-                return cell
-    return cells[0]
+def _item_days(record: ItemRecord, placements: Sequence[PlacementView]) -> tuple[DayCell, ...]:
+    """The item's timeline as cells: each day's merged state, with a page shot of a placement in it."""
+    cells = []
+    for index, (day, state) in enumerate(zip(record.days, record.timeline, strict=True)):
+        shot = next((p.days[index].page_shot for p in placements if p.days[index].state == state), None)
+        cells.append(DayCell(day, state, shot))
+    return tuple(cells)
 
 
 def _thumbnail_file(row: EvidenceRow) -> EvidenceFile | None:
@@ -350,10 +310,6 @@ def _thumbnail_file(row: EvidenceRow) -> EvidenceFile | None:
 
 def _page_file(row: EvidenceRow) -> EvidenceFile | None:
     return EvidenceFile(row.page_screenshot_sha256, "page") if row.page_screenshot_sha256 else None
-
-
-def _with_placements(view: ItemView, found: tuple[PlacementView, ...]) -> ItemView:
-    return dataclasses.replace(view, placements=found)
 
 
 def safe_href(link: str | None) -> str | None:
@@ -387,13 +343,15 @@ def evidence_view(row: EvidenceRow) -> EvidenceView:
     )
 
 
-def item_view(row: ItemRow, evidence: Sequence[EvidenceView]) -> ItemView:
-    by_generator = row.status_changed_by == GENERATOR and bool(row.status_reason)
+def item_view(record: ItemRecord) -> ItemView:
+    row = record.row
+    evidence = [evidence_view(e) for e in record.evidence]
+    placements = tuple(placement_view(placement, record.days) for placement in record.placements)
     return ItemView(
         item_id=row.item_id,
         status=row.status,
-        reason_codes=tuple((row.status_reason or "").split(",")) if by_generator else (),
-        reason_text=None if by_generator else row.status_reason,
+        reason_codes=row.reason_codes,
+        reason_text=row.reason_text,
         changed_by=row.status_changed_by,
         customer_id=row.customer_id,
         customer_code=row.customer_code,
@@ -406,21 +364,23 @@ def item_view(row: ItemRow, evidence: Sequence[EvidenceView]) -> ItemView:
         days_unknown=row.days_unknown,
         first_seen=row.first_seen,
         last_seen=row.last_seen,
-        explanation_status=row.explanation_status or "missing",
+        form_status=row.form_status,
         competitors=row.competitors,
         positions=tuple(
             dict.fromkeys(f"{shown.competitor} · {shown.page} · {shown.slot}" for shown in evidence)
         ),
         evidence=tuple(evidence),
+        placements=placements,
+        timeline=_item_days(record, placements),
     )
 
 
-def _branches(items: Sequence[ItemView], rows: dict[int, ItemRow]) -> tuple[BranchSection, ...]:
+def _branches(items: Sequence[ItemView], records: dict[int, ItemRecord]) -> tuple[BranchSection, ...]:
     """Items grouped branch -> team -> rep, each level sorted by code (no team last)."""
     tree: dict[tuple[str | None, str | None], dict[tuple[str | None, str | None], dict[str, list[ItemView]]]]
     tree = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     for item in items:
-        row = rows[item.item_id]
+        row = records[item.item_id].row
         tree[(row.branch_code, row.branch_name)][(row.team_code, row.team_name)][row.rep_code].append(item)
     return tuple(
         _branch(branch, teams)

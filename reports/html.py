@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from monitor.core.evidence import EvidenceStore
 from monitor.core.i18n import DEFAULT_LANGUAGE, html_lang, install_translations
-from monitor.core.labels import REPORT_LABELS
+from monitor.core.labels import LABELS
 from monitor.core.settings import REPO_ROOT, Settings
 from reports.archive import EVIDENCE_FOLDER, archive_evidence, cited_files, evidence_href
 from reports.context import ReportContext, load_report_context
@@ -31,7 +31,7 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR, language: str = DEFAUL
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.globals.update(labels=REPORT_LABELS, html_lang=html_lang(language))
+    environment.globals.update(labels=LABELS, html_lang=html_lang(language))
     return install_translations(environment, language)
 
 

@@ -23,7 +23,7 @@ from PIL import Image, UnidentifiedImageError
 
 from monitor.core.evidence import EvidenceStore, InvalidEvidenceHash
 from monitor.core.i18n import DEFAULT_LANGUAGE, html_lang, install_translations, translator
-from monitor.core.labels import REPORT_LABELS
+from monitor.core.labels import LABELS
 from reports.context import EvidenceFile, ItemView, ReportContext, TeamSection
 from reports.html import TEMPLATES_DIR
 
@@ -106,7 +106,7 @@ def mail_environment(language: str = DEFAULT_LANGUAGE) -> Environment:
         lstrip_blocks=True,
     )
     environment.filters["oneline"] = lambda text: _WHITESPACE.sub(" ", str(text or "")).strip()
-    environment.globals.update(labels=REPORT_LABELS, html_lang=html_lang(language))
+    environment.globals.update(labels=LABELS, html_lang=html_lang(language))
     return install_translations(environment, language)
 
 

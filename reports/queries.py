@@ -1,4 +1,7 @@
-"""Typed rows for one period's report: the period, its items, their evidence and the pending matches."""
+"""Typed rows for a period's report beside its items: the period, pending matches, trends, recipients.
+
+The items themselves, their evidence and timelines come from monitor.accountability.items.
+"""
 
 from __future__ import annotations
 
@@ -15,22 +18,15 @@ from models import (
     AccountabilityPeriod,
     Advertiser,
     AdvertiserMatch,
-    Creative,
     Customer,
-    Explanation,
-    ItemEvidence,
-    Page,
-    PageCapture,
     Rep,
     Sighting,
     Site,
-    Slot,
     Team,
     User,
 )
 from models.enums import ItemStatus, MatchDecision
-from monitor.accountability.generate import load_unknown_places
-from monitor.accountability.rule import Period, UnknownPlace
+from models.joins import sighting_place
 
 
 @dataclass(frozen=True)
@@ -41,52 +37,6 @@ class PeriodRow:
     form_deadline: dt.date
     generated_at: dt.datetime | None
     published_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class ItemRow:
-    item_id: int
-    status: str
-    status_reason: str | None
-    status_changed_by: str | None
-    customer_id: int
-    customer_code: str
-    customer_name: str
-    rep_id: int
-    rep_code: str
-    rep_name: str
-    team_code: str | None
-    team_name: str | None
-    branch_code: str | None  # the team's parent, or the team itself when it has none
-    branch_name: str | None
-    days_seen: int
-    days_unknown: int
-    first_seen: dt.date | None
-    last_seen: dt.date | None
-    explanation_status: str | None  # None: no form yet
-    competitors: tuple[str, ...]  # site display names
-
-
-@dataclass(frozen=True)
-class EvidenceRow:
-    item_id: int
-    sighting_id: int
-    day: dt.date
-    site_name: str
-    site_display_name: str
-    page_key: str
-    page_url: str
-    slot_name: str
-    slot_kind: str
-    position: int
-    raw_text: str  # untrusted: exactly as on the competitor's page
-    link: str | None  # untrusted
-    creative_sha256: str | None
-    creative_mime_type: str | None
-    element_screenshot_sha256: str | None
-    page_screenshot_sha256: str | None
-    owner_rep_code: str
-    owner_rep_name: str
 
 
 @dataclass(frozen=True)
@@ -143,110 +93,9 @@ def period_by_start(session: Session, start: dt.date) -> PeriodRow | None:
     return PeriodRow(*row) if row else None
 
 
-def items_for_period(session: Session, period_id: int) -> list[ItemRow]:
-    """Every item of the period (any status) with its customer, owner, team and branch."""
-    team, branch = aliased(Team), aliased(Team)
-    stmt = (
-        select(
-            AccountabilityItem.id.label("item_id"),
-            AccountabilityItem.status,
-            AccountabilityItem.status_reason,
-            AccountabilityItem.status_changed_by,
-            Customer.id.label("customer_id"),
-            Customer.code.label("customer_code"),
-            Customer.name.label("customer_name"),
-            Rep.id.label("rep_id"),
-            Rep.code.label("rep_code"),
-            Rep.name.label("rep_name"),
-            team.code.label("team_code"),
-            team.name.label("team_name"),
-            func.coalesce(branch.code, team.code).label("branch_code"),
-            func.coalesce(branch.name, team.name).label("branch_name"),
-            AccountabilityItem.days_seen,
-            AccountabilityItem.days_unknown,
-            AccountabilityItem.first_seen,
-            AccountabilityItem.last_seen,
-            Explanation.status.label("explanation_status"),
-        )
-        .join(Customer, Customer.id == AccountabilityItem.customer_id)
-        .join(Rep, Rep.id == AccountabilityItem.rep_id)
-        .outerjoin(team, team.id == Rep.team_id)
-        .outerjoin(branch, branch.id == team.parent_id)
-        .outerjoin(Explanation, Explanation.item_id == AccountabilityItem.id)
-        .where(AccountabilityItem.period_id == period_id)
-        .order_by(AccountabilityItem.id)
-    )
-    competitors = _competitors_by_item(session, period_id)
-    rows = []
-    for row in session.execute(stmt).mappings():
-        values = dict(row)
-        values["status"] = str(values["status"])
-        values["explanation_status"] = (
-            str(values["explanation_status"]) if values["explanation_status"] else None
-        )
-        rows.append(ItemRow(**values, competitors=competitors.get(values["item_id"], ())))
-    return rows
-
-
-def _competitors_by_item(session: Session, period_id: int) -> dict[int, tuple[str, ...]]:
-    stmt = (
-        select(ItemEvidence.item_id, Site.display_name)
-        .join(AccountabilityItem, AccountabilityItem.id == ItemEvidence.item_id)
-        .join(Sighting, Sighting.id == ItemEvidence.sighting_id)
-        .join(Slot, Slot.id == Sighting.slot_id)
-        .join(Page, Page.id == Slot.page_id)
-        .join(Site, Site.id == Page.site_id)
-        .where(AccountabilityItem.period_id == period_id)
-        .distinct()
-    )
-    names: dict[int, set[str]] = defaultdict(set)
-    for item_id, display_name in session.execute(stmt):
-        names[item_id].add(display_name)
-    return {item_id: tuple(sorted(values)) for item_id, values in names.items()}
-
-
-def evidence_for_period(session: Session, period_id: int) -> list[EvidenceRow]:
-    """Every evidence row of the period's items, by item, day, competitor, page, slot and position."""
-    stmt = (
-        select(
-            ItemEvidence.item_id,
-            Sighting.id.label("sighting_id"),
-            Sighting.seen_date.label("day"),
-            Site.name.label("site_name"),
-            Site.display_name.label("site_display_name"),
-            Page.key.label("page_key"),
-            Page.url.label("page_url"),
-            Slot.name.label("slot_name"),
-            Slot.kind.label("slot_kind"),
-            Sighting.position,
-            Sighting.raw_text,
-            Sighting.link,
-            Creative.sha256.label("creative_sha256"),
-            Creative.mime_type.label("creative_mime_type"),
-            Sighting.element_screenshot_sha256,
-            PageCapture.screenshot_sha256.label("page_screenshot_sha256"),
-            Rep.code.label("owner_rep_code"),
-            Rep.name.label("owner_rep_name"),
-        )
-        .join(AccountabilityItem, AccountabilityItem.id == ItemEvidence.item_id)
-        .join(Sighting, Sighting.id == ItemEvidence.sighting_id)
-        .join(PageCapture, PageCapture.id == Sighting.capture_id)
-        .join(Slot, Slot.id == Sighting.slot_id)
-        .join(Page, Page.id == Slot.page_id)
-        .join(Site, Site.id == Page.site_id)
-        .join(Rep, Rep.id == ItemEvidence.rep_id)
-        .outerjoin(Creative, Creative.id == Sighting.creative_id)
-        .where(AccountabilityItem.period_id == period_id)
-        .order_by(ItemEvidence.item_id, Sighting.seen_date, Site.name, Page.key, Slot.name, Sighting.position)
-    )
-    return [
-        EvidenceRow(**{**row, "slot_kind": str(row["slot_kind"])}) for row in session.execute(stmt).mappings()
-    ]
-
-
 def pending_matches_for_period(session: Session, start: dt.date, end: dt.date) -> list[PendingRow]:
     """Advertisers seen in the period (not as house ads) whose match waits for review."""
-    stmt = (
+    stmt = sighting_place(
         select(
             Advertiser.id,
             Advertiser.text,
@@ -257,9 +106,6 @@ def pending_matches_for_period(session: Session, start: dt.date, end: dt.date) -
         )
         .join(AdvertiserMatch, AdvertiserMatch.advertiser_id == Advertiser.id)
         .join(Sighting, Sighting.advertiser_id == Advertiser.id)
-        .join(Slot, Slot.id == Sighting.slot_id)
-        .join(Page, Page.id == Slot.page_id)
-        .join(Site, Site.id == Page.site_id)
         .outerjoin(Customer, Customer.id == AdvertiserMatch.customer_id)
         .where(
             AdvertiserMatch.decision == MatchDecision.REVIEW,
@@ -280,16 +126,6 @@ def pending_matches_for_period(session: Session, start: dt.date, end: dt.date) -
         for key, head in heads.items()
     ]
     return sorted(rows, key=lambda row: (-len(row.days), row.advertiser_text))
-
-
-def unknown_places_for_period(
-    session: Session, period: PeriodRow, evidence: Iterable[EvidenceRow], today: dt.date
-) -> frozenset[UnknownPlace]:
-    """The (page, day) and (slot, day) pairs that could not be looked at, on the pages with evidence."""
-    watched = {(row.site_name, row.page_key) for row in evidence}
-    if not watched:
-        return frozenset()
-    return load_unknown_places(session, Period(period.start, period.end), watched, today)
 
 
 def open_items_trend(session: Session, up_to: dt.date, periods: int = 8) -> list[TrendRow]:

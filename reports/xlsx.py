@@ -1,4 +1,4 @@
-"""The period's Excel workbook beside its HTML report: summary, items and every evidence sighting.
+"""The period's Excel workbook beside its HTML report: summary, items, day states and every sighting.
 
 Competitor texts are written as text cells, never as formulas, whatever character they start with.
 """
@@ -20,7 +20,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from monitor.core.i18n import DEFAULT_LANGUAGE, translator
-from monitor.core.labels import EXCLUSION_REASON, EXPLANATION_STATUS, ITEM_STATUS, LEVEL, SLOT_KIND
+from monitor.core.labels import (
+    DAY_STATE,
+    EXCLUSION_REASON,
+    EXPLANATION_STATUS,
+    ITEM_STATUS,
+    LEVEL,
+    SLOT_KIND,
+)
 from monitor.core.settings import Settings
 from reports.archive import EVIDENCE_FOLDER
 from reports.context import (
@@ -76,6 +83,7 @@ def build_workbook(
     summary.title = _("Summary")
     _summary_sheet(summary, context, _)
     _items_sheet(workbook.create_sheet(_("Items")), context, _)
+    _days_sheet(workbook.create_sheet(_("Days")), context, _)
     _evidence_sheet(workbook.create_sheet(_("Evidence")), context, _, archived_href)
     return workbook
 
@@ -113,7 +121,7 @@ def _summary_sheet(sheet: Worksheet, context: ReportContext, _: Translate) -> No
 
 
 def _totals(totals: Totals, items: Sequence[ItemView]) -> list[int]:
-    submitted = sum(1 for item in items if item.explanation_status in _SUBMITTED)
+    submitted = sum(1 for item in items if item.form_status in _SUBMITTED)
     return [totals.items, totals.days_seen, totals.days_unknown, submitted]
 
 
@@ -150,10 +158,31 @@ def _items_sheet(sheet: Worksheet, context: ReportContext, _: Translate) -> None
                 item.first_seen,
                 item.last_seen,
                 _(ITEM_STATUS[item.status]),
-                _(EXPLANATION_STATUS[item.explanation_status]),
+                _(EXPLANATION_STATUS[item.form_status]),
                 _reason(item, _),
             ],
         )
+    _finish(sheet)
+
+
+def _days_sheet(sheet: Worksheet, context: ReportContext, _: Translate) -> None:
+    """One row per placement and one column per day of the period, as the report's timelines show them."""
+    headers = [
+        (_("Customer ID"), 12),
+        (_("Customer name"), 28),
+        (_("Competitor sites"), 12),
+        (_("Page"), 14),
+        (_("Slot"), 18),
+        (_("Ad text"), 36),
+        *((day.strftime("%m-%d"), 8) for day in context.days),
+    ]
+    _header(sheet, headers)
+    items = [*(item for rep in context.reps for item in rep.items), *context.closed_items]
+    for item in items:
+        for placement in item.placements:
+            names = [placement.competitor, placement.page, placement.slot, placement.raw_text]
+            states = [_(DAY_STATE[cell.state]) for cell in placement.days]
+            _row(sheet, [item.customer_code, item.customer_name, *names, *states])
     _finish(sheet)
 
 

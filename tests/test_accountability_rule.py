@@ -7,22 +7,24 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from monitor.accountability.periods import (
+    Period,
+    form_deadline,
+    last_complete_period,
+    period_for,
+    periods_between,
+)
 from monitor.accountability.rule import (
     AssignmentSpan,
     CustomerFact,
     Exclusion,
     Facts,
     OrderSpan,
-    Period,
     SightingFact,
-    UnknownPlace,
     apply_rule,
-    form_deadline,
-    last_complete_period,
-    period_for,
-    periods_between,
     unknown_places_from_captures,
 )
+from monitor.accountability.timeline import UnknownPlace
 
 ANCHOR = dt.date(2026, 1, 5)
 PERIOD = Period(dt.date(2026, 11, 9), dt.date(2026, 11, 22))

@@ -58,11 +58,11 @@ from models.enums import (
     SlotKind,
 )
 from monitor.accountability.escalation import escalate_overdue, smtp_sender
+from monitor.accountability.periods import PeriodCalendar
 from monitor.accounts.auth import hash_password, make_login_link
 from monitor.accounts.users import seed_demo_users
 from monitor.core.settings import Settings
 from monitor.web.app import create_app
-from monitor.web.routes.periods import last_complete_period_start
 from monitor.web.server import serve_in_thread
 
 PASSWORD = "correct horse battery"
@@ -623,7 +623,8 @@ def test_generate_period_is_for_the_office(site: Site_) -> None:
 
 
 def test_office_generates_the_last_complete_period(site: Site_) -> None:
-    start = last_complete_period_start(site.settings, site.settings.today())
+    calendar = PeriodCalendar.of(site.settings.accountability)
+    start = calendar.last_complete(site.settings.today()).start
     office = site.signed_in("office")
     page = BeautifulSoup(office.get("/office/periods").text, "html.parser")
     assert page.select_one("input[name=start_date]")["value"] == start.isoformat()  # type: ignore[index]
@@ -872,13 +873,16 @@ def test_users_add_command_creates_a_rep(
 
 def test_timeline_marks_seen_and_unknown_days(site: Site_) -> None:
     page = BeautifulSoup(site.signed_in("r1").get(f"/items/{site.world['item1']}").text, "html.parser")
-    states = [str(cell["class"][1]) for cell in page.select(".timeline .day")]
+    states = [str(cell["class"][1]) for cell in page.select("ol.timeline:not(.placement-days) .day")]
     yesterday = site.settings.today() - dt.timedelta(days=1)
     period_start = site.settings.today() - dt.timedelta(days=10)
     assert len(states) == 14
     assert states[(yesterday - period_start).days] == "day-seen"
-    # Only yesterday was captured: every other day is unknown, never "not seen".
-    assert states.count("day-unknown") == 13
+    # Only yesterday was captured: every other day before the generation is unknown, never "not seen";
+    # the generation day and the days after it had not been crawled yet.
+    today = (site.settings.today() - period_start).days
+    assert states[:today] == ["day-unknown"] * (today - 1) + ["day-seen"]
+    assert states[today:] == ["day-pending"] * (14 - today)
 
 
 def test_a_static_pages_creative_stands_in_for_the_missing_element_screenshot(site: Site_) -> None:

@@ -23,13 +23,13 @@ from models import (
     ItemEvidence,
     Order,
     Page,
-    PageCapture,
     Sighting,
     Site,
     Slot,
-    SlotCapture,
 )
-from models.enums import CaptureStatus, ItemStatus, MatchDecision
+from models.enums import ItemStatus, MatchDecision
+from monitor.accountability.captures import capture_log
+from monitor.accountability.periods import Period, PeriodCalendar
 from monitor.accountability.rule import (
     AssignmentSpan,
     CustomerFact,
@@ -38,15 +38,11 @@ from monitor.accountability.rule import (
     ItemDraft,
     OrderSpan,
     PendingMatch,
-    Period,
     RuleResult,
     SightingFact,
-    UnknownPlace,
     apply_rule,
-    form_deadline,
-    period_for,
-    unknown_places_from_captures,
 )
+from monitor.accountability.store import ensure_period
 from monitor.core.settings import Settings
 
 # Written to `status_changed_by` when generation (not a person) changes an item's status.
@@ -69,24 +65,22 @@ class GenerationResult:
     open_items: int
     pending: tuple[PendingMatch, ...]
 
-
-def period_starting(settings: Settings, start_date: dt.date) -> Period:
-    """The period starting on `start_date`; a date that starts no period is an error."""
-    config = settings.accountability
-    period = period_for(start_date, config.period_anchor, config.period_days)
-    if period.start != start_date:
-        raise ValueError(
-            f"{start_date} does not start a period (the period containing it starts {period.start})"
+    def summary(self) -> str:
+        """One line for a person: what the run did to the period's items."""
+        return (
+            f"period {self.period.label}: {self.open_items} open items ({self.created} created, "
+            f"{self.updated} updated, {self.unchanged} unchanged, {self.withdrawn} withdrawn, "
+            f"{self.reopened} reopened); {len(self.pending)} matches pending review"
         )
-    return period
 
 
 def generate_period(
     session: Session, settings: Settings, start_date: dt.date, now: dt.datetime
 ) -> GenerationResult:
     """Create or refresh the period starting on `start_date` and its items, as of `now` (aware)."""
-    period = period_starting(settings, start_date)
-    period_row = ensure_period(session, period, settings.accountability.form_deadline_days)
+    calendar = PeriodCalendar.of(settings.accountability)
+    period = calendar.starting(start_date)
+    period_row = ensure_period(session, period, calendar.deadline(period))
     outcome = run_rule(session, period_row, settings, settings.today(now))
     existing = _items_by_customer(session, period_row.id)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "withdrawn": 0, "reopened": 0}
@@ -102,22 +96,6 @@ def generate_period(
     return GenerationResult(period_row.id, period, **counts, open_items=open_items, pending=outcome.pending)
 
 
-def ensure_period(session: Session, period: Period, form_deadline_days: int) -> AccountabilityPeriod:
-    """The period's row, created if missing (an existing deadline is kept: it may have been announced)."""
-    row = session.scalars(
-        select(AccountabilityPeriod).where(AccountabilityPeriod.start_date == period.start)
-    ).first()
-    if row is None:
-        row = AccountabilityPeriod(
-            start_date=period.start,
-            end_date=period.end,
-            form_deadline=form_deadline(period, form_deadline_days),
-        )
-        session.add(row)
-        session.flush()
-    return row
-
-
 def run_rule(
     session: Session, period_row: AccountabilityPeriod, settings: Settings, today: dt.date
 ) -> RuleResult:
@@ -126,7 +104,7 @@ def run_rule(
     sightings = load_sighting_facts(session, period_row)
     facts = load_facts(session, period, settings.accountability.deal_grace_days)
     watched_pages = {(sighting.site, sighting.page) for sighting in sightings}
-    unknown = load_unknown_places(session, period, watched_pages, today)
+    unknown = capture_log(session, period, today, watched_pages).unknown_places(watched_pages)
     return apply_rule(period, sightings, facts, unknown)
 
 
@@ -213,34 +191,6 @@ def load_facts(session: Session, period: Period, deal_grace_days: int) -> Facts:
         assignments=[AssignmentSpan(row[0], row[1], row[2], row[3]) for row in assignments],
         orders=[OrderSpan(row[0], row[1], row[2], row[3]) for row in orders],
         deal_grace_days=deal_grace_days,
-    )
-
-
-def load_unknown_places(
-    session: Session, period: Period, watched_pages: set[tuple[str, str]], today: dt.date
-) -> frozenset[UnknownPlace]:
-    """Pages not captured or captured not ok, and slots that did not render, on the period's days."""
-    captures = session.execute(
-        select(Site.name, Page.key, PageCapture.capture_date, PageCapture.status)
-        .join(Page, Page.id == PageCapture.page_id)
-        .join(Site, Site.id == Page.site_id)
-        .where(PageCapture.capture_date.between(period.start, period.end))
-    )
-    failed_slots = session.execute(
-        select(Site.name, Page.key, Slot.name, PageCapture.capture_date)
-        .select_from(SlotCapture)
-        .join(PageCapture, PageCapture.id == SlotCapture.capture_id)
-        .join(Slot, Slot.id == SlotCapture.slot_id)
-        .join(Page, Page.id == Slot.page_id)
-        .join(Site, Site.id == Page.site_id)
-        .where(PageCapture.capture_date.between(period.start, period.end), SlotCapture.found.is_(False))
-    )
-    return unknown_places_from_captures(
-        captures=[(site, page, day, status == CaptureStatus.OK) for site, page, day, status in captures],
-        failed_slots=[(site, page, slot, day) for site, page, slot, day in failed_slots],
-        watched_pages=watched_pages,
-        period=period,
-        today=today,
     )
 
 

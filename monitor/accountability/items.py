@@ -1,18 +1,27 @@
-"""Read-side queries for accountability items: lists, evidence, the days-seen timeline, overdue forms."""
+"""The one read model of accountability items: rows for lists, evidence, placements and their timelines.
+
+The item page, the report, the workbook and the mails all read items through here, so they agree on
+every figure and every day. Placements group an item's evidence by (competitor, page, slot, ad text);
+each day of a placement gets its state from monitor.accountability.timeline, as of the day the period
+was generated (what the rule saw), never from the reader's clock.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from models import (
     AccountabilityItem,
     AccountabilityPeriod,
+    Creative,
+    Customer,
     Explanation,
     ItemEvidence,
     Page,
@@ -21,24 +30,34 @@ from models import (
     Sighting,
     Site,
     Slot,
+    Team,
     User,
 )
-from models.enums import CaptureStatus, ExplanationStatus, ItemStatus
+from models.enums import ExplanationStatus, ItemStatus
+from models.joins import sighting_place
+from monitor.accountability.captures import capture_log
+from monitor.accountability.generate import GENERATOR
+from monitor.accountability.periods import Period
+from monitor.accountability.timeline import CaptureLog, DayState, merge_days
 from monitor.accounts.scope import restrict_items
+
+# The form status of an item whose rep has not opened its form yet (no Explanation row).
+NOT_STARTED = "not_started"
 
 
 @dataclass(frozen=True)
 class Box:
+    """Where an ad sat on its full-page screenshot, in CSS pixels of the page at scale 1."""
+
     x: int
     y: int
     width: int
     height: int
 
 
-def sighting_box(sighting: Sighting) -> Box | None:
-    """The ad's box on the page screenshot, or None when the capture did not record a usable one."""
-    values = (sighting.box_x, sighting.box_y, sighting.box_width, sighting.box_height)
-    if any(value is None for value in values):
+def sighting_box(values: Sequence[int | None]) -> Box | None:
+    """The ad's box from (x, y, width, height), or None when the capture did not record a usable one."""
+    if len(values) != 4 or any(value is None for value in values):
         return None
     x, y, width, height = (int(value) for value in values)  # type: ignore[arg-type]
     if width <= 0 or height <= 0:
@@ -48,39 +67,299 @@ def sighting_box(sighting: Sighting) -> Box | None:
 
 @dataclass(frozen=True)
 class ItemRow:
-    item: AccountabilityItem
-    competitors: list[str]
+    """One item with its customer, owner, team, branch and form status: what lists and tables show."""
+
+    item_id: int
+    period_id: int
+    status: str
+    status_reason: str | None
+    status_changed_by: str | None
+    customer_id: int
+    customer_code: str
+    customer_name: str
+    rep_id: int
+    rep_code: str
+    rep_name: str
+    team_code: str | None
+    team_name: str | None
+    branch_code: str | None  # the team's parent, or the team itself when it has none
+    branch_name: str | None
+    days_seen: int
+    days_unknown: int
+    first_seen: dt.date | None
+    last_seen: dt.date | None
+    form_status: str  # an ExplanationStatus value, or NOT_STARTED
+    competitors: tuple[str, ...] = ()  # site display names
 
     @property
-    def form_status(self) -> str:
-        explanation = self.item.explanation
-        return explanation.status.value if explanation else "not started"
+    def by_generator(self) -> bool:
+        return self.status_changed_by == GENERATOR and bool(self.status_reason)
+
+    @property
+    def reason_codes(self) -> tuple[str, ...]:
+        """Why regeneration withdrew the item (exclusion codes, translated where shown)."""
+        if not self.by_generator:
+            return ()
+        return tuple(code for code in (self.status_reason or "").split(",") if code)
+
+    @property
+    def reason_text(self) -> str | None:
+        """Why a person changed the item's status, as they wrote it."""
+        return None if self.by_generator else self.status_reason
 
 
 @dataclass(frozen=True)
 class EvidenceRow:
+    """One sighting behind an item (`raw_text` and `link` are untrusted: as on the competitor's page)."""
+
     evidence_id: int
+    item_id: int
     sighting_id: int
     capture_id: int
     day: dt.date
-    site: str
+    site_name: str
+    site_display_name: str
     page_key: str
-    page_url: str
-    slot: str
+    page_url: str  # the address the capture fetched
+    slot_name: str
+    slot_kind: str
     position: int
     raw_text: str
     link: str | None
-    has_element_shot: bool
-    has_page_shot: bool
-    has_creative: bool = False  # the ad's own image, downloaded during the crawl
-    page_sha256: str | None = None
-    box: Box | None = None  # where the ad sat on the page screenshot, when the capture recorded it
+    creative_sha256: str | None
+    creative_mime_type: str | None
+    element_screenshot_sha256: str | None
+    page_screenshot_sha256: str | None
+    owner_rep_code: str  # the rep who owned the customer that day
+    owner_rep_name: str
+    box: Box | None = None
 
 
-class DayState(StrEnum):
-    SEEN = "seen"
-    NOT_SEEN = "not seen"
-    UNKNOWN = "unknown"
+@dataclass(frozen=True)
+class Placement:
+    """One customer's ads in one place (competitor, page, slot) with one ad text, over the period."""
+
+    evidence: tuple[EvidenceRow, ...]  # oldest first
+    days: tuple[DayState, ...]  # one per day of the period
+
+    @property
+    def first(self) -> EvidenceRow:
+        return self.evidence[0]
+
+    @property
+    def newest(self) -> EvidenceRow:
+        return self.evidence[-1]
+
+    @property
+    def days_seen(self) -> int:
+        return self.days.count(DayState.SEEN)
+
+    @property
+    def days_unknown(self) -> int:
+        return self.days.count(DayState.UNKNOWN)
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        return tuple(sorted({row.position for row in self.evidence}))
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """An item with its placements and the period's days: everything a page, report or mail shows of it."""
+
+    row: ItemRow
+    days: tuple[dt.date, ...]
+    placements: tuple[Placement, ...]  # most days seen first
+
+    @property
+    def timeline(self) -> tuple[DayState, ...]:
+        """The item's state on each day, over all its placements."""
+        if not self.placements:  # no evidence left: nothing was seen anywhere
+            return tuple(DayState.NOT_SEEN for _day in self.days)
+        return merge_days([placement.days for placement in self.placements])
+
+    @property
+    def evidence(self) -> tuple[EvidenceRow, ...]:
+        """Every sighting behind the item, by day, competitor, page, slot and position."""
+        rows = (row for placement in self.placements for row in placement.evidence)
+        return tuple(sorted(rows, key=_evidence_order))
+
+
+def _evidence_order(row: EvidenceRow) -> tuple[Any, ...]:
+    return (row.day, row.site_name, row.page_key, row.slot_name, row.position, row.sighting_id)
+
+
+# --- queries --------------------------------------------------------------------------------------------
+
+
+def as_of_day(end: dt.date, generated_at: dt.datetime | None, timezone: dt.tzinfo) -> dt.date:
+    """The users' day a period's items stand for: its generation, else the day after it ended."""
+    if generated_at is not None:
+        return generated_at.astimezone(timezone).date()
+    return end + dt.timedelta(days=1)
+
+
+def item_rows(
+    session: Session,
+    period_id: int,
+    *,
+    user: User | None = None,
+    item_ids: Collection[int] | None = None,
+) -> list[ItemRow]:
+    """The period's items (any status) that `user` may read (None: all), by rep, most days seen first."""
+    team, branch = aliased(Team), aliased(Team)
+    statement = (
+        select(
+            AccountabilityItem.id.label("item_id"),
+            AccountabilityItem.period_id,
+            AccountabilityItem.status,
+            AccountabilityItem.status_reason,
+            AccountabilityItem.status_changed_by,
+            Customer.id.label("customer_id"),
+            Customer.code.label("customer_code"),
+            Customer.name.label("customer_name"),
+            Rep.id.label("rep_id"),
+            Rep.code.label("rep_code"),
+            Rep.name.label("rep_name"),
+            team.code.label("team_code"),
+            team.name.label("team_name"),
+            func.coalesce(branch.code, team.code).label("branch_code"),
+            func.coalesce(branch.name, team.name).label("branch_name"),
+            AccountabilityItem.days_seen,
+            AccountabilityItem.days_unknown,
+            AccountabilityItem.first_seen,
+            AccountabilityItem.last_seen,
+            Explanation.status.label("form_status"),
+        )
+        .join(Customer, Customer.id == AccountabilityItem.customer_id)
+        .join(Rep, Rep.id == AccountabilityItem.rep_id)
+        .outerjoin(team, team.id == Rep.team_id)
+        .outerjoin(branch, branch.id == team.parent_id)
+        .outerjoin(Explanation, Explanation.item_id == AccountabilityItem.id)
+        .where(AccountabilityItem.period_id == period_id)
+        .order_by(Rep.code, AccountabilityItem.days_seen.desc(), Customer.code, AccountabilityItem.id)
+    )
+    if item_ids is not None:
+        statement = statement.where(AccountabilityItem.id.in_(list(item_ids)))
+    if user is not None:
+        statement = restrict_items(statement, session, user)
+    rows = session.execute(statement).mappings().all()
+    competitors = _competitors(session, [row["item_id"] for row in rows])
+    return [_item_row(row, competitors.get(row["item_id"], ())) for row in rows]
+
+
+def _item_row(row: Any, competitors: tuple[str, ...]) -> ItemRow:
+    form = row["form_status"]
+    values = {**row, "status": str(row["status"]), "form_status": str(form) if form else NOT_STARTED}
+    return ItemRow(**values, competitors=competitors)
+
+
+def _competitors(session: Session, item_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    if not item_ids:
+        return {}
+    statement = sighting_place(
+        select(ItemEvidence.item_id, Site.display_name).join(
+            Sighting, Sighting.id == ItemEvidence.sighting_id
+        )
+    )
+    names: dict[int, set[str]] = defaultdict(set)
+    for item_id, display_name in session.execute(
+        statement.where(ItemEvidence.item_id.in_(item_ids)).distinct()
+    ):
+        names[item_id].add(display_name)
+    return {item_id: tuple(sorted(values)) for item_id, values in names.items()}
+
+
+def _evidence_statement() -> Select[*tuple[Any, ...]]:
+    return sighting_place(
+        select(
+            ItemEvidence.id.label("evidence_id"),
+            ItemEvidence.item_id,
+            Sighting.id.label("sighting_id"),
+            PageCapture.id.label("capture_id"),
+            Sighting.seen_date.label("day"),
+            Site.name.label("site_name"),
+            Site.display_name.label("site_display_name"),
+            Page.key.label("page_key"),
+            PageCapture.url.label("page_url"),
+            Slot.name.label("slot_name"),
+            Slot.kind.label("slot_kind"),
+            Sighting.position,
+            Sighting.raw_text,
+            Sighting.link,
+            Creative.sha256.label("creative_sha256"),
+            Creative.mime_type.label("creative_mime_type"),
+            Sighting.element_screenshot_sha256,
+            PageCapture.screenshot_sha256.label("page_screenshot_sha256"),
+            Rep.code.label("owner_rep_code"),
+            Rep.name.label("owner_rep_name"),
+            Sighting.box_x,
+            Sighting.box_y,
+            Sighting.box_width,
+            Sighting.box_height,
+        )
+        .select_from(ItemEvidence)
+        .join(Sighting, Sighting.id == ItemEvidence.sighting_id)
+        .join(PageCapture, PageCapture.id == Sighting.capture_id)
+        .join(Rep, Rep.id == ItemEvidence.rep_id)
+        .outerjoin(Creative, Creative.id == Sighting.creative_id)
+    )
+
+
+def evidence_rows(session: Session, item_ids: Collection[int]) -> list[EvidenceRow]:
+    """Every sighting behind these items, in evidence order."""
+    if not item_ids:
+        return []
+    statement = _evidence_statement().where(ItemEvidence.item_id.in_(list(item_ids)))
+    rows = [_evidence_row(row) for row in session.execute(statement).mappings()]
+    return sorted(rows, key=lambda row: (row.item_id, *_evidence_order(row)))
+
+
+_BOX_COLUMNS = ("box_x", "box_y", "box_width", "box_height")
+
+
+def _evidence_row(row: Any) -> EvidenceRow:
+    values = {key: value for key, value in row.items() if key not in _BOX_COLUMNS}
+    box = sighting_box([row[key] for key in _BOX_COLUMNS])
+    return EvidenceRow(**{**values, "slot_kind": str(row["slot_kind"])}, box=box)
+
+
+def item_records(
+    session: Session, period: Period, as_of: dt.date, rows: Sequence[ItemRow]
+) -> list[ItemRecord]:
+    """`rows` (of `period`) with their placements and timelines as of the users' day `as_of`, in order."""
+    evidence = evidence_rows(session, [row.item_id for row in rows])
+    pages = {(row.site_name, row.page_key) for row in evidence}
+    log = capture_log(session, period, as_of, pages)
+    by_item: dict[int, list[EvidenceRow]] = defaultdict(list)
+    for row in evidence:
+        by_item[row.item_id].append(row)
+    days = tuple(period.days())
+    return [ItemRecord(row, days, _placements(by_item[row.item_id], log)) for row in rows]
+
+
+def _placements(rows: Iterable[EvidenceRow], log: CaptureLog) -> tuple[Placement, ...]:
+    groups: dict[tuple[str, str, str, str], list[EvidenceRow]] = defaultdict(list)
+    for row in rows:
+        groups[(row.site_name, row.page_key, row.slot_name, row.raw_text)].append(row)
+    placements = [
+        Placement(tuple(group), log.placement_days(site, page, slot, {row.day for row in group}))
+        for (site, page, slot, _text), group in groups.items()
+    ]
+    return tuple(
+        sorted(
+            placements,
+            key=lambda p: (-p.days_seen, p.first.site_display_name, p.first.page_key, p.first.slot_name),
+        )
+    )
+
+
+def item_record(session: Session, item: AccountabilityItem, timezone: dt.tzinfo) -> ItemRecord:
+    """One item's record (the item page), as of the same day as the period's report."""
+    period = item.period
+    as_of = as_of_day(period.end_date, period.generated_at, timezone)
+    rows = item_rows(session, item.period_id, item_ids=[item.id])
+    return item_records(session, Period(period.start_date, period.end_date), as_of, rows)[0]
 
 
 def periods_newest_first(session: Session) -> list[AccountabilityPeriod]:
@@ -93,115 +372,6 @@ def choose_period(periods: list[AccountabilityPeriod], period_id: int | None) ->
     """The requested period, else the newest."""
     chosen = [period for period in periods if period.id == period_id]
     return chosen[0] if chosen else (periods[0] if periods else None)
-
-
-def item_rows(session: Session, user: User, period: AccountabilityPeriod) -> list[ItemRow]:
-    """The period's items `user` may read, with the competitor sites each was seen on."""
-    statement = (
-        select(AccountabilityItem)
-        .where(AccountabilityItem.period_id == period.id)
-        .options(
-            selectinload(AccountabilityItem.customer),
-            selectinload(AccountabilityItem.rep).selectinload(Rep.team),
-            selectinload(AccountabilityItem.explanation),
-        )
-        .join(Rep, Rep.id == AccountabilityItem.rep_id)
-        .order_by(Rep.code, AccountabilityItem.days_seen.desc(), AccountabilityItem.id)
-    )
-    items = list(session.scalars(restrict_items(statement, session, user)))
-    sites = competitor_sites(session, [item.id for item in items])
-    return [ItemRow(item, sites.get(item.id, [])) for item in items]
-
-
-def competitor_sites(session: Session, item_ids: list[int]) -> dict[int, list[str]]:
-    if not item_ids:
-        return {}
-    rows = session.execute(
-        select(ItemEvidence.item_id, Site.display_name)
-        .join(Sighting, Sighting.id == ItemEvidence.sighting_id)
-        .join(PageCapture, PageCapture.id == Sighting.capture_id)
-        .join(Page, Page.id == PageCapture.page_id)
-        .join(Site, Site.id == Page.site_id)
-        .where(ItemEvidence.item_id.in_(item_ids))
-        .distinct()
-    )
-    found: dict[int, list[str]] = defaultdict(list)
-    for item_id, name in rows:
-        found[item_id].append(name)
-    return {item_id: sorted(names) for item_id, names in found.items()}
-
-
-def evidence_rows(session: Session, item: AccountabilityItem) -> list[EvidenceRow]:
-    """Every sighting behind the item, newest day first."""
-    rows = session.execute(
-        select(ItemEvidence.id, Sighting, PageCapture, Page.key, Site.display_name, Slot.name)
-        .join(Sighting, Sighting.id == ItemEvidence.sighting_id)
-        .join(PageCapture, PageCapture.id == Sighting.capture_id)
-        .join(Page, Page.id == PageCapture.page_id)
-        .join(Site, Site.id == Page.site_id)
-        .join(Slot, Slot.id == Sighting.slot_id)
-        .where(ItemEvidence.item_id == item.id)
-        .order_by(Sighting.seen_date.desc(), Site.display_name, Slot.name, Sighting.position)
-    )
-    return [
-        EvidenceRow(
-            evidence_id=evidence_id,
-            sighting_id=sighting.id,
-            capture_id=capture.id,
-            day=sighting.seen_date,
-            site=site,
-            page_key=page_key,
-            page_url=capture.url,
-            slot=slot,
-            position=sighting.position,
-            raw_text=sighting.raw_text,
-            link=sighting.link,
-            has_element_shot=sighting.element_screenshot_sha256 is not None,
-            has_page_shot=capture.screenshot_sha256 is not None,
-            has_creative=sighting.creative_id is not None,
-            page_sha256=capture.screenshot_sha256,
-            box=sighting_box(sighting),
-        )
-        for evidence_id, sighting, capture, page_key, site, slot in rows
-    ]
-
-
-def latest_per_slot(rows: list[EvidenceRow]) -> list[EvidenceRow]:
-    """The newest sighting in each (site, page, slot): the ones shown as screenshots side by side."""
-    seen: dict[tuple[str, str, str], EvidenceRow] = {}
-    for row in rows:
-        seen.setdefault((row.site, row.page_key, row.slot), row)
-    return list(seen.values())
-
-
-def timeline(
-    session: Session, item: AccountabilityItem, rows: list[EvidenceRow]
-) -> list[tuple[dt.date, DayState]]:
-    """Each day of the period: seen, not seen, or unknown (a page it appears on was not captured fine)."""
-    period = item.period
-    seen_days = {row.day for row in rows}
-    capture_ids = {row.capture_id for row in rows}
-    page_ids = set(session.scalars(select(PageCapture.page_id).where(PageCapture.id.in_(capture_ids))))
-    ok_pages_by_day: dict[dt.date, set[int]] = defaultdict(set)
-    for day, page_id in session.execute(
-        select(PageCapture.capture_date, PageCapture.page_id).where(
-            PageCapture.page_id.in_(page_ids),
-            PageCapture.status == CaptureStatus.OK,
-            PageCapture.capture_date.between(period.start_date, period.end_date),
-        )
-    ):
-        ok_pages_by_day[day].add(page_id)
-    days = [
-        period.start_date + dt.timedelta(days=n)
-        for n in range((period.end_date - period.start_date).days + 1)
-    ]
-    return [(day, _day_state(day, seen_days, page_ids, ok_pages_by_day[day])) for day in days]
-
-
-def _day_state(day: dt.date, seen: set[dt.date], pages: set[int], ok_pages: set[int]) -> DayState:
-    if day in seen:
-        return DayState.SEEN
-    return DayState.NOT_SEEN if pages <= ok_pages else DayState.UNKNOWN
 
 
 def overdue_items(session: Session, user: User | None, today: dt.date) -> list[AccountabilityItem]:

@@ -12,52 +12,9 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
 
-ONE_DAY = dt.timedelta(days=1)
-
-
-class Period(NamedTuple):
-    """A period's first and last day, both inclusive."""
-
-    start: dt.date
-    end: dt.date
-
-    def days(self) -> list[dt.date]:
-        return [self.start + dt.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
-
-    def contains(self, day: dt.date) -> bool:
-        return self.start <= day <= self.end
-
-
-def period_for(day: dt.date, anchor: dt.date, length_days: int = 14) -> Period:
-    """The period containing `day`: periods are `length_days` long and one of them starts on `anchor`."""
-    if length_days < 1:
-        raise ValueError(f"length_days must be at least 1, not {length_days}")
-    offset = (day - anchor).days // length_days * length_days  # floor division: works before the anchor
-    start = anchor + dt.timedelta(days=offset)
-    return Period(start, start + dt.timedelta(days=length_days - 1))
-
-
-def periods_between(first: dt.date, last: dt.date, anchor: dt.date, length_days: int = 14) -> list[Period]:
-    """Every period that contains a day from `first` to `last` (inclusive), oldest first."""
-    periods: list[Period] = []
-    current = period_for(first, anchor, length_days)
-    while current.start <= last:
-        periods.append(current)
-        current = period_for(current.end + ONE_DAY, anchor, length_days)
-    return periods
-
-
-def last_complete_period(today: dt.date, anchor: dt.date, length_days: int = 14) -> Period:
-    """The newest period that ended before `today`."""
-    return period_for(period_for(today, anchor, length_days).start - ONE_DAY, anchor, length_days)
-
-
-def form_deadline(period: Period, form_deadline_days: int) -> dt.date:
-    """The day by which reps must submit their explanations for `period`."""
-    return period.end + dt.timedelta(days=form_deadline_days)
-
+from monitor.accountability.periods import Period
+from monitor.accountability.timeline import CaptureLog, UnknownPlace
 
 # --- inputs -------------------------------------------------------------------------------------------
 
@@ -121,16 +78,6 @@ class OrderSpan:
 class CustomerFact:
     customer_id: int
     is_ka: bool
-
-
-@dataclass(frozen=True)
-class UnknownPlace:
-    """A day a page (slot None) or one of its slots could not be seen: captured not ok, or not at all."""
-
-    site: str
-    page: str
-    day: dt.date
-    slot: str | None = None
 
 
 class Exclusion(enum.StrEnum):
@@ -284,27 +231,10 @@ def unknown_places_from_captures(
 ) -> frozenset[UnknownPlace]:
     """Unknown places from captures `(site, page, day, ok)` and slots that did not render.
 
-    A watched page is unknown on a day of the period when its capture that day is not ok, or when it has
-    no capture that day and the day is before `today` (today's crawl may not have run yet).
+    The same definition as the timelines (monitor.accountability.timeline.CaptureLog): a watched page is
+    unknown on a day when its capture that day is not ok, or when it has none and the day is before `today`.
     """
-    captured: dict[tuple[str, str], dict[dt.date, bool]] = defaultdict(dict)
-    for site, page, day, ok in captures:
-        captured[(site, page)][day] = ok
-    unknown = {
-        UnknownPlace(site, page, day)
-        for site, page in watched_pages
-        for day in period.days()
-        if _page_unseen(captured[(site, page)].get(day), day, today)
-    }
-    unknown.update(
-        UnknownPlace(site, page, day, slot) for site, page, slot, day in failed_slots if period.contains(day)
-    )
-    return frozenset(unknown)
-
-
-def _page_unseen(capture_ok: bool | None, day: dt.date, today: dt.date) -> bool:
-    """A failed capture, or none at all for a day already over."""
-    return capture_ok is False or (capture_ok is None and day < today)
+    return CaptureLog.build(period, today, captures, failed_slots).unknown_places(watched_pages)
 
 
 def apply_rule(

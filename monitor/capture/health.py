@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from models import Page, PageCapture, Site, Slot, SlotCapture
 from models.enums import CaptureStatus
+from monitor.core.mail import plain_message, send_messages
+from monitor.core.settings import Settings
 
 # A slot yielding less than this share of its recent median is an alert, not a quiet change.
 LOW_YIELD_SHARE = 0.3
@@ -143,3 +145,14 @@ def load_health(session: Session, day: dt.date, sites: Sequence[str] | None = No
             pages.append(health)
             alerts.extend(page_alerts)
     return HealthReport(day=day, pages=pages, alerts=alerts)
+
+
+def mail_alerts(settings: Settings, report: HealthReport) -> bool:
+    """Mail the report's alerts to `crawl.alert_recipients`; False when there was nothing to send."""
+    recipients = settings.crawl.alert_recipients
+    if not report.alerts or not recipients:
+        return False
+    subject = f"[Rivalwatch] {len(report.alerts)} crawl alert(s) on {report.day}"
+    body = "\n".join(alert.line() for alert in report.alerts)
+    send_messages(settings.smtp, [plain_message(settings.smtp.sender, recipients, subject, body)])
+    return True

@@ -23,7 +23,15 @@ def settings_from(ctx: click.Context) -> Settings:
 
 
 def sessions_from(ctx: click.Context) -> sessionmaker[Session]:
-    """A session factory over the settings' database, migrated to head; disposed when the command ends."""
+    """A session factory over the settings' database, migrated to head; disposed when the command ends.
+
+    The one way every command opens the database, so none of them runs against an old schema.
+    """
     from models.migrate import migrated_sessions
 
-    return ctx.with_resource(migrated_sessions(settings_from(ctx).database))
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    cached = root.obj.get("sessions")
+    if cached is None:
+        cached = root.obj["sessions"] = root.with_resource(migrated_sessions(settings_from(ctx).database))
+    return cached

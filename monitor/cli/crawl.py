@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli._context import settings_from
+from monitor.cli._context import sessions_from, settings_from
 from monitor.core.siteconfig import SiteConfig, SiteConfigError, load_site_configs_with_paths
 
 # Exit codes: 1 = configuration error (nothing crawled); 3 = crawled, but some captures were not stored.
@@ -70,15 +70,9 @@ def crawl_command(
     sites = [config for _, config in selected]
     day = capture_date.date() if capture_date else settings.today()
 
-    from models.db import make_engine
-    from models.migrate import upgrade
     from monitor.capture.crawl import run_crawl, summary_lines
 
-    engine = make_engine(settings.database)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
+    sessions_from(ctx)  # migrate before the spider's pipeline opens its own engine
     # A person at a terminal gets a progress bar; the scheduler, the demo and tests get none.
     progress = sys.stderr.isatty()
     outcome = run_crawl(settings, sites, day, ",".join(site_names)[:100] or None, progress)

@@ -16,8 +16,7 @@ from monitor.cli._context import sessions_from, settings_from
 @click.pass_context
 def health_command(ctx: click.Context, day: dt.datetime | None, sites: tuple[str, ...], mail: bool) -> None:
     """Show capture status per site/page and yield per slot; exit 1 when there are alerts."""
-    from monitor.capture.health import load_health
-    from monitor.core.mail import plain_message, send_messages
+    from monitor.capture.health import load_health, mail_alerts
 
     settings = settings_from(ctx)
     when = day.date() if day else settings.today()
@@ -35,13 +34,6 @@ def health_command(ctx: click.Context, day: dt.datetime | None, sites: tuple[str
         click.echo(f"{len(report.alerts)} alert(s):", err=True)
         for alert in report.alerts:
             click.echo(f"  {alert.line()}", err=True)
-        if mail and settings.crawl.alert_recipients:
-            body = "\n".join(alert.line() for alert in report.alerts)
-            message = plain_message(
-                settings.smtp.sender,
-                settings.crawl.alert_recipients,
-                f"[Rivalwatch] {len(report.alerts)} crawl alert(s) on {when}",
-                body,
-            )
-            send_messages(settings.smtp, [message])
+        if mail:
+            mail_alerts(settings, report)
         ctx.exit(1)

@@ -6,23 +6,20 @@ import datetime as dt
 from pathlib import Path
 
 import click
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import AccountabilityItem, AccountabilityPeriod
 from models.base import utcnow
 from models.db import transaction
-from models.migrate import migrated_sessions
-from monitor.accountability.rule import Period, last_complete_period, period_for
-from monitor.cli._context import settings_from
+from monitor.accountability.periods import Period, PeriodCalendar
+from monitor.cli._context import sessions_from, settings_from
 from monitor.core.settings import Settings
 
 
 def _period_of(settings: Settings, period_day: dt.datetime | None, now: dt.datetime) -> Period:
-    config = settings.accountability
+    calendar = PeriodCalendar.of(settings.accountability)
     if period_day is None:
-        return last_complete_period(settings.today(now), config.period_anchor, config.period_days)
-    return period_for(period_day.date(), config.period_anchor, config.period_days)
+        return calendar.last_complete(settings.today(now))
+    return calendar.containing(period_day.date())
 
 
 _PERIOD_OPTION = click.option(
@@ -48,35 +45,25 @@ def report_command(
     ctx: click.Context, period_day: dt.datetime | None, no_generate: bool, with_xlsx: bool, publish: bool
 ) -> None:
     """Generate the accountability items of a period and write its HTML report (问责客户报表)."""
-    from monitor.accountability.generate import generate_period
-    from reports.html import write_period_report
+    from reports.build import build_period_report
 
     settings = settings_from(ctx)
     now = utcnow()
     period = _period_of(settings, period_day, now)
-    with migrated_sessions(settings.database) as factory:
-        if not no_generate:
-            with transaction(factory) as session:
-                result = generate_period(session, settings, period.start, now)
-            click.echo(
-                f"period {period.start}~{period.end}: {result.open_items} open items "
-                f"({result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
-                f"{result.withdrawn} withdrawn, {result.reopened} reopened); "
-                f"{len(result.pending)} matches pending review"
-            )
-        with factory() as session:
-            try:
-                path = write_period_report(session, settings, period.start)
-            except LookupError as exc:
-                raise click.ClickException(f"{exc} (run without --no-generate)") from exc
-        click.echo(f"report: {path}")
-        if with_xlsx:
-            from reports.xlsx import write_period_workbook
-
-            with factory() as session:
-                click.echo(f"workbook: {write_period_workbook(session, settings, period.start)}")
-        if publish:
-            _publish(factory, settings, period.start, now)
+    sessions = sessions_from(ctx)
+    try:
+        built = build_period_report(
+            sessions, settings, period.start, now, generate=not no_generate, workbook=with_xlsx
+        )
+    except LookupError as exc:
+        raise click.ClickException(f"{exc} (run without --no-generate)") from exc
+    if built.generation is not None:
+        click.echo(built.generation.summary())
+    click.echo(f"report: {built.report}")
+    if built.workbook is not None:
+        click.echo(f"workbook: {built.workbook}")
+    if publish:
+        _publish(sessions, settings, period.start, now)
 
 
 def _publish(factory: sessionmaker[Session], settings: Settings, start: dt.date, now: dt.datetime) -> None:
@@ -117,13 +104,12 @@ def waive_command(
     settings = settings_from(ctx)
     now = utcnow()
     period = _period_of(settings, period_day, now)
-    with migrated_sessions(settings.database) as factory:
-        try:
-            with transaction(factory) as session:
-                item = waive_item(session, period.start, customer_id, reason, by, now)
-                item_id = item.id
-        except WaiveError as exc:
-            raise click.ClickException(str(exc)) from exc
+    try:
+        with transaction(sessions_from(ctx)) as session:
+            item = waive_item(session, period.start, customer_id, reason, by, now)
+            item_id = item.id
+    except WaiveError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"waived: item {item_id} of customer {customer_id} in {period.start}~{period.end}")
 
 
@@ -153,7 +139,7 @@ def leads_command(ctx: click.Context, since: dt.datetime | None, limit: int, csv
         if since
         else settings.today() - dt.timedelta(days=2 * settings.accountability.period_days)
     )
-    with migrated_sessions(settings.database) as factory, factory() as session:
+    with sessions_from(ctx)() as session:
         rows = leads_since(session, first_day, limit)
     if not rows:
         click.echo(f"no leads since {first_day}")
@@ -175,29 +161,21 @@ def leads_command(ctx: click.Context, since: dt.datetime | None, limit: int, csv
 @click.pass_context
 def periods_command(ctx: click.Context) -> None:
     """List the generated periods with their item counts by status."""
+    from monitor.accountability.store import period_summaries
+
     settings = settings_from(ctx)
-    with migrated_sessions(settings.database) as factory, factory() as session:
-        counts: dict[int, dict[str, int]] = {}
-        for period_id, status, count in session.execute(
-            select(AccountabilityItem.period_id, AccountabilityItem.status, func.count()).group_by(
-                AccountabilityItem.period_id, AccountabilityItem.status
-            )
-        ):
-            counts.setdefault(period_id, {})[str(status)] = count
-        periods = session.scalars(
-            select(AccountabilityPeriod).order_by(AccountabilityPeriod.start_date)
-        ).all()
-        if not periods:
-            click.echo("no periods generated yet")
-        for period in periods:
-            by_status = counts.get(period.id, {})
-            generated = (
-                period.generated_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
-                if period.generated_at
-                else "-"
-            )
-            click.echo(
-                f"{period.label}  deadline {period.form_deadline}  open {by_status.get('open', 0)}  "
-                f"withdrawn {by_status.get('withdrawn', 0)}  waived {by_status.get('waived', 0)}  "
-                f"generated {generated}"
-            )
+    with sessions_from(ctx)() as session:
+        summaries = period_summaries(session)
+    if not summaries:
+        click.echo("no periods generated yet")
+    for row in reversed(summaries):
+        period = row.period
+        generated = (
+            period.generated_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+            if period.generated_at
+            else "-"
+        )
+        click.echo(
+            f"{period.label}  deadline {period.form_deadline}  open {row.open}  "
+            f"withdrawn {row.withdrawn}  waived {row.waived}  generated {generated}"
+        )

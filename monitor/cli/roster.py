@@ -6,21 +6,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
 
-from models.db import make_engine, make_session_factory, transaction
-from models.migrate import upgrade
-from monitor.cli._context import settings_from
+from models.db import transaction
+from monitor.cli._context import sessions_from
 from monitor.roster import ImportSummary, Roster, RosterInvalid, apply_roster, read_roster
-
-
-def _migrated_engine(ctx: click.Context) -> Engine:
-    """An engine on the settings' database, brought to the newest schema."""
-    engine = make_engine(settings_from(ctx).database)
-    upgrade(engine)
-    return engine
 
 
 def _report_invalid(exc: RosterInvalid) -> None:
@@ -29,9 +21,8 @@ def _report_invalid(exc: RosterInvalid) -> None:
     click.echo(f"{len(exc.errors)} error(s); nothing was imported.", err=True)
 
 
-def _import(engine: Engine, roster: Roster, dry_run: bool) -> ImportSummary:
+def _import(factory: sessionmaker[Session], roster: Roster, dry_run: bool) -> ImportSummary:
     """Apply the roster in one transaction; a dry run rolls it back."""
-    factory = make_session_factory(engine)
     if not dry_run:
         with transaction(factory) as session:
             return apply_roster(session, roster)
@@ -58,11 +49,7 @@ def import_roster(ctx: click.Context, paths: Sequence[Path], dry_run: bool) -> N
     """
     try:
         roster = read_roster(paths)
-        engine = _migrated_engine(ctx)
-        try:
-            summary = _import(engine, roster, dry_run)
-        finally:
-            engine.dispose()
+        summary = _import(sessions_from(ctx), roster, dry_run)
     except RosterInvalid as exc:
         _report_invalid(exc)
         ctx.exit(1)
@@ -84,6 +71,6 @@ def db_group() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
     """Create or migrate the database to the newest schema."""
-    engine = _migrated_engine(ctx)
-    engine.dispose()
-    click.echo(f"{make_url(engine.url).render_as_string(hide_password=True)} is at the newest schema.")
+    sessions = sessions_from(ctx)
+    url = sessions.kw["bind"].url
+    click.echo(f"{make_url(url).render_as_string(hide_password=True)} is at the newest schema.")

@@ -6,7 +6,7 @@ import contextlib
 
 import click
 
-from monitor.cli._context import settings_from
+from monitor.cli._context import sessions_from, settings_from
 
 
 @click.command("scheduler")
@@ -14,15 +14,11 @@ from monitor.cli._context import settings_from
 @click.pass_context
 def scheduler_command(ctx: click.Context, list_only: bool) -> None:
     """Run APScheduler in the foreground (Ctrl-C stops it); jobs are stored in the database."""
-    from models.db import make_engine
-    from models.migrate import upgrade
     from monitor.core.logs import configure_json_logging
     from monitor.jobs.scheduler import build_scheduler
 
     settings = settings_from(ctx)
-    engine = make_engine(settings.database)
-    upgrade(engine)
-    engine.dispose()
+    sessions_from(ctx)  # migrate before the job store reads its table
     configure_json_logging()
     config_file = ctx.find_root().obj.get("config_file")
     scheduler = build_scheduler(settings, config_file, background=list_only)

@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from models.db import make_engine, make_session_factory, transaction
+from models.db import transaction
 from models.enums import Role
-from monitor.cli._context import settings_from
+from monitor.cli._context import sessions_from, settings_from
 
 
 @click.command("web")
@@ -22,7 +22,7 @@ def web(ctx: click.Context, host: str, port: int) -> None:
     from monitor.web.app import create_app
     from monitor.web.server import run
 
-    run(create_app(settings_from(ctx)), host=host, port=port)
+    run(create_app(settings_from(ctx), sessions_from(ctx)), host=host, port=port)
 
 
 @click.group("users")
@@ -55,9 +55,8 @@ def add_user(
     password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < 8:
         raise click.ClickException("the password must have at least 8 characters")
-    engine = make_engine(settings_from(ctx).database)
     try:
-        with transaction(make_session_factory(engine)) as session:
+        with transaction(sessions_from(ctx)) as session:
             create_user(
                 session,
                 username,
@@ -70,6 +69,4 @@ def add_user(
             )
     except UserError as exc:
         raise click.ClickException(str(exc)) from exc
-    finally:
-        engine.dispose()
     click.echo(f"created {role} {username}")

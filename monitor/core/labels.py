@@ -1,7 +1,7 @@
 """Display labels for stored codes (statuses, reasons, slot kinds, day states), as translatable message ids.
 
 Templates show `_(labels.item_status[code])`; the ids are marked with `N_` so that the extractor finds them.
-The web app uses the same labels, so a status reads the same on a page, in a report and in a mail.
+The web app, the report and the mails use this one table, so a status reads the same everywhere.
 """
 
 from __future__ import annotations
@@ -12,18 +12,19 @@ from monitor.core.i18n import N_
 
 ITEM_STATUS = {"open": N_("open"), "withdrawn": N_("withdrawn"), "waived": N_("waived")}
 EXPLANATION_STATUS = {
-    "missing": N_("not started"),  # the report's name for "no form yet"
-    "not started": N_("not started"),  # the web app's
+    "not_started": N_("not started"),  # no form yet (monitor.accountability.items.NOT_STARTED)
     "draft": N_("draft"),
     "submitted": N_("submitted"),
     "accepted": N_("accepted"),
     "sent_back": N_("sent back"),
 }
 SLOT_KIND = {"logo": N_("logo"), "banner": N_("banner")}
+# monitor.accountability.timeline.DayState values.
 DAY_STATE = {
     "seen": N_("seen"),
     "not_seen": N_("not seen"),
     "unknown": N_("unknown (page or slot could not be captured)"),
+    "pending": N_("not captured yet"),
 }
 EXCLUSION_REASON = {
     "house_ad": N_("competitor's own ad"),
@@ -44,9 +45,24 @@ MATCH_DECISION = {
     "rejected": N_("rejected"),
 }
 LEVEL = {"company": N_("Company"), "branch": N_("Branch"), "team": N_("Team"), "rep": N_("Rep")}
+CAPTURE_STATUS = {
+    "ok": N_("ok"),
+    "http_error": N_("HTTP error"),
+    "timeout": N_("timeout"),
+    "blocked": N_("blocked"),
+    "parse_error": N_("parse error"),
+    "not captured": N_("not captured"),
+}
+REVIEW_DECISION = {"accept": N_("accepted"), "send_back": N_("sent back")}
+ALERT_KIND = {
+    "page_failed": N_("page could not be seen"),
+    "slot_missing": N_("slot not found (layout change?)"),
+    "slot_empty": N_("slot yielded no ads"),
+    "slot_low": N_("slot yielded far fewer ads than usual"),
+}
 
-# What templates receive as `labels`: `labels.item_status[code]` and so on.
-REPORT_LABELS = SimpleNamespace(
+# What templates (pages, the report, mails) receive as `labels`: `labels.item_status[code]` and so on.
+LABELS = SimpleNamespace(
     item_status=ITEM_STATUS,
     explanation_status=EXPLANATION_STATUS,
     slot_kind=SLOT_KIND,
@@ -54,4 +70,7 @@ REPORT_LABELS = SimpleNamespace(
     exclusion_reason=EXCLUSION_REASON,
     match_decision=MATCH_DECISION,
     level=LEVEL,
+    capture_status=CAPTURE_STATUS,
+    review_decision=REVIEW_DECISION,
+    alert_kind=ALERT_KIND,
 )

@@ -77,15 +77,13 @@ def run_demo(var_dir: Path, say: Callable[[str], None] = print) -> DemoResult:
 
 def _pipeline(settings: Settings, factory: sessionmaker[Session], say: Callable[[str], None]) -> DemoResult:
     from models.db import transaction
-    from monitor.accountability.generate import generate_period
     from monitor.accounts.users import seed_demo_users
     from monitor.capture.crawl import run_crawl_subprocess
     from monitor.demo.fixture_server import FixtureServer
     from monitor.demo.web import DEMO_PASSWORD
     from monitor.matching.store import rematch_advertisers
     from monitor.roster import apply_roster, read_roster
-    from reports.html import write_period_report
-    from reports.xlsx import write_period_workbook
+    from reports.build import build_period_report
 
     with transaction(factory) as session:
         summary = apply_roster(session, read_roster(sorted(DEMO_ROSTER.glob("*.csv"))))
@@ -113,19 +111,16 @@ def _pipeline(settings: Settings, factory: sessionmaker[Session], say: Callable[
         matched = rematch_advertisers(session, settings, now=DEMO_NOW)
     say(f"matching: {matched}")
 
-    with transaction(factory) as session:
-        generated = generate_period(session, settings, DEMO_PERIOD_START, now=DEMO_NOW)
+    built = build_period_report(factory, settings, DEMO_PERIOD_START, DEMO_NOW)
+    generated = built.generation
+    assert generated is not None
     say(
         f"accountability: {generated.open_items} open items "
         f"({generated.created} new), {len(generated.pending)} matches pending review"
     )
-
-    with factory() as session:
-        report_path = write_period_report(session, settings, DEMO_PERIOD_START)
-        workbook_path = write_period_workbook(session, settings, DEMO_PERIOD_START)
-    say(f"workbook: {workbook_path}")
+    say(f"workbook: {built.workbook}")
     return DemoResult(
-        report_path=report_path,
+        report_path=built.report,
         items=generated.open_items,
         pending_matches=len(generated.pending),
         days_crawled=DEMO_DAYS - len(failed_days),

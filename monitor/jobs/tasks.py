@@ -21,8 +21,7 @@ def daily_job(config_file: str | None = None, day: dt.date | None = None) -> Non
     """Crawl today's pages in a child process, match new advertisers, mail health alerts."""
     from models.db import transaction
     from monitor.capture.crawl import run_crawl_subprocess
-    from monitor.capture.health import load_health
-    from monitor.core.mail import plain_message, send_messages
+    from monitor.capture.health import load_health, mail_alerts
     from monitor.matching.store import rematch_advertisers
 
     settings = load_settings(config_file)
@@ -39,46 +38,27 @@ def daily_job(config_file: str | None = None, day: dt.date | None = None) -> Non
                 health = load_health(session, when)
     for alert in health.alerts:
         log.warning("crawl alert", extra={"alert": alert.line()})
-    if health.alerts and settings.crawl.alert_recipients:
-        body = "\n".join(alert.line() for alert in health.alerts)
-        subject = f"[Rivalwatch] {len(health.alerts)} crawl alert(s) on {when}"
-        send_messages(
-            settings.smtp,
-            [plain_message(settings.smtp.sender, settings.crawl.alert_recipients, subject, body)],
-        )
+    mail_alerts(settings, health)
 
 
 def report_job(config_file: str | None = None, today: dt.date | None = None) -> Path | None:
     """Generate and write the report of the last complete period, unless it was generated already."""
-    from sqlalchemy import select
-
-    from models import AccountabilityPeriod
-    from models.db import transaction
-    from monitor.accountability.generate import generate_period
-    from monitor.accountability.rule import period_for
-    from reports.html import write_period_report
+    from monitor.accountability.periods import PeriodCalendar
+    from monitor.accountability.store import period_starting
+    from reports.build import build_period_report
 
     settings = load_settings(config_file)
-    when = today or settings.today()
-    anchor = settings.accountability
-    start, _end = period_for(
-        when - dt.timedelta(days=anchor.period_days), anchor.period_anchor, anchor.period_days
-    )
+    period = PeriodCalendar.of(settings.accountability).last_complete(today or settings.today())
     with job_lock(settings, "report"), migrated_sessions(settings.database) as factory:
         with factory() as session:
-            period = session.scalars(
-                select(AccountabilityPeriod).where(AccountabilityPeriod.start_date == start)
-            ).one_or_none()
-            done = period is not None and period.generated_at is not None
+            row = period_starting(session, period.start)
+            done = row is not None and row.generated_at is not None
         if done:
-            log.info("report already generated", extra={"period": str(start)})
+            log.info("report already generated", extra={"period": str(period.start)})
             return None
-        with transaction(factory) as session:
-            generate_period(session, settings, start, now=dt.datetime.now(dt.UTC))
-        with factory() as session:
-            path = write_period_report(session, settings, start)
-    log.info("report written", extra={"period": str(start), "path": str(path)})
-    return path
+        built = build_period_report(factory, settings, period.start, dt.datetime.now(dt.UTC))
+    log.info("report written", extra={"period": str(period.start), "path": str(built.report)})
+    return built.report
 
 
 def maintenance_job(config_file: str | None = None, now: dt.datetime | None = None) -> None:

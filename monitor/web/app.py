@@ -21,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from models.db import make_engine, make_session_factory
 from monitor.accounts.scope import NotInScope, RoleForbidden
 from monitor.core.i18n import LANGUAGES, N_, install_translations, normalise_language
+from monitor.core.labels import LABELS
 from monitor.core.settings import REPO_ROOT, Settings
 from monitor.web.context import (
     LANGUAGE_COOKIE,
@@ -31,7 +32,6 @@ from monitor.web.context import (
     render,
 )
 from monitor.web.filters import register_filters
-from monitor.web.labels import WEB_LABELS
 from monitor.web.routes import ROUTERS
 
 TEMPLATES_DIR = REPO_ROOT / "templates" / "web"
@@ -86,7 +86,7 @@ def template_environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     register_filters(env)
-    env.globals["labels"] = WEB_LABELS
+    env.globals["labels"] = LABELS
     return install_translations(env, language)
 
 

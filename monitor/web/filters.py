@@ -1,4 +1,4 @@
-"""Jinja2 filters for showing timestamps in the users' timezone."""
+"""Jinja2 filters: timestamps in the users' timezone, dates, pairing two sequences."""
 
 from __future__ import annotations
 
@@ -25,3 +25,4 @@ def isodate(value: dt.date | None) -> str:
 def register_filters(env: Environment) -> None:
     env.filters["localtime"] = localtime
     env.filters["isodate"] = isodate
+    env.filters["zip"] = lambda first, second: zip(first, second, strict=True)

@@ -1,4 +1,4 @@
-"""The office's period list and match review queue, and its match decisions.
+"""The office's match review queue and its match decisions.
 
 Crawl health, roster load and leads come from `monitor.capture.health`, `monitor.roster.transfers` and
 `reports.leads`.
@@ -13,39 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import (
-    AccountabilityItem,
-    AccountabilityPeriod,
     AdvertiserMatch,
-    Explanation,
     Sighting,
     User,
 )
-from models.enums import ExplanationStatus, MatchDecision
+from models.enums import MatchDecision
 from monitor.matching import store as match_db
 
 LIST_LIMIT = 500
-
-
-@dataclass(frozen=True)
-class PeriodRow:
-    period: AccountabilityPeriod
-    items: int
-    submitted: int
-    accepted: int
-
-
-def period_rows(session: Session) -> list[PeriodRow]:
-    """Every period, newest first, with its item and form counts."""
-    submitted = func.count(Explanation.id).filter(Explanation.status == ExplanationStatus.SUBMITTED)
-    accepted = func.count(Explanation.id).filter(Explanation.status == ExplanationStatus.ACCEPTED)
-    rows = session.execute(
-        select(AccountabilityPeriod, func.count(AccountabilityItem.id), submitted, accepted)
-        .outerjoin(AccountabilityItem, AccountabilityItem.period_id == AccountabilityPeriod.id)
-        .outerjoin(Explanation, Explanation.item_id == AccountabilityItem.id)
-        .group_by(AccountabilityPeriod.id)
-        .order_by(AccountabilityPeriod.start_date.desc())
-    )
-    return [PeriodRow(period, items, subs, accs) for period, items, subs, accs in rows]
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,15 +14,13 @@ from monitor.accountability.explanations import (
     ExplanationInput,
     deadline_passed,
 )
-from monitor.accountability.generate import GENERATOR
 from monitor.accountability.items import (
     EvidenceRow,
+    ItemRecord,
     choose_period,
-    evidence_rows,
+    item_record,
     item_rows,
-    latest_per_slot,
     periods_newest_first,
-    timeline,
 )
 from monitor.accounts.scope import OFFICE_ROLES, REVIEW_ROLES, readable_item
 from monitor.core.evidence import EvidenceStore
@@ -43,7 +39,7 @@ def home(user: CurrentUser) -> Response:
 def item_list(request: Request, user: CurrentUser, session: DbSession, period: int | None = None) -> Response:
     periods = periods_newest_first(session)
     chosen = choose_period(periods, period)
-    rows = item_rows(session, user, chosen) if chosen else []
+    rows = item_rows(session, chosen.id, user=user) if chosen else []
     return render(request, "items.html", {"periods": periods, "period": chosen, "rows": rows})
 
 
@@ -74,30 +70,16 @@ def _can_edit(user: User, item: AccountabilityItem, late: bool) -> bool:
     return not (late and status in (None, ExplanationStatus.DRAFT))
 
 
-@dataclass(frozen=True)
-class StatusNote:
-    """Why an item is no longer open: reason codes (set by regeneration) or a person's reason and name."""
-
-    status: str
-    reason_codes: tuple[str, ...]
-    reason_text: str | None
-    changed_by: str | None
-
-
-def status_note(item: AccountabilityItem) -> StatusNote | None:
-    if item.status == ItemStatus.OPEN:
-        return None
-    if item.status_changed_by == GENERATOR:
-        codes = tuple(code for code in (item.status_reason or "").split(",") if code)
-        return StatusNote(item.status.value, codes, None, None)
-    return StatusNote(item.status.value, (), item.status_reason, item.status_changed_by)
+def newest_shots(record: ItemRecord) -> list[EvidenceRow]:
+    """The newest sighting of each placement: the screenshots shown side by side."""
+    return [placement.newest for placement in record.placements]
 
 
 def outlines(store: EvidenceStore, shots: list[EvidenceRow]) -> dict[int, PageOutline]:
     """Sighting id -> the ad's outline on its page screenshot, for the shots that have one."""
     found = {}
     for shot in shots:
-        outline = page_outline(store, shot.capture_id, shot.page_sha256, shot.box)
+        outline = page_outline(store, shot.capture_id, shot.page_screenshot_sha256, shot.box)
         if outline is not None:
             found[shot.sighting_id] = outline
     return found
@@ -119,18 +101,15 @@ def item_page(
     """
     settings = settings_of(request)
     late = deadline_passed(item, settings, now_utc())
-    rows = evidence_rows(session, item)
-    shots = latest_per_slot(rows)
+    record = item_record(session, item, settings.tz)
     explanation = item.explanation
     reviews = explanation.reviews if explanation else []
     reviewer_ids = {review.reviewer_user_id for review in reviews}
     reviewers = {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(reviewer_ids)))}
     context = {
         "item": item,
-        "evidence": rows,
-        "shots": shots,
-        "outlines": outlines(EvidenceStore(settings.evidence_path), shots),
-        "timeline": timeline(session, item, rows),
+        "record": record,
+        "outlines": outlines(EvidenceStore(settings.evidence_path), newest_shots(record)),
         "explanation": explanation,
         "reviews": reviews,
         "reviewers": reviewers,
@@ -143,7 +122,6 @@ def item_page(
         and explanation.status == ExplanationStatus.SUBMITTED,
         "can_waive": user.role in OFFICE_ROLES and item.status == ItemStatus.OPEN,
         "waive_reason": waive_reason,
-        "status_note": status_note(item),
         "reasons": REASON_LABELS,
         "stages": FUNNEL_STAGES,
     }

@@ -17,11 +17,11 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from models import AccountabilityPeriod
-from monitor.accountability.generate import generate_period
-from monitor.accountability.rule import last_complete_period
+from monitor.accountability.periods import NotAPeriodStart, PeriodCalendar
+from monitor.accountability.store import generated_period as find_generated_period
+from monitor.accountability.store import period_summaries
 from monitor.accounts.scope import NotInScope
 from monitor.core.mail import send_messages
-from monitor.core.settings import Settings
 from monitor.web.context import (
     DbSession,
     OfficeUser,
@@ -32,7 +32,7 @@ from monitor.web.context import (
     settings_of,
     translations,
 )
-from monitor.web.office import period_rows
+from reports.build import build_period_report
 from reports.html import evidence_folder, report_path, write_period_report
 from reports.publish import PublishResult, publish_period
 from reports.xlsx import workbook_path, write_period_workbook
@@ -49,16 +49,10 @@ REPORT_CSP = (
 _ARCHIVED_FILE = re.compile(r"[0-9a-f]{64}\.(png|jpg|gif|webp)")
 
 
-def last_complete_period_start(settings: Settings, today: dt.date) -> dt.date:
-    """The start of the newest period that has ended before `today`."""
-    config = settings.accountability
-    return last_complete_period(today, config.period_anchor, config.period_days).start
-
-
 def generated_period(session: Session, period_id: int) -> AccountabilityPeriod:
     """The period with this id, if it has been generated (else 404)."""
-    period = session.get(AccountabilityPeriod, period_id)
-    if period is None or period.generated_at is None:
+    period = find_generated_period(session, period_id)
+    if period is None:
         raise NotInScope(period_id)
     return period
 
@@ -66,9 +60,10 @@ def generated_period(session: Session, period_id: int) -> AccountabilityPeriod:
 @router.get("/office/periods")
 def period_list(request: Request, user: OfficeUser, session: DbSession) -> Response:
     settings = settings_of(request)
+    calendar = PeriodCalendar.of(settings.accountability)
     context = {
-        "rows": period_rows(session),
-        "default_start": last_complete_period_start(settings, settings.today(now_utc())),
+        "rows": period_summaries(session),
+        "default_start": calendar.last_complete(settings.today(now_utc())).start,
     }
     return render(request, "periods.html", context)
 
@@ -78,13 +73,13 @@ def generate(
     request: Request, user: OfficeUser, session: DbSession, start_date: Annotated[str, Form()] = ""
 ) -> Response:
     _ = translations(request).gettext
+    session.rollback()  # the workflow opens its own transactions
     try:
-        generate_period(session, settings_of(request), dt.date.fromisoformat(start_date), now_utc())
-    except ValueError as exc:
-        session.rollback()
+        start = dt.date.fromisoformat(start_date)
+        build_period_report(request.app.state.session_factory, settings_of(request), start, now_utc())
+    except (ValueError, NotAPeriodStart) as exc:
         flash(request, _("The period was not generated: %(error)s") % {"error": str(exc)})
         return redirect("/office/periods")
-    session.commit()
     flash(request, _("Period generated."))
     return redirect("/office/periods")
 
@@ -95,8 +90,8 @@ def publish(request: Request, period_id: int, user: OfficeUser, session: DbSessi
     settings = settings_of(request)
     start = generated_period(session, period_id).start_date
     _ = translations(request).gettext
-    write_period_report(session, settings, start)
-    write_period_workbook(session, settings, start)
+    session.rollback()
+    build_period_report(request.app.state.session_factory, settings, start, now_utc(), generate=False)
     try:
         result = publish_period(
             session, settings, start, now_utc(), lambda messages: send_messages(settings.smtp, messages)

@@ -1,0 +1,52 @@
+"""The period's report as one workflow: generate its items, then write its HTML report and workbook.
+
+The command line (`rivalwatch report`), the scheduler's report job, the office's web page and the demo
+all call `build_period_report`, so the three steps always run in the same order with the same
+transactions: generation commits on its own before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.db import transaction
+from monitor.accountability.generate import GenerationResult, generate_period
+from monitor.core.settings import Settings
+from reports.html import write_period_report
+from reports.xlsx import write_period_workbook
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    start: dt.date
+    generation: GenerationResult | None  # None when the period was written as stored
+    report: Path
+    workbook: Path | None  # None when not asked for
+
+
+def build_period_report(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    start: dt.date,
+    now: dt.datetime,
+    *,
+    generate: bool = True,
+    workbook: bool = True,
+) -> BuiltReport:
+    """(Re)generate the period starting on `start` as of `now`, then write its report and workbook.
+
+    LookupError when `generate` is off and the period was never generated; ValueError when `start`
+    starts no period.
+    """
+    generation = None
+    if generate:
+        with transaction(sessions) as session:
+            generation = generate_period(session, settings, start, now)
+    with sessions() as session:
+        report = write_period_report(session, settings, start)
+        book = write_period_workbook(session, settings, start) if workbook else None
+    return BuiltReport(start, generation, report, book)
