@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from monitor.capture.discovery.weights import DEFAULT_WEIGHTS, NameKind, NameWeights
 from monitor.core.siteconfig import DEFAULT_CLEANUP_PATTERNS
 from spiders.extract import fold_whitespace, strip_until_stable
 
 # Cleanup added to a suggested config only when it changed a name on the page.
 SLOGAN_PATTERN = r"\s+(诚聘|急聘|热招|高薪诚聘)\s.*$"  # "华翔集团-宁波井上华翔 诚聘 技术 销售人才"
 URL_TEXT_PATTERN = r"^\s*(https?://|www\.)\S*\s*$"
+
+MAX_NAME_LENGTH = 40  # longer, it is a slogan or a headline rather than a name
+# A CJK brand without a company word (希悦, 康之元): one character names nothing, 15 or more is a phrase.
+MIN_BRAND_LENGTH = 2
+MAX_BRAND_LENGTH = 14
 
 URL_LIKE = re.compile(r"^(https?:|//|www\.)|\.(com|cn|net|html?|png|jpe?g|gif)\b", re.IGNORECASE)
 GENERIC_NAME = re.compile(
@@ -53,20 +59,30 @@ def is_generic_name(name: str) -> bool:
     return sum(ch.isdigit() or ch in "%+-.,·/" for ch in folded) * 2 >= len(folded)
 
 
-def company_likeness(name: str) -> float:
-    """How much a cleaned name looks like an employer's: 1 for 某某有限公司, 0 for `logo` or a job title."""
+def name_kind(name: str) -> NameKind:
+    """What kind of name this is, by the first rule that fits: generic, a sentence, a company…"""
     folded = fold_whitespace(name)
     if is_generic_name(folded):
-        return 0.0
-    if len(folded) > 40 or _SENTENCE.search(folded):
-        return 0.1
+        return "generic"
+    if len(folded) > MAX_NAME_LENGTH or _SENTENCE.search(folded):
+        return "sentence"
     if _COMPANY_WORD.search(folded):
-        return 1.0
+        return "company"
     if _JOB_TITLE.search(folded):
-        return 0.1
+        return "job_title"
     has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in folded)
-    if has_cjk and 2 <= len(folded) <= 14:
-        return 0.6
-    if not has_cjk and re.search(r"[A-Za-z]{2,}", folded) and len(folded) <= 40:
-        return 0.6 if re.search(r"[A-Z0-9]", folded) else 0.3
-    return 0.2
+    if has_cjk and MIN_BRAND_LENGTH <= len(folded) <= MAX_BRAND_LENGTH:
+        return "cjk_brand"
+    if not has_cjk and re.search(r"[A-Za-z]{2,}", folded):
+        return "latin_brand" if re.search(r"[A-Z0-9]", folded) else "latin_word"
+    return "other"
+
+
+def company_likeness(name: str, weights: NameWeights = DEFAULT_WEIGHTS.names) -> float:
+    """How much a cleaned name looks like an employer's, by its kind: 1 for 某某有限公司, 0 for `logo`."""
+    return weights.of(name_kind(name))
+
+
+def names_a_company(name: str) -> bool:
+    """The name holds a company word (有限公司, 集团, 银行…) and is neither generic nor a sentence."""
+    return name_kind(name) == "company"

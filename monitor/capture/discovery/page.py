@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from monitor.capture.discovery.names import GENERIC_NAME, company_likeness
+from monitor.capture.discovery.names import GENERIC_NAME, names_a_company
 from spiders.extract import document_base, first_value, visible_text
 
 HOUSE_KEYWORD_PATTERN = "站内推广"
@@ -86,4 +86,4 @@ def starts_with_brand(name: str, brand: str) -> bool:
     if not name.startswith(brand):
         return False
     rest = name[len(brand) :].strip()
-    return not rest or company_likeness(rest) < 1.0
+    return not rest or not names_a_company(rest)

@@ -22,6 +22,11 @@ from monitor.capture.discovery.selectors import AD_BOARD
 from monitor.core.siteconfig import CleanupConfig, CompanyIdRule, HouseAdRules
 from spiders.extract import read_source
 
+# A median image this tall (990×90, 322×173) or this wide (990×60) is a banner; logo walls stay below
+# both (150×60, 655×53).
+BANNER_MIN_HEIGHT = 90
+BANNER_MIN_WIDTH = 800
+
 _SLUG = re.compile(r"[^a-z0-9]+")
 _GENERIC_CLASS = frozenset(
     {"clearfix", "clear", "cn", "in", "wrapper", "container", "hidden", "adsbox", "wordcut"}
@@ -49,7 +54,7 @@ def slot_kind(anchors: list[etree._Element]) -> Literal["logo", "banner"]:
         return "logo"
     width = sorted(w for w, _ in sizes)[len(sizes) // 2]
     height = sorted(h for _, h in sizes)[len(sizes) // 2]
-    return "banner" if height >= 90 or width >= 800 else "logo"
+    return "banner" if height >= BANNER_MIN_HEIGHT or width >= BANNER_MIN_WIDTH else "logo"
 
 
 def slot_name(css: str, kind: str, taken: set[str]) -> str:

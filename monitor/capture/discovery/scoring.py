@@ -12,9 +12,9 @@ from monitor.capture.discovery.anchors import JOB_LINK, first_image, has_ad_mark
 from monitor.capture.discovery.grouping import AnchorGroup, lowest_common_ancestor
 from monitor.capture.discovery.names import SLOGAN_PATTERN, clean_name, company_likeness, is_generic_name
 from monitor.capture.discovery.page import PageContext, is_house_name
+from monitor.capture.discovery.weights import DiscoveryWeights, NameWeights
 from spiders.extract import first_value, read_source
 
-MIN_CONFIDENCE = 0.45
 ADVERTISER_SOURCES = ("alt", "title", "text")
 
 TYPICAL_BANNER_SIZES = frozenset(
@@ -46,7 +46,26 @@ class Assessment:
     sources: list[str]
 
 
-def _container_hint(anchors: list[etree._Element], pattern: re.Pattern[str], levels: int = 6) -> bool:
+@dataclass(frozen=True)
+class GroupSignals:
+    """What a group of links shows, measured once; shares are of the group's links, from 0 to 1."""
+
+    count: int
+    images: float  # share with an image
+    markers: float  # share with ad-click markers
+    company_links: float  # share linking to company pages or mini-sites
+    offsite: float  # share linking to another host
+    typical_sizes: float  # share with an image in a standard banner or logo size
+    distinct_links: float  # distinct targets per link
+    likeness: float  # mean company-likeness of the names that are neither generic nor the site's own
+    single_banner: bool  # one marked link with an image of a banner size
+    ad_container: bool
+    job_like: bool
+    nav_like: bool
+
+
+def _container_hint(anchors: list[etree._Element], pattern: re.Pattern[str], levels: int) -> bool:
+    """The first link, the links' container or one of `levels` ancestors above it matches `pattern`."""
     container = lowest_common_ancestor(anchors) if len(anchors) > 1 else anchors[0]
     nodes = [*anchors[:1], container, *list(container.iterancestors())[:levels]]
     for node in nodes:
@@ -60,76 +79,106 @@ def _container_hint(anchors: list[etree._Element], pattern: re.Pattern[str], lev
     return False
 
 
-def _choose_sources(anchors: list[etree._Element]) -> list[str]:
+def _choose_sources(anchors: list[etree._Element], weights: NameWeights) -> list[str]:
     """Advertiser sources ordered by how many good names each gives; generic ones left out."""
     scores: list[tuple[float, int, str]] = []
     for index, source in enumerate(ADVERTISER_SOURCES):
         values = [read_source(a, source) or "" for a in anchors]
-        good = sum(company_likeness(clean_name(v, [SLOGAN_PATTERN])) for v in values if v.strip())
+        good = sum(company_likeness(clean_name(v, [SLOGAN_PATTERN]), weights) for v in values if v.strip())
         if good > 0:
             scores.append((-good, index, source))
     return [source for _, _, source in sorted(scores)] or ["alt", "title", "text"]
 
 
-def assess(group: AnchorGroup, context: PageContext) -> Assessment | None:
+def assess(group: AnchorGroup, context: PageContext, weights: DiscoveryWeights) -> Assessment | None:
     """The group's confidence, evidence and advertiser sources; None when a hard rule rules it out."""
+    sources = _choose_sources(group.anchors, weights.names)
+    signals = measure(group, context, sources, weights)
+    if signals is None or _ruled_out(signals, weights):
+        return None
+    confidence, evidence = _confidence(signals, weights)
+    return Assessment(confidence, evidence, sources)
+
+
+def measure(
+    group: AnchorGroup, context: PageContext, sources: list[str], weights: DiscoveryWeights
+) -> GroupSignals | None:
+    """The group's signals, its names read from `sources`; None when no link names anyone."""
     anchors = group.anchors
     count = len(anchors)
-    with_image = sum(1 for a in anchors if first_image(a) is not None)
-    is_image_group = with_image * 2 > count
-    markers = sum(1 for a in anchors if has_ad_marker(a)) / count
-    links = [urljoin(context.base, a.get("href") or "") for a in anchors]
-    company_links = sum(1 for link in links if _COMPANY_LINK.search(link)) / count
-    external = sum(1 for link in links if (urlsplit(link).hostname or "") != context.host) / count
-    sizes = [image_size(a) for a in anchors]
-    typical = sum(1 for s in sizes if s in TYPICAL_BANNER_SIZES or s in TYPICAL_LOGO_SIZES) / count
-    sources = _choose_sources(anchors)
     names = [clean_name(first_value(a, sources) or "", [SLOGAN_PATTERN]) for a in anchors]
     named = [n for n in names if n and not is_generic_name(n) and not is_house_name(n, context)]
     if not named:
         return None
-    likeness = sum(company_likeness(n) for n in named) / len(named)
-    distinct_links = len(set(links)) / count
-    job_like = _container_hint(anchors, _JOB_TOKEN, levels=3) or any(
-        a.getparent() is not None
-        and any(JOB_LINK.search(x.get("href") or "") for x in a.getparent().iter("a"))
-        and not has_ad_marker(a)
-        for a in anchors[:1]
+    markers = sum(1 for a in anchors if has_ad_marker(a)) / count
+    links = [urljoin(context.base, a.get("href") or "") for a in anchors]
+    sizes = [image_size(a) for a in anchors]
+    return GroupSignals(
+        count=count,
+        images=sum(1 for a in anchors if first_image(a) is not None) / count,
+        markers=markers,
+        company_links=sum(1 for link in links if _COMPANY_LINK.search(link)) / count,
+        offsite=sum(1 for link in links if (urlsplit(link).hostname or "") != context.host) / count,
+        typical_sizes=sum(1 for s in sizes if s in TYPICAL_BANNER_SIZES or s in TYPICAL_LOGO_SIZES) / count,
+        distinct_links=len(set(links)) / count,
+        likeness=sum(company_likeness(n, weights.names) for n in named) / len(named),
+        single_banner=count == 1 and markers == 1 and any(s in TYPICAL_BANNER_SIZES for s in sizes),
+        ad_container=_container_hint(anchors, _AD_TOKEN, weights.ad_container_levels),
+        job_like=_looks_like_jobs(anchors, weights),
+        nav_like=_container_hint(anchors, _NAV_TOKEN, weights.nav_container_levels),
     )
-    ad_hint = _container_hint(anchors, _AD_TOKEN)
-    nav_like = _container_hint(anchors, _NAV_TOKEN, levels=4)
 
-    single_banner = count == 1 and markers == 1 and any(s in TYPICAL_BANNER_SIZES for s in sizes)
-    if count < 2 and not single_banner:
-        return None
-    if not is_image_group and markers < 0.5 and company_links < 0.5:
-        return None  # a text list without ad markers or company pages is navigation as far as we can tell
-    if job_like and markers < 0.5 and not ad_hint:
-        return None  # job cards: a company that posted a job is not an ad
-    if distinct_links < 0.5 and markers < 0.5:
-        return None
 
+def _looks_like_jobs(anchors: list[etree._Element], weights: DiscoveryWeights) -> bool:
+    """A container about jobs, or an unmarked first link whose neighbours link to a job."""
+    first = anchors[0]
+    parent = first.getparent()
+    beside_a_job = (
+        parent is not None
+        and any(JOB_LINK.search(x.get("href") or "") for x in parent.iter("a"))
+        and not has_ad_marker(first)
+    )
+    return _container_hint(anchors, _JOB_TOKEN, weights.job_container_levels) or beside_a_job
+
+
+def _ruled_out(signals: GroupSignals, weights: DiscoveryWeights) -> bool:
+    """The hard rules, before any score: too few links, navigation, job cards, one link repeated."""
+    s, w = signals, weights
+    marked = s.markers >= w.marked_share
+    image_group = s.images > w.image_group_share
+    if s.count < w.min_links and not s.single_banner:
+        return True
+    if not image_group and not marked and s.company_links < w.company_link_share:
+        return True  # a text list without ad markers or company pages is navigation as far as we can tell
+    if s.job_like and not marked and not s.ad_container:
+        return True  # job cards: a company that posted a job is not an ad
+    return s.distinct_links < w.distinct_link_share and not marked
+
+
+def _confidence(signals: GroupSignals, weights: DiscoveryWeights) -> tuple[float, list[str]]:
+    """The weighted evidence, clamped to 0..1 and rounded to two places, with the reasons worth showing."""
+    s, w = signals, weights
     evidence: list[str] = []
-    score = 0.35 * likeness
-    if markers:
-        score += 0.3 * markers
-        evidence.append(f"ad-click markers on {markers:.0%}")
-    if company_links:
-        score += 0.15 * company_links
-        evidence.append(f"company-page links {company_links:.0%}")
-    if typical:
-        score += 0.15 * typical
-        evidence.append(f"typical ad sizes {typical:.0%}")
-    elif is_image_group:
-        score += 0.05
-    if ad_hint:
-        score += 0.15
+    score = w.company_names * s.likeness
+    if s.markers:
+        score += w.ad_markers * s.markers
+        evidence.append(f"ad-click markers on {s.markers:.0%}")
+    if s.company_links:
+        score += w.company_links * s.company_links
+        evidence.append(f"company-page links {s.company_links:.0%}")
+    if s.typical_sizes:
+        score += w.typical_sizes * s.typical_sizes
+        evidence.append(f"typical ad sizes {s.typical_sizes:.0%}")
+    elif s.images > w.image_group_share:
+        score += w.untypical_images
+    if s.ad_container:
+        score += w.ad_container
         evidence.append("ad-like container")
-    if external > 0.5:
-        score += 0.05
-    if nav_like and not markers:
-        score -= 0.2
-    if job_like:
-        score -= 0.1
-    evidence.append(f"company-like names {likeness:.0%}")
-    return Assessment(round(max(0.0, min(1.0, score)), 2), evidence, sources)
+    if s.offsite > w.offsite_share:
+        score += w.offsite_links
+    if s.nav_like and not s.markers:
+        score -= w.navigation_penalty
+    if s.job_like:
+        score -= w.job_penalty
+    evidence.append(f"company-like names {s.likeness:.0%}")
+    return round(max(0.0, min(1.0, score)), 2), evidence

@@ -7,12 +7,15 @@ from urllib.parse import urlsplit
 import yaml
 
 from monitor.capture.discovery.slots import Discovery, discover
+from monitor.capture.discovery.weights import DEFAULT_WEIGHTS, DiscoveryWeights
 from monitor.core.siteconfig import SiteConfig
 
 
-def suggest_site_config(html: str, url: str, name: str) -> str:
+def suggest_site_config(
+    html: str, url: str, name: str, *, weights: DiscoveryWeights = DEFAULT_WEIGHTS
+) -> str:
     """A site-config YAML for a new competitor, validated by `SiteConfig`, with each slot's confidence."""
-    discovery = discover(html, url, name)
+    discovery = discover(html, url, name, weights=weights)
     if discovery.site is None:
         raise ValueError(f"no ad-like slots found on {url}")
     text = _render_yaml(discovery, url)

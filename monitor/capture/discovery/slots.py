@@ -21,8 +21,9 @@ from monitor.capture.discovery.proposal import (
     slot_kind,
     slot_name,
 )
-from monitor.capture.discovery.scoring import MIN_CONFIDENCE, Assessment, assess
+from monitor.capture.discovery.scoring import Assessment, assess
 from monitor.capture.discovery.selectors import best_selector
+from monitor.capture.discovery.weights import DEFAULT_WEIGHTS, DiscoveryWeights
 from monitor.core.siteconfig import CompanyIdRule, PageConfig, SiteConfig, SlotConfig
 from spiders.extract import ExtractedAd, extract_slot, first_value, parse_html
 
@@ -54,24 +55,26 @@ class Discovery:
     site: SiteConfig | None  # None when nothing was found
 
 
-def discover(html: str, url: str, name: str = "newsite") -> Discovery:
-    """Discover the ad slots of a page and the site config that reads them."""
+def discover(
+    html: str, url: str, name: str = "newsite", *, weights: DiscoveryWeights = DEFAULT_WEIGHTS
+) -> Discovery:
+    """Discover the ad slots of a page and the site config that reads them, judged with `weights`."""
     root = parse_html(html)
     if root is None:
         return Discovery([], None)
     context = page_context(root, url)
     proposals: list[tuple[AnchorGroup, Assessment]] = []
     for group in group_anchors(candidate_anchors(root, context)):
-        assessment = assess(group, context)
-        if assessment is not None and assessment.confidence >= MIN_CONFIDENCE:
+        assessment = assess(group, context, weights)
+        if assessment is not None and assessment.confidence >= weights.min_confidence:
             proposals.append((group, assessment))
     proposals = _drop_duplicates(proposals, context)
     return _build(root, proposals, context, url, name)
 
 
-def discover_ads(html: str, url: str) -> list[DiscoveredSlot]:
+def discover_ads(html: str, url: str, *, weights: DiscoveryWeights = DEFAULT_WEIGHTS) -> list[DiscoveredSlot]:
     """The ad-like slots found on a page without any site config, most confident first in page order."""
-    return discover(html, url).slots
+    return discover(html, url, weights=weights).slots
 
 
 def discovered_ads_as_json_lines(slots: list[DiscoveredSlot]) -> list[str]:
