@@ -344,8 +344,8 @@ def first_url(
     return None
 
 
-def clean_advertiser(text: str, patterns: list[re.Pattern[str]]) -> str:
-    """Strip the site's decorations (rotation prefixes, 招聘信息 suffixes…) until nothing changes."""
+def strip_until_stable(text: str, patterns: list[re.Pattern[str]]) -> str:
+    """`text` with whitespace folded and the patterns removed, again and again until nothing changes."""
     cleaned = fold_whitespace(text)
     for _ in range(10):
         previous = cleaned
@@ -353,7 +353,12 @@ def clean_advertiser(text: str, patterns: list[re.Pattern[str]]) -> str:
             cleaned = fold_whitespace(pattern.sub("", cleaned))
         if cleaned == previous:
             break
-    return cleaned[:MAX_ADVERTISER_LENGTH]
+    return cleaned
+
+
+def clean_advertiser(text: str, patterns: list[re.Pattern[str]]) -> str:
+    """Strip the site's decorations (rotation prefixes, 招聘信息 suffixes…) until nothing changes."""
+    return strip_until_stable(text, patterns)[:MAX_ADVERTISER_LENGTH]
 
 
 def company_id(

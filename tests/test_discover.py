@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import get_args
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
 from monitor.capture.discovery import (
+    DEFAULT_WEIGHTS,
+    NameKind,
+    NameWeights,
+    company_likeness,
     discover_ads,
     discovered_ads_as_json_lines,
+    name_kind,
     same_advertiser,
     score_discovery,
     suggest_site_config,
@@ -173,6 +180,36 @@ def test_slot_kind_follows_size_and_selector_is_short(body: str, kind: str, css:
     (slot,) = discover_ads(page(body), URL)
     assert (slot.kind, slot.css) == (kind, css)
     assert 0.45 <= slot.confidence <= 1.0
+
+
+def test_weights_passed_in_decide_which_slots_are_proposed() -> None:
+    (slot,) = discover_ads(page(LOGO_WALL), URL)
+    stricter = replace(DEFAULT_WEIGHTS, min_confidence=slot.confidence + 0.01)
+    assert discover_ads(page(LOGO_WALL), URL, weights=stricter) == []
+    with pytest.raises(ValueError, match="no ad-like slots"):
+        suggest_site_config(page(LOGO_WALL), URL, "rival", weights=stricter)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "likeness"),
+    [
+        ("公司logo", "generic", 0.0),
+        ("招聘会火热进行中，欢迎参加", "sentence", 0.1),
+        ("华澜银行股份有限公司", "company", 1.0),
+        ("销售经理", "job_title", 0.1),
+        ("希悦", "cjk_brand", 0.6),
+        ("IBM", "latin_brand", 0.6),
+        ("acme", "latin_word", 0.3),
+        ("康", "other", 0.2),
+    ],
+)
+def test_company_likeness_is_the_weight_of_the_names_kind(name: str, kind: str, likeness: float) -> None:
+    assert (name_kind(name), company_likeness(name)) == (kind, likeness)
+    assert company_likeness(name, replace(NameWeights(), **{kind: 0.77})) == 0.77
+
+
+def test_every_kind_of_name_has_a_weight() -> None:
+    assert set(get_args(NameKind)) == {field.name for field in fields(NameWeights)}
 
 
 def test_house_ads_are_kept_in_the_slot_but_flagged() -> None:
