@@ -24,7 +24,7 @@ from monitor.roster.cells import (
 )
 from monitor.roster.checks import cross_row_errors, row_errors
 from monitor.roster.records import INVALID, ROW_TYPES, TABLES, Roster, RosterError, RowOrigin
-from monitor.roster.sheets import Sheet, file_sheets, unique_tables
+from monitor.roster.sheets import Rows, Sheet, file_sheets, unique_tables
 
 
 def read_roster(paths: Iterable[str | Path]) -> Roster:
@@ -52,10 +52,12 @@ class _Header:
     columns: dict[int, Column]  # cell index -> column
     typed: dict[str, str]  # column name -> header as typed
     complete: bool  # every required column is present
+    width: int  # cells in the header row
+    unnamed: frozenset[int]  # indexes of blank header cells
 
 
-def _non_blank_rows(sheet: Sheet) -> Iterator[tuple[int, tuple[Cell, ...]]]:
-    return ((number, cells) for number, cells in sheet.rows or () if not is_blank_row(cells))
+def _non_blank_rows(rows: Rows) -> Iterator[tuple[int, tuple[Cell, ...]]]:
+    return ((number, cells) for number, cells in rows if not is_blank_row(cells))
 
 
 def _read_header(sheet: Sheet, row: int, cells: tuple[Cell, ...], errors: list[RosterError]) -> _Header:
@@ -79,19 +81,19 @@ def _read_header(sheet: Sheet, row: int, cells: tuple[Cell, ...], errors: list[R
     for column in missing:
         message = f"required column is missing (header {' or '.join(column.headers())})"
         errors.append(RosterError(sheet.source, message, row, column.name))
-    return _Header(row, columns, typed, not missing)
+    width = len(cells)
+    unnamed = frozenset(index for index, cell in enumerate(cells) if is_blank(cell))
+    return _Header(row, columns, typed, not missing, width, unnamed)
 
 
-def _check_headerless_values(
-    sheet: Sheet, header: _Header, header_cells: tuple[Cell, ...], errors: list[RosterError]
-) -> None:
-    blank = {index for index, cell in enumerate(header_cells) if is_blank(cell)}
-    for number, cells in _non_blank_rows(sheet):
-        for index, cell in enumerate(cells):
-            headerless = index in blank or index >= len(header_cells)
-            if number > header.row and headerless and not is_blank(cell):
-                message = "a value in a column without a header"
-                errors.append(RosterError(sheet.source, message, number, get_column_letter(index + 1)))
+def _headerless_values(
+    source: str, header: _Header, number: int, cells: tuple[Cell, ...]
+) -> list[RosterError]:
+    return [
+        RosterError(source, "a value in a column without a header", number, get_column_letter(index + 1))
+        for index, cell in enumerate(cells)
+        if (index in header.unnamed or index >= header.width) and not is_blank(cell)
+    ]
 
 
 def _parse_row(
@@ -115,26 +117,33 @@ def _parse_row(
 
 
 def parse_sheet(sheet: Sheet, errors: list[RosterError]) -> list[Any] | None:
-    """The sheet's rows, or None when they cannot be read (no file, no header, a required column missing)."""
+    """The sheet's rows, or None when they cannot be read (no file, no header, a required column missing).
+
+    The sheet's rows are read once, in order; errors are reported header first, then values without a
+    header, then each row's cells.
+    """
     if sheet.rows is None:
         return None
-    rows = list(_non_blank_rows(sheet))
-    if not rows:
+    rows = _non_blank_rows(sheet.rows)
+    first = next(rows, None)
+    if first is None:
         errors.append(RosterError(sheet.source, "empty: no header row"))
         return None
-    (header_row, header_cells), body = rows[0], rows[1:]
-    header = _read_header(sheet, header_row, header_cells, errors)
-    _check_headerless_values(sheet, header, header_cells, errors)
+    header = _read_header(sheet, *first, errors)
+    headerless: list[RosterError] = []
+    cell_errors: list[RosterError] = []
     parsed: list[Any] = []
-    for number, cells in body:
+    for number, cells in rows:
+        headerless += _headerless_values(sheet.source, header, number, cells)
         origin = RowOrigin(sheet.source, number, header.typed)
-        values, cell_errors = _parse_row(header, origin, cells)
-        errors.extend(cell_errors)
+        values, bad_cells = _parse_row(header, origin, cells)
+        cell_errors += bad_cells
         if header.complete:
             # Rows with bad cells are kept (marked INVALID) so checks across rows still see them.
             row = ROW_TYPES[sheet.table](origin=origin, **_dataclass_values(sheet.table, values))
-            errors.extend([] if cell_errors else row_errors(row))
+            cell_errors += [] if bad_cells else row_errors(row)
             parsed.append(row)
+    errors += headerless + cell_errors
     return parsed if header.complete else None
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ TABLE_NAMES: dict[str, tuple[str, ...]] = {
     "orders": ("orders", "订单"),
 }
 
-Rows = list[tuple[int, tuple[Cell, ...]]]
+# (row number as the user sees it, cells); a sheet's rows are iterated once, in order.
+Rows = Iterable[tuple[int, tuple[Cell, ...]]]
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,14 @@ def unique_tables(sheets: Iterable[Sheet], errors: list[RosterError]) -> list[Sh
     return list(seen.values())
 
 
-def _csv_rows(path: Path) -> Rows:
+def _numbered(records: Iterable[Sequence[Cell]]) -> Iterator[tuple[int, tuple[Cell, ...]]]:
+    return ((number, tuple(cells)) for number, cells in enumerate(records, start=1))
+
+
+def _csv_rows(path: Path) -> list[tuple[int, tuple[Cell, ...]]]:
+    # Read while the file is open, so that a decoding error is the file's error, reported before any row.
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [(number, tuple(record)) for number, record in enumerate(csv.reader(handle), start=1)]
+        return list(_numbered(csv.reader(handle)))
 
 
 def _csv_sheet(path: Path, table: str, errors: list[RosterError]) -> list[Sheet]:
@@ -89,10 +95,9 @@ def _csv_sheet(path: Path, table: str, errors: list[RosterError]) -> list[Sheet]
     return [Sheet(table, str(path), None)]
 
 
-def _worksheet_rows(worksheet: Any) -> Rows:
+def _worksheet_rows(worksheet: Any) -> Iterator[tuple[int, tuple[Cell, ...]]]:
     worksheet.reset_dimensions()  # stored dimensions are often wrong; read what is there
-    rows = worksheet.iter_rows(min_row=1, values_only=True)
-    return [(number, tuple(cells)) for number, cells in enumerate(rows, start=1)]
+    return _numbered(worksheet.iter_rows(min_row=1, values_only=True))
 
 
 def _workbook_sheets(path: Path, errors: list[RosterError]) -> list[Sheet]:
@@ -114,13 +119,13 @@ def _workbook_sheets(path: Path, errors: list[RosterError]) -> list[Sheet]:
 
 def _workbook_sheet(path: Path, worksheet: Any, errors: list[RosterError]) -> Sheet | None:
     source = f"{path}:{worksheet.title}"
-    rows = _worksheet_rows(worksheet)
     table = table_named(worksheet.title)
     if table is None:
-        if any(not is_blank_row(cells) for _, cells in rows):
+        if any(not is_blank_row(cells) for _, cells in _worksheet_rows(worksheet)):
             errors.append(RosterError(source, f"unknown sheet; roster sheets are named {', '.join(TABLES)}"))
         return None
-    return Sheet(table, source, rows)
+    # Listed now: a read-only workbook's rows can only be read until it is closed.
+    return Sheet(table, source, list(_worksheet_rows(worksheet)))
 
 
 def _directory_sheets(path: Path, errors: list[RosterError]) -> list[Sheet]:
