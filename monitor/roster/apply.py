@@ -15,15 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Assignment, Customer, CustomerAlias, Order, Rep, Team
-from monitor.roster.checks import usable
+from monitor.roster.checks import kept_overlap_errors, reference_errors
 from monitor.roster.records import (
-    INVALID,
     AssignmentRow,
     CustomerRow,
+    KeptAssignment,
     OrderRow,
     RepRow,
     Roster,
-    RosterError,
     RosterInvalid,
 )
 
@@ -92,39 +91,13 @@ class _Existing:
             orders={order.code: order for order in session.scalars(select(Order))} if roster.orders else {},
         )
 
-
-def _reference_errors(roster: Roster, existing: _Existing) -> list[RosterError]:
-    rep_codes = set(existing.reps) | {rep.rep_id for rep in roster.reps or ()}
-    customer_codes = set(existing.customers) | {customer.customer_id for customer in roster.customers or ()}
-    check_reps, check_customers = "reps" not in roster.unreadable, "customers" not in roster.unreadable
-    errors = []
-    for row in [*(roster.assignments or ()), *(roster.orders or ())]:
-        if check_customers and row.customer_id not in customer_codes and row.customer_id is not INVALID:
-            errors.append(row.origin.error("customer_id", f"unknown customer {row.customer_id!r}"))
-        rep_id = row.rep_id if isinstance(row, AssignmentRow) else INVALID
-        if check_reps and rep_id not in rep_codes and rep_id is not INVALID:
-            errors.append(row.origin.error("rep_id", f"unknown rep {rep_id!r}"))
-    return errors
-
-
-def _database_overlap_errors(assignments: Sequence[AssignmentRow], existing: _Existing) -> list[RosterError]:
-    """Assignments in the database that this file does not update must not overlap the file's."""
-    rows = [row for row in assignments if usable(row, "customer_id", "start_date", "end_date")]
-    starts = {(row.customer_id, row.start_date) for row in rows}
-    errors = []
-    for row in rows:
-        customer = existing.customers.get(row.customer_id)
-        for kept in existing.assignments.get(customer.id, []) if customer else []:
-            if (row.customer_id, kept.start_date) not in starts and row.overlaps(
-                kept.start_date, kept.end_date
-            ):
-                message = (
-                    f"overlaps the assignment of customer {row.customer_id!r} to rep {kept.rep.code!r} from "
-                    f"{kept.start_date} to {kept.end_date or 'open'} already in the database; "
-                    "list that assignment in this file with an end_date to close it"
-                )
-                errors.append(row.origin.error("start_date", message))
-    return errors
+    def kept_assignments(self) -> dict[str, list[KeptAssignment]]:
+        """The loaded assignments as plain values, by customer code (reps are all loaded: no query)."""
+        codes = {customer.id: code for code, customer in self.customers.items()}
+        return {
+            codes[customer_id]: [KeptAssignment(row.rep.code, row.start_date, row.end_date) for row in rows]
+            for customer_id, rows in self.assignments.items()
+        }
 
 
 def _set_changed(target: Any, values: Mapping[str, Any]) -> bool:
@@ -250,8 +223,8 @@ def apply_roster(session: Session, roster: Roster) -> ImportSummary:
     the database (unknown reps and customers, assignments overlapping ones kept in the database).
     """
     existing = _Existing.load(session, roster)
-    errors = [*roster.errors, *_reference_errors(roster, existing)]
-    errors += _database_overlap_errors(roster.assignments or (), existing)
+    errors = [*roster.errors, *reference_errors(roster, existing.reps.keys(), existing.customers.keys())]
+    errors += kept_overlap_errors(roster.assignments or (), existing.kept_assignments())
     if errors:
         raise RosterInvalid(errors)
     summary = ImportSummary()

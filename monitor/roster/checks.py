@@ -1,15 +1,24 @@
-"""Checks over parsed rows: within one row and across the rows of a table (pure: no files, no database).
+"""Checks over parsed rows: within a row, across the rows of a table, against what the database holds.
 
-Cells that failed to parse hold `INVALID`; a check skips what it cannot judge, since the cell's own error
-is already reported.
+Pure: no files, no session; what the database holds comes in as plain values. Cells that failed to parse
+hold `INVALID`; a check skips what it cannot judge, since the cell's own error is already reported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from monitor.roster.records import INVALID, AssignmentRow, OrderRow, RepRow, Roster, RosterError, RowOrigin
+from monitor.roster.records import (
+    INVALID,
+    AssignmentRow,
+    KeptAssignment,
+    OrderRow,
+    RepRow,
+    Roster,
+    RosterError,
+    RowOrigin,
+)
 
 
 def row_errors(row: Any) -> list[RosterError]:
@@ -94,5 +103,50 @@ def overlap_errors(assignments: Sequence[AssignmentRow]) -> list[RosterError]:
             )
             if other is not None:
                 message = f"overlaps the assignment of customer {row.customer_id!r} on row {other.origin.row}"
+                errors.append(row.origin.error("start_date", message))
+    return errors
+
+
+def reference_errors(
+    roster: Roster, rep_codes: Collection[str], customer_codes: Collection[str]
+) -> list[RosterError]:
+    """Assignments and orders naming a rep or customer neither in the roster nor in the database's codes.
+
+    A table that could not be read is not checked against: every row would only repeat that problem.
+    """
+    rep_codes = set(rep_codes) | {rep.rep_id for rep in roster.reps or ()}
+    customer_codes = set(customer_codes) | {customer.customer_id for customer in roster.customers or ()}
+    check_reps, check_customers = "reps" not in roster.unreadable, "customers" not in roster.unreadable
+    errors = []
+    for row in [*(roster.assignments or ()), *(roster.orders or ())]:
+        if check_customers and row.customer_id not in customer_codes and row.customer_id is not INVALID:
+            errors.append(row.origin.error("customer_id", f"unknown customer {row.customer_id!r}"))
+        rep_id = row.rep_id if isinstance(row, AssignmentRow) else INVALID
+        if check_reps and rep_id not in rep_codes and rep_id is not INVALID:
+            errors.append(row.origin.error("rep_id", f"unknown rep {rep_id!r}"))
+    return errors
+
+
+def kept_overlap_errors(
+    assignments: Sequence[AssignmentRow], kept: Mapping[str, Sequence[KeptAssignment]]
+) -> list[RosterError]:
+    """Assignments overlapping one kept in the database (`kept`, by customer code) that the file leaves.
+
+    The file lists a kept assignment again with its customer and start date (to update it, e.g. close it
+    with an end date); such a one is not held against the file's other rows.
+    """
+    rows = [row for row in assignments if usable(row, "customer_id", "start_date", "end_date")]
+    starts = {(row.customer_id, row.start_date) for row in rows}
+    errors = []
+    for row in rows:
+        for other in kept.get(row.customer_id, ()):
+            if (row.customer_id, other.start_date) not in starts and row.overlaps(
+                other.start_date, other.end_date
+            ):
+                message = (
+                    f"overlaps the assignment of customer {row.customer_id!r} to rep {other.rep_id!r} from "
+                    f"{other.start_date} to {other.end_date or 'open'} already in the database; "
+                    "list that assignment in this file with an end_date to close it"
+                )
                 errors.append(row.origin.error("start_date", message))
     return errors

@@ -109,6 +109,15 @@ class OrderRow:
     product: str | None = None
 
 
+@dataclass(frozen=True)
+class KeptAssignment:
+    """An assignment already in the database, as the checks against the database see it."""
+
+    rep_id: str
+    start_date: dt.date
+    end_date: dt.date | None = None
+
+
 @dataclass
 class Roster:
     """The parsed tables (None: not part of this import) and every problem found in the files."""
