@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import AccountabilityItem, AccountabilityPeriod, Customer
 from models.enums import ItemStatus
+from models.lookup import UnknownCode, by_code
 
 
 class WaiveError(LookupError):
@@ -24,9 +25,10 @@ def waive_item(
     """Set the customer's item of the period starting on `period_start` to waived, with `reason`."""
     if not reason.strip() or not by.strip():
         raise WaiveError("a waiver needs a reason and the name of who decided it")
-    customer = session.scalars(select(Customer).where(Customer.code == customer_code)).one_or_none()
-    if customer is None:
-        raise WaiveError(f"no customer with id {customer_code!r}")
+    try:
+        customer = by_code(session, Customer, customer_code)
+    except UnknownCode:
+        raise WaiveError(f"no customer with id {customer_code!r}") from None
     period = session.scalars(
         select(AccountabilityPeriod).where(AccountabilityPeriod.start_date == period_start)
     ).one_or_none()

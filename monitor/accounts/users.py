@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from models import Rep, Team, User
 from models.enums import Role
+from models.lookup import UnknownCode, by_code
 from monitor.accounts.auth import hash_password
 
 
@@ -28,8 +29,11 @@ def create_user(
     """Add a user; a rep needs their roster rep, a manager their team. The caller commits."""
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"user {username!r} already exists")
-    rep = _rep(session, rep_code) if rep_code else None
-    team = _team(session, team_code) if team_code else None
+    try:
+        rep = by_code(session, Rep, rep_code) if rep_code else None
+        team = by_code(session, Team, team_code) if team_code else None
+    except UnknownCode as missing:  # reps and teams come from the roster import
+        raise UserError(f"{missing} in the roster") from None
     if role == Role.REP and rep is None:
         raise UserError("a rep account needs --rep CODE")
     if role == Role.MANAGER and team is None:
@@ -46,20 +50,6 @@ def create_user(
     session.add(user)
     session.flush()
     return user
-
-
-def _rep(session: Session, code: str) -> Rep:
-    rep = session.scalars(select(Rep).where(Rep.code == code)).one_or_none()
-    if rep is None:
-        raise UserError(f"no rep with code {code!r} in the roster")
-    return rep
-
-
-def _team(session: Session, code: str) -> Team:
-    team = session.scalars(select(Team).where(Team.code == code)).one_or_none()
-    if team is None:
-        raise UserError(f"no team with code {code!r}")
-    return team
 
 
 def seed_demo_users(session: Session, password: str) -> list[User]:

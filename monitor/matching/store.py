@@ -29,6 +29,7 @@ from models import (
     Site,
 )
 from models.enums import MatchDecision
+from models.lookup import UnknownCode, by_code
 from monitor.core.settings import Settings
 from monitor.matching import CustomerRecord, MatchIndex, MatchResult, Thresholds, rejection_key
 
@@ -206,10 +207,10 @@ def _advertiser(session: Session, advertiser_id: int) -> Advertiser:
 
 
 def _customer(session: Session, code: str) -> Customer:
-    customer = session.scalars(select(Customer).where(Customer.code == code)).one_or_none()
-    if customer is None:
-        raise MatchReviewError(f"no customer with customer_id {code!r}")
-    return customer
+    try:
+        return by_code(session, Customer, code)
+    except UnknownCode:
+        raise MatchReviewError(f"no customer with customer_id {code!r}") from None
 
 
 def _learn_competitor_ids(

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Assignment, Customer, Rep, Team
+from models.lookup import UnknownCode, by_code
 
 
 class TransferError(ValueError):
@@ -78,13 +79,6 @@ def rep_loads(session: Session, day: dt.date, cap: int) -> list[RepLoad]:
     return [RepLoad(code, name, team, count, cap) for code, name, team, count in rows]
 
 
-def _one(session: Session, model: type[Customer] | type[Rep], code: str, what: str):  # type: ignore[no-untyped-def]
-    row = session.scalars(select(model).where(model.code == code)).one_or_none()
-    if row is None:
-        raise TransferError(f"no {what} with id {code!r}")
-    return row
-
-
 def transfer_customer(
     session: Session,
     customer_code: str,
@@ -100,8 +94,11 @@ def transfer_customer(
     """Move a customer to another rep from `effective` on, within the rep's cap unless overridden."""
     if not reason.strip():
         raise TransferError("a transfer needs a reason (备案)")
-    customer: Customer = _one(session, Customer, customer_code, "customer")
-    target: Rep = _one(session, Rep, to_rep_code, "rep")
+    try:
+        customer = by_code(session, Customer, customer_code)
+        target = by_code(session, Rep, to_rep_code)
+    except UnknownCode as missing:
+        raise TransferError(f"no {missing.kind} with id {missing.code!r}") from None
     if not target.active:
         raise TransferError(f"rep {to_rep_code} is not active")
     later = session.scalars(

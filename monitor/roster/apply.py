@@ -1,0 +1,243 @@
+"""Applying a read roster to the database: check its references, then upsert every table by code.
+
+The caller owns the transaction: everything is flushed, nothing is committed. Nothing is ever deleted: rows
+absent from an import stay as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models import Assignment, Customer, CustomerAlias, Order, Rep, Team
+from monitor.roster.checks import kept_overlap_errors, reference_errors
+from monitor.roster.records import (
+    AssignmentRow,
+    CustomerRow,
+    KeptAssignment,
+    OrderRow,
+    RepRow,
+    Roster,
+    RosterInvalid,
+)
+
+ALIAS_SOURCE = "roster"
+
+
+@dataclass
+class TableCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def record(self, created: bool, changed: bool) -> None:
+        if created:
+            self.created += 1
+        elif changed:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
+
+@dataclass
+class ImportSummary:
+    """Rows created, updated and unchanged per table (teams come from the reps' team/branch columns)."""
+
+    tables: dict[str, TableCounts] = field(default_factory=dict)
+
+    def counts(self, table: str) -> TableCounts:
+        return self.tables.setdefault(table, TableCounts())
+
+    @property
+    def changed(self) -> bool:
+        return any(counts.created or counts.updated for counts in self.tables.values())
+
+    def lines(self) -> list[str]:
+        return [
+            f"{table:<12} created {c.created:>6}  updated {c.updated:>6}  unchanged {c.unchanged:>6}"
+            for table, c in self.tables.items()
+        ]
+
+
+@dataclass
+class _Existing:
+    """The rows already in the database that an import may update or refer to, by code."""
+
+    teams: dict[str, Team]
+    reps: dict[str, Rep]
+    customers: dict[str, Customer]
+    assignments: dict[int, list[Assignment]]  # customer.id -> its assignments
+    orders: dict[str, Order]
+
+    @classmethod
+    def load(cls, session: Session, roster: Roster) -> _Existing:
+        customer_query = select(Customer)
+        if roster.customers:
+            customer_query = customer_query.options(selectinload(Customer.aliases))
+        assignments: dict[int, list[Assignment]] = {}
+        if roster.assignments:
+            for assignment in session.scalars(select(Assignment)):
+                assignments.setdefault(assignment.customer_id, []).append(assignment)
+        return cls(
+            teams={team.code: team for team in session.scalars(select(Team))},
+            reps={rep.code: rep for rep in session.scalars(select(Rep))},
+            customers={customer.code: customer for customer in session.scalars(customer_query)},
+            assignments=assignments,
+            orders={order.code: order for order in session.scalars(select(Order))} if roster.orders else {},
+        )
+
+    def kept_assignments(self) -> dict[str, list[KeptAssignment]]:
+        """The loaded assignments as plain values, by customer code (reps are all loaded: no query)."""
+        codes = {customer.id: code for code, customer in self.customers.items()}
+        return {
+            codes[customer_id]: [KeptAssignment(row.rep.code, row.start_date, row.end_date) for row in rows]
+            for customer_id, rows in self.assignments.items()
+        }
+
+
+def _set_changed(target: Any, values: Mapping[str, Any]) -> bool:
+    """Set the attributes whose value differs; True when anything changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(target, name) != value:
+            setattr(target, name, value)
+            changed = True
+    return changed
+
+
+def _find_or_add(session: Session, found: Any, make: Callable[[], Any]) -> tuple[Any, bool]:
+    """`found`, or a new object from `make()` added to the session; and whether it is new."""
+    if found is not None:
+        return found, False
+    new = make()
+    session.add(new)
+    return new, True
+
+
+def _team_specs(reps: Sequence[RepRow]) -> dict[str, dict[str, Any]]:
+    """Team code -> name, parent code, manager email; branches first so parents exist before children."""
+    specs: dict[str, dict[str, Any]] = {}
+    for rep in reps:
+        if rep.branch and rep.branch != rep.team:
+            specs.setdefault(rep.branch, {"name": rep.branch, "parent": None, "manager_email": None})
+    for rep in reps:
+        parent = rep.branch if rep.branch and rep.branch != rep.team else None
+        spec = specs.setdefault(rep.team_code, {"name": rep.team, "parent": parent, "manager_email": None})
+        spec["manager_email"] = spec["manager_email"] or rep.manager_email
+    return specs
+
+
+def _apply_teams(session: Session, reps: Sequence[RepRow], existing: _Existing, counts: TableCounts) -> None:
+    for code, spec in _team_specs(reps).items():
+        values = {"name": spec["name"], "parent": existing.teams[spec["parent"]] if spec["parent"] else None}
+        if spec["manager_email"]:  # a team's manager email is kept unless the import names one
+            values["manager_email"] = spec["manager_email"]
+        team, created = _find_or_add(session, existing.teams.get(code), partial(Team, code=code))
+        existing.teams[code] = team
+        counts.record(created, _set_changed(team, values))
+
+
+def _apply_reps(session: Session, reps: Sequence[RepRow], existing: _Existing, counts: TableCounts) -> None:
+    for row in reps:
+        values = {
+            "name": row.name,
+            "email": row.email,
+            "team": existing.teams[row.team_code],
+            "active": row.active,
+        }
+        rep, created = _find_or_add(session, existing.reps.get(row.rep_id), partial(Rep, code=row.rep_id))
+        existing.reps[row.rep_id] = rep
+        counts.record(created, _set_changed(rep, values))
+
+
+def _sync_aliases(customer: Customer, aliases: Sequence[str]) -> bool:
+    """Make the customer's roster aliases exactly `aliases`, keeping aliases from other sources."""
+    wanted = set(aliases)
+    roster_aliases = [alias for alias in customer.aliases if alias.source == ALIAS_SOURCE]
+    stale = [alias for alias in roster_aliases if alias.alias not in wanted]
+    for alias in stale:
+        customer.aliases.remove(alias)
+    present = {alias.alias for alias in customer.aliases}
+    added = [text for text in aliases if text not in present]
+    customer.aliases.extend(CustomerAlias(alias=text, source=ALIAS_SOURCE) for text in added)
+    return bool(stale or added)
+
+
+def _apply_customers(
+    session: Session, customers: Sequence[CustomerRow], existing: _Existing, counts: TableCounts
+) -> None:
+    for row in customers:
+        values = {
+            "name": row.name,
+            "short_name": row.short_name,
+            "english_name": row.english_name,
+            "website": row.website,
+            "is_ka": row.ka,
+        }
+        found = existing.customers.get(row.customer_id)
+        customer, created = _find_or_add(session, found, partial(Customer, code=row.customer_id))
+        existing.customers[row.customer_id] = customer
+        changed = _set_changed(customer, values)
+        counts.record(created, _sync_aliases(customer, row.aliases) or changed)
+
+
+def _apply_assignments(
+    session: Session, assignments: Sequence[AssignmentRow], existing: _Existing, counts: TableCounts
+) -> None:
+    for row in assignments:
+        customer = existing.customers[row.customer_id]
+        kept = existing.assignments.get(customer.id, []) if customer.id else []
+        found = next((a for a in kept if a.start_date == row.start_date), None)
+        values = {"rep": existing.reps[row.rep_id], "end_date": row.end_date, "reason": row.reason}
+        make = partial(Assignment, customer=customer, start_date=row.start_date)
+        assignment, created = _find_or_add(session, found, make)
+        counts.record(created, _set_changed(assignment, values))
+
+
+def _apply_orders(
+    session: Session, orders: Sequence[OrderRow], existing: _Existing, counts: TableCounts
+) -> None:
+    for row in orders:
+        values = {
+            "customer": existing.customers[row.customer_id],
+            "signed_date": row.signed_date,
+            "start_date": row.start_date,
+            "end_date": row.end_date,
+            "amount": row.amount,
+            "product": row.product,
+        }
+        found = existing.orders.get(row.order_id)
+        order, created = _find_or_add(session, found, partial(Order, code=row.order_id))
+        counts.record(created, _set_changed(order, values))
+
+
+def apply_roster(session: Session, roster: Roster) -> ImportSummary:
+    """Upsert the roster into `session`, flushed but not committed.
+
+    Raises RosterInvalid, before writing anything, listing the roster's own errors and those found against
+    the database (unknown reps and customers, assignments overlapping ones kept in the database).
+    """
+    existing = _Existing.load(session, roster)
+    errors = [*roster.errors, *reference_errors(roster, existing.reps.keys(), existing.customers.keys())]
+    errors += kept_overlap_errors(roster.assignments or (), existing.kept_assignments())
+    if errors:
+        raise RosterInvalid(errors)
+    summary = ImportSummary()
+    steps: list[tuple[str, Sequence[Any] | None, Callable[..., None]]] = [
+        ("teams", roster.reps, _apply_teams),
+        ("reps", roster.reps, _apply_reps),
+        ("customers", roster.customers, _apply_customers),
+        ("assignments", roster.assignments, _apply_assignments),
+        ("orders", roster.orders, _apply_orders),
+    ]
+    for table, rows, apply in steps:
+        if rows is not None:
+            with session.no_autoflush:
+                apply(session, rows, existing, summary.counts(table))
+            session.flush()  # table by table, in the order the files are documented
+    return summary
