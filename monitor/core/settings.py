@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_CONFIG_FILE = Path("rivalwatch.toml")
+DEVELOPMENT_SECRET = "development-only-secret"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -93,12 +94,20 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     language: Literal["zh_CN", "en"] = "zh_CN"
     base_url: str = "http://127.0.0.1:8000"
-    secret_key: str = "development-only-secret"
+    secret_key: str = DEVELOPMENT_SECRET
 
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
     accountability: AccountabilitySettings = Field(default_factory=AccountabilitySettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _own_secret_in_production(cls, value: str, info: ValidationInfo) -> str:
+        # A validator, not a check in load_settings: no way of building Settings can skip it.
+        if info.data.get("environment") == "production" and value == DEVELOPMENT_SECRET:
+            raise ValueError("must be set to a secret of your own in production")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -171,12 +180,9 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
             if error["type"] == "extra_forbidden":
                 lines.append(f"{origin}: unknown key {key!r}")
             else:
-                lines.append(f"{origin} (or ${env_name}): {key}: {error['msg']}")
+                message = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
+                lines.append(f"{origin} (or ${env_name}): {key}: {message}")
         raise SettingsError("\n".join(lines)) from None
-    if settings.environment == "production" and settings.secret_key == "development-only-secret":
-        raise SettingsError(
-            f"{path or 'settings'}: secret_key must be set in production (RIVALWATCH_SECRET_KEY)"
-        )
     return settings
 
 
