@@ -195,7 +195,7 @@ def _rep_builder(
 
 def forms_link(session: Session, settings: Settings, user_id: int | None, path: str) -> tuple[str, bool]:
     """A signed single-use sign-in link to `path` for the rep's account, else (no account) the plain URL."""
-    from monitor.accounts.auth import make_login_link
+    from monitor.accounts.login_links import make_login_link
 
     user = session.get(User, user_id) if user_id is not None else None
     if user is None:

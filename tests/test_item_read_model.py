@@ -21,7 +21,7 @@ from models.enums import Role
 from monitor.accountability.generate import generate_period
 from monitor.accountability.items import item_records, item_rows
 from monitor.accountability.periods import Period
-from monitor.accounts.auth import hash_password
+from monitor.accounts.passwords import hash_password
 from monitor.core.evidence import EvidenceStore
 from monitor.core.settings import Settings
 from monitor.web.app import create_app

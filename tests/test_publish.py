@@ -162,7 +162,7 @@ def test_rep_mail_is_related_alternative_with_cid_images_and_a_sign_in_link(
 
     link = str(soup.select_one("a#forms-link")["href"])  # type: ignore[index]
     assert link.startswith("https://rw.example/")
-    # monitor.accounts.auth is there: the rep's link signs them in once, then opens their forms.
+    # monitor.accounts.login_links is there: the rep's link signs them in once, then opens their forms.
     assert link.startswith("https://rw.example/login/link?token=")
     tokens = session.scalars(select(LoginToken)).all()
     assert len(tokens) == 2  # one per rep mail

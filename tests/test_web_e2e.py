@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Sighting, User
-from monitor.accounts.auth import make_login_link
+from monitor.accounts.login_links import make_login_link
 from monitor.core.settings import Settings
 from monitor.web.app import create_app
 from monitor.web.server import serve_in_thread

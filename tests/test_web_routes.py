@@ -59,7 +59,8 @@ from models.enums import (
 )
 from monitor.accountability.escalation import escalate_overdue, smtp_sender
 from monitor.accountability.periods import PeriodCalendar
-from monitor.accounts.auth import hash_password, make_login_link
+from monitor.accounts.login_links import make_login_link
+from monitor.accounts.passwords import hash_password
 from monitor.accounts.users import seed_demo_users
 from monitor.core.settings import Settings
 from monitor.web.app import create_app

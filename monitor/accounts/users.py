@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from models import Rep, Team, User
 from models.enums import Role
 from models.lookup import UnknownCode, by_code
-from monitor.accounts.auth import hash_password
+from monitor.accounts.passwords import hash_password
 
 
 class UserError(ValueError):

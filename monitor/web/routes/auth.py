@@ -7,14 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from models import User
-from monitor.accounts.auth import (
-    LinkProblem,
-    LoginOutcome,
-    authenticate,
-    check_login_link,
-    consume_login_link,
-    safe_next_path,
-)
+from monitor.accounts.login_links import LinkProblem, check_login_link, consume_login_link, safe_next_path
+from monitor.accounts.passwords import LoginOutcome, authenticate
 from monitor.core.i18n import N_
 from monitor.core.settings import Settings
 from monitor.web.context import (
