@@ -381,6 +381,8 @@ def drain(fd: int, chunks: list[bytes]) -> None:
 # --- stale runs ------------------------------------------------------------------------------------
 
 
+# Both backends: the cut-off compares timestamps with time zones in SQL.
+@pytest.mark.both_backends
 def test_only_runs_running_for_longer_than_the_limit_are_marked_failed(session: Session) -> None:
     now = dt.datetime(2026, 11, 10, 8, 0, tzinfo=dt.UTC)
     died = persist.start_run(session, DAY_ONE, None, now - dt.timedelta(hours=7))

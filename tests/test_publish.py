@@ -37,6 +37,9 @@ from tests.support.world import (
     store_evidence,
 )
 
+# Both backends: send-once bookkeeping rests on unique rows and timestamps stored differently.
+pytestmark = pytest.mark.both_backends
+
 SUBJECT_ONE = "【问责客户报表】2026-11-09~2026-11-22 您有 1 个客户需填写说明表"
 
 

@@ -43,6 +43,8 @@ def test_daily_trigger_fires_at_local_time_whatever_the_machine_timezone() -> No
     assert fire.astimezone(dt.UTC) == dt.datetime(2026, 11, 28, 22, 30, tzinfo=dt.UTC)
 
 
+# Both backends: APScheduler keeps the jobs in its own table, pickled in a binary column.
+@pytest.mark.both_backends
 def test_jobs_persist_in_the_database(database_url: str, tmp_path: Path) -> None:
     settings = load_settings(None, database_url=database_url, var_dir=tmp_path)
     first = build_scheduler(settings, None, background=True)

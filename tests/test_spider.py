@@ -416,6 +416,7 @@ def test_crawl_refuses_a_broken_config_before_touching_anything(
 
 
 # --- persistence without a crawl -------------------------------------------------------------------
+# Both backends: advertisers are inserted with each dialect's own ON CONFLICT DO NOTHING (insert_missing).
 
 SITE = SiteConfig.model_validate(
     {
@@ -460,6 +461,7 @@ def save(factory: sessionmaker[Session], capture: PageCaptureItem, folder: Path)
         persist.save_capture(session, capture, run.id, EvidenceStore(folder))
 
 
+@pytest.mark.both_backends
 def test_rerun_with_fewer_ads_removes_the_ones_no_longer_seen(
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
@@ -475,6 +477,7 @@ def test_rerun_with_fewer_ads_removes_the_ones_no_longer_seen(
         assert set(session.scalars(select(Advertiser.text))) == {"甲公司", "乙公司", "丙公司", "丁公司"}
 
 
+@pytest.mark.both_backends
 def test_failed_rerun_never_overwrites_a_good_capture_of_the_same_day(
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
@@ -486,6 +489,7 @@ def test_failed_rerun_never_overwrites_a_good_capture_of_the_same_day(
         assert session.scalars(select(Sighting.advertiser_text)).all() == ["甲公司"]
 
 
+@pytest.mark.both_backends
 def test_good_rerun_replaces_a_failed_capture(session_factory: sessionmaker[Session], tmp_path: Path) -> None:
     save(session_factory, item(status="blocked"), tmp_path)
     save(session_factory, item(ads=[ad(1, "甲公司"), ad(2, "", house=True)]), tmp_path)
@@ -495,6 +499,7 @@ def test_good_rerun_replaces_a_failed_capture(session_factory: sessionmaker[Sess
         assert session.scalars(select(Advertiser.text)).all() == ["甲公司"]
 
 
+@pytest.mark.both_backends
 def test_config_sync_upserts_and_deactivates_removed_slots(session_factory: sessionmaker[Session]) -> None:
     changed = SITE.model_copy(
         update={

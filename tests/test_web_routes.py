@@ -724,6 +724,8 @@ def _login_link(site: Site_, username: str, **kwargs: object) -> str:
     return link.removeprefix(site.settings.base_url)
 
 
+# Both backends: a link is spent by an UPDATE guarded on used_at IS NULL; its rowcount decides.
+@pytest.mark.both_backends
 def test_login_link_signs_in_once(site: Site_) -> None:
     link = _login_link(site, "r1")
     token = dict(httpx.URL(link).params)["token"]
@@ -779,6 +781,8 @@ def test_overdue_forms_listed_in_scope(site: Site_) -> None:
     assert listed("office") == {site.world["item_overdue"]}
 
 
+# Both backends: 'once' is the escalated_at bookkeeping, stored and compared as aware timestamps.
+@pytest.mark.both_backends
 def test_escalation_mails_each_overdue_form_once(site: Site_) -> None:
     sent: list[EmailMessage] = []
     now = dt.datetime.now(dt.UTC)
