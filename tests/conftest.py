@@ -10,6 +10,8 @@ Databases
   (tests/test_migrations.py migrates from it; so do the CLI tests of `db upgrade`).
 - `engine`, `session_factory`, `session`: over `database_url`.
 
+Browser tests (marked `browser`) are skipped where Debian's Chromium is not installed.
+
 Backends
 - A database test runs on SQLite unless it is marked `both_backends` (per test, or per module with
   `pytestmark`): then it runs on SQLite and on PostgreSQL (127.0.0.1:5432; RIVALWATCH_TEST_POSTGRES
@@ -39,20 +41,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import make_engine, make_session_factory
 from models.migrate import upgrade
+from tests.support.paths import CHROMIUM
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 POSTGRES_SERVER = os.environ.get("RIVALWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 
-def shared_data(*parts: str) -> Path:
-    """A path under ../shared/data, or a skip saying why the real material is missing."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(
-            f"real material {path} is absent (tests read it from ../shared/data, never from the repo)"
-        )
-    return path
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("browser") and not CHROMIUM.exists():
+        pytest.skip(f"Debian's Chromium ({CHROMIUM}) is not installed")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

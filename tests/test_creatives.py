@@ -9,7 +9,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -23,6 +23,9 @@ from spiders.images import (
     is_fetchable_creative_url,
     phash_distance,
 )
+from tests.support.http import QuietHandler, serving
+from tests.support.images import PNG_SIGNATURE, encoded, png_chunk
+from tests.support.poll import wait_for
 
 FIFTY_MB = 50 * 1024 * 1024
 CHUNK = 64 * 1024
@@ -48,26 +51,15 @@ def banner(seed: int, size: tuple[int, int] = (320, 120)) -> Image.Image:
     return image
 
 
-def encoded(image: Image.Image, pillow_format: str, **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, pillow_format, **options)
-    return buffer.getvalue()
-
-
 def png_declaring(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims `width` x `height` (1-bit grayscale): a decompression bomb's shape."""
 
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
-        )
-
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
-        + chunk(b"IEND", b"")
+        PNG_SIGNATURE
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
+        + png_chunk(b"IEND", b"")
     )
 
 
@@ -78,8 +70,6 @@ BANNER_PNG = encoded(banner(1), "PNG")
 
 
 class CreativeServer(ThreadingHTTPServer):
-    daemon_threads = True
-
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), CreativeHandler)
         self.release = threading.Event()  # held responses end when the test ends
@@ -94,11 +84,8 @@ class CreativeServer(ThreadingHTTPServer):
         return f"http://{host}:{self.port}{path}"
 
 
-class CreativeHandler(BaseHTTPRequestHandler):
+class CreativeHandler(QuietHandler):
     server: CreativeServer
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
 
     def do_GET(self) -> None:  # noqa: N802 - the base class's name
         path = unquote(urlsplit(self.path).path)
@@ -113,18 +100,6 @@ class CreativeHandler(BaseHTTPRequestHandler):
             pass  # the client stopped reading, as it should
         finally:
             self.server.finished[path].set()
-
-    def reply(self, body: bytes, content_type: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def redirect(self, location: str) -> None:
-        self.send_response(302)
-        self.send_header("Location", location)
-        self.end_headers()
 
     def stream_zeros(self, path: str, declare_length: bool) -> None:
         self.send_response(200)
@@ -171,26 +146,14 @@ ROUTES: dict[str, Callable[[CreativeHandler], None]] = {
 
 @pytest.fixture
 def server() -> Iterator[CreativeServer]:
-    server = CreativeServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(CreativeServer()) as server:
+        try:
+            yield server
+        finally:
+            server.release.set()
 
 
 LOCAL = {"127.0.0.1"}
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
 
 
 # --- which URLs may be fetched -------------------------------------------------------------------
