@@ -10,7 +10,8 @@ Databases
   (tests/test_migrations.py migrates from it; so do the CLI tests of `db upgrade`).
 - `engine`, `session_factory`, `session`: over `database_url`.
 
-Browser tests (marked `browser`) are skipped where Debian's Chromium is not installed.
+Browser tests (marked `browser`) are skipped where Debian's Chromium is not installed. Modules marked
+`long_running` (the demo) are collected first, so that a parallel run starts them at once.
 
 Backends
 - A database test runs on SQLite unless it is marked `both_backends` (per test, or per module with
@@ -49,6 +50,12 @@ POSTGRES_SERVER = os.environ.get("RIVALWATCH_TEST_POSTGRES", "postgresql+psycopg
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("browser") and not CHROMIUM.exists():
         pytest.skip(f"Debian's Chromium ({CHROMIUM}) is not installed")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Long-running modules first: with --dist loadfile a worker takes a whole module, and the demo's
+    # (minutes) must not be the tail that the other worker waits for at the end of a parallel run.
+    items.sort(key=lambda item: item.get_closest_marker("long_running") is None)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
