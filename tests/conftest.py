@@ -128,12 +128,12 @@ class PostgresServer:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(worker_id: str) -> Iterator[PostgresServer]:
+def postgres_server() -> Iterator[PostgresServer]:
     """The PostgreSQL test server for this worker, or a skip saying why there is none."""
     reason = _postgres_unavailable()
     if reason:
         pytest.skip(reason)
-    server = PostgresServer(worker_id)
+    server = PostgresServer(os.environ.get("PYTEST_XDIST_WORKER", "main"))
     try:
         yield server
     finally:
