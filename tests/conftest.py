@@ -22,7 +22,8 @@ Backends
   such module says why in a comment beside its mark:
   test_accountability_db, test_leads, test_match_db, test_migrations, test_publish, test_report,
   test_retention, test_roster, test_transfers, and single tests in test_creatives_crawl,
-  test_scheduler, test_spider and test_web_routes.
+  test_scheduler, test_spider and test_web_routes (the item read model and scope filters, sign-in links,
+  escalation).
 - SQLite only: tests that drive those same queries through the web app, the CLI, a crawl, the jobs or
   crawl health (test_browser_failures, test_health, test_i18n, test_jobs, test_report_xlsx, the crawls
   of test_spider and test_creatives_crawl, test_web_e2e, test_web_office, most of test_web_routes).

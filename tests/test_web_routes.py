@@ -133,7 +133,10 @@ FORBIDDEN = {  # 403 rather than 404: the page exists but not for this role
 }
 
 
+# Both backends: the item read model (monitor/accountability/items.py) and the scope filters are SQL only
+# the web app runs: scoped lists by team tree, DISTINCT sites, ordering, overdue dates, timelines.
 @pytest.mark.parametrize("username", sorted(ALLOWED))
+@pytest.mark.both_backends
 def test_each_role_sees_exactly_its_scope(site: Site_, username: str) -> None:
     client = site.signed_in(username)
     answers = {
@@ -154,10 +157,12 @@ def test_signed_out_visitors_are_sent_to_sign_in_everywhere(site: Site_) -> None
         assert response.headers["location"].startswith("/login?next=")
 
 
+@pytest.mark.both_backends
 def test_rep_lists_only_own_items(site: Site_) -> None:
     assert listed_ids(site.signed_in("r1").get("/items").text, "data-item") == {site.world["item1"]}
 
 
+@pytest.mark.both_backends
 def test_manager_lists_items_of_child_teams(site: Site_) -> None:
     listed = listed_ids(site.signed_in("mgr_bj").get("/items").text, "data-item")
     assert listed == {site.world["item1"], site.world["item2"]}
@@ -483,6 +488,7 @@ def test_chinese_by_default_english_on_request(site: Site_) -> None:
 # --- overdue and escalation ----------------------------------------------------------------------------
 
 
+@pytest.mark.both_backends
 def test_overdue_forms_listed_in_scope(site: Site_) -> None:
     def listed(username: str) -> set[int]:
         return listed_ids(site.signed_in(username).get("/overdue").text, "data-item")
@@ -565,6 +571,7 @@ def test_users_add_command_creates_a_rep(
 # --- what the pages show -------------------------------------------------------------------------------
 
 
+@pytest.mark.both_backends
 def test_timeline_marks_seen_and_unknown_days(site: Site_) -> None:
     page = BeautifulSoup(site.signed_in("r1").get(f"/items/{site.world['item1']}").text, "html.parser")
     states = [str(cell["class"][1]) for cell in page.select(".timeline .day")]
