@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from monitor.demo.fixture_server import FixtureServer
 from spiders.browser import drop_handler_listeners, scroll_to_bottom
 from spiders.settings import CHROMIUM_ARGS
+from tests.support.paths import CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.browser
 
 
@@ -46,8 +45,6 @@ async def _events_while_scrolling(url: str, drop: bool) -> tuple[int, bool]:
 
 
 def test_a_handed_over_page_sends_no_request_events_but_still_reports_its_close() -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed")
     with FixtureServer(day=dt.date(2026, 11, 12)) as server:
         url = f"{server.base_url}/feizhi/"
         kept, kept_closed = asyncio.run(_events_while_scrolling(url, drop=False))

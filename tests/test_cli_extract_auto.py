@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from monitor.cli import main
-from tests.conftest import REPO_ROOT, shared_data
+from tests.support.paths import REPO_ROOT, shared_data
 
 KEYS = ["slot", "kind", "position", "advertiser", "text", "link", "image", "company_id", "house_ad"]
 

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from spiders.images import CreativeError, inspect_image, is_fetchable_creative_url
+from tests.support.images import PNG_SIGNATURE, encoded, png_chunk
 
 SVG_WITH_SCRIPT = (
     b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
@@ -36,26 +37,14 @@ def banner(seed: int, size: tuple[int, int] = (320, 120)) -> Image.Image:
     return image
 
 
-def encoded(image: Image.Image, pillow_format: str, **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, pillow_format, **options)
-    return buffer.getvalue()
-
-
 def png_declaring(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims `width` x `height` (1-bit grayscale): a decompression bomb's shape."""
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
-        )
-
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
-        + chunk(b"IEND", b"")
+        PNG_SIGNATURE
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
+        + png_chunk(b"IEND", b"")
     )
 
 

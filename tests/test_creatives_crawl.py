@@ -16,7 +16,6 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import imagehash
@@ -32,7 +31,8 @@ from models.migrate import upgrade
 from monitor.capture.crawl import crawl_command_line, run_crawl_subprocess
 from monitor.core.evidence import EvidenceStore
 from spiders import persist
-from tests.support.http import local_server
+from tests.support.http import QuietHandler, local_server
+from tests.support.images import encoded
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "capture"
 DAY_ONE = dt.date(2026, 11, 10)
@@ -45,7 +45,7 @@ def banner_png() -> bytes:
     image = Image.new("RGB", (600, 100), "white")
     for x in range(0, 600, 40):
         image.paste((200, 30 + x // 5, 40), (x, 0, x + 20, 100))
-    return encode(image, "PNG")
+    return encoded(image, "PNG")
 
 
 def logo_jpeg() -> bytes:
@@ -54,19 +54,13 @@ def logo_jpeg() -> bytes:
         for y in range(0, 60, 30):
             if (x + y) // 30 % 2:
                 image.paste((250, 250, 250), (x, y, x + 30, y + 30))
-    return encode(image, "JPEG")
+    return encoded(image, "JPEG")
 
 
 def cdn_png() -> bytes:
     image = Image.new("RGB", (80, 80), (240, 240, 240))
     image.paste((10, 160, 60), (10, 10, 50, 70))
-    return encode(image, "PNG")
-
-
-def encode(image: Image.Image, kind: str) -> bytes:
-    output = io.BytesIO()
-    image.save(output, format=kind)
-    return output.getvalue()
+    return encoded(image, "PNG")
 
 
 # What the server answers: path -> (content type, body). Types are deliberately unreliable.
@@ -99,32 +93,23 @@ class ImageSite:
         return [host for host, seen in self.requests if seen == path]
 
 
-class ImageHandler(BaseHTTPRequestHandler):
+class ImageHandler(QuietHandler):
     site: ImageSite
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
         self.site.requests.append((self.headers.get("Host", "").rsplit(":", 1)[0], self.path))
         if self.path in PAGES:
             page = (FIXTURES / PAGES[self.path]).read_bytes().replace(b"PORT", str(self.site.port).encode())
-            self.reply("text/html; charset=utf-8", page)
+            self.reply(page, "text/html; charset=utf-8")
         elif self.path in IMAGES:
-            self.reply(*IMAGES[self.path])
+            content_type, body = IMAGES[self.path]
+            self.reply(body, content_type)
         elif self.path == "/redirect.png":
-            self.send_response(302)
-            self.send_header("Location", f"http://localhost:{self.site.port}/img/redirected.png")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.redirect(f"http://localhost:{self.site.port}/img/redirected.png")
         elif self.path in ("/huge-declared.png", "/huge-streamed.png"):
             self.stream_huge(declare=self.path == "/huge-declared.png")
         else:
             self.send_error(404)
-
-    def reply(self, content_type: str, body: bytes) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def stream_huge(self, declare: bool) -> None:
         """A PNG signature followed by 50 MB, with or without a Content-Length saying so."""
@@ -140,9 +125,6 @@ class ImageHandler(BaseHTTPRequestHandler):
                 self.wfile.write(chunk)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the crawler stopped reading, as it should
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
-        pass
 
 
 @pytest.fixture
@@ -381,6 +363,8 @@ def drain(fd: int, chunks: list[bytes]) -> None:
 # --- stale runs ------------------------------------------------------------------------------------
 
 
+# Both backends: the cut-off compares timestamps with time zones in SQL.
+@pytest.mark.both_backends
 def test_only_runs_running_for_longer_than_the_limit_are_marked_failed(session: Session) -> None:
     now = dt.datetime(2026, 11, 10, 8, 0, tzinfo=dt.UTC)
     died = persist.start_run(session, DAY_ONE, None, now - dt.timedelta(hours=7))

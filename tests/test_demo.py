@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup
 from monitor.core.settings import REPO_ROOT
 
 # One demo run serves every test here: scripts/test keeps a module's tests on one xdist worker.
+pytestmark = pytest.mark.long_running
 
 
 @pytest.fixture(scope="module")

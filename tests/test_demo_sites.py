@@ -11,7 +11,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from monitor.core.siteconfig import PageConfig, SiteConfig, SlotConfig, load_sit
 from monitor.demo.catalogue import ADVERTISERS, DEMO_END, DEMO_START, ads_for
 from monitor.demo.fixture_server import FixtureServer
 from spiders.extract import decode_page, extract_ads
+from tests.support.poll import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SITES = REPO_ROOT / "config" / "demo-sites"
@@ -56,14 +57,6 @@ def fetch(url: str, timeout: float = 5.0) -> Fetched:
     except urllib.error.HTTPError as error:
         with error:
             return Fetched(error.code, error.headers.get("Content-Type", ""), error.read())
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -283,7 +276,7 @@ def test_stop_returns_quickly_while_a_request_hangs() -> None:
 
     thread = threading.Thread(target=client)
     thread.start()
-    wait_until(lambda: "/feizhi/" in server.requests)
+    wait_for(lambda: "/feizhi/" in server.requests)
     started = time.monotonic()
     server.stop()
     assert time.monotonic() - started < 1.5

@@ -10,7 +10,7 @@ import pytest
 from monitor.core.siteconfig import SiteConfig, load_site_config
 from spiders.extract import PageExtraction, check_selectors, decode_page, extract_ads
 from spiders.images import is_fetchable_creative_url
-from tests.conftest import shared_data
+from tests.support.paths import shared_data
 
 SITES_DIR = Path(__file__).resolve().parent.parent / "config" / "sites"
 # What an advertiser name must never look like: markup, decorations the cleanup should have removed.

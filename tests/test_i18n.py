@@ -22,8 +22,8 @@ from monitor.web.app import create_app
 from monitor.web.server import serve_in_thread
 from reports.context import load_report_context
 from reports.mails import rep_message
+from tests.support.web import PASSWORD, Site_, make_web_settings, post_form, running_site
 from tests.support.world import NOW, START, build_world, settings_for
-from tests.test_web_routes import PASSWORD, Site_, make_web_settings, post_form, running_site
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MessageId = str | tuple[str, ...]

@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 import httpx
+import pytest
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 from sqlalchemy import delete
@@ -29,9 +30,11 @@ from monitor.web.server import serve_in_thread
 from reports.context import load_report_context
 from reports.html import write_period_report
 from reports.xlsx import write_period_workbook
+from tests.support.web import PASSWORD, post_form
 from tests.support.world import START, build_world, day, items_by_code, store_evidence
 
-PASSWORD = "correct horse battery"
+# The read model's SQL (grouping, DISTINCT, tuple IN) runs on both backends.
+pytestmark = pytest.mark.both_backends
 # 10:00 in Shanghai on the period's last day: that day's crawl has not run yet.
 GENERATED = dt.datetime.combine(day(14), dt.time(2, 0), tzinfo=dt.UTC)
 
@@ -65,9 +68,7 @@ def _world(session_factory: sessionmaker[Session], settings: Settings) -> int:
 
 def _page_states(base_url: str, item_id: int) -> tuple[dict[tuple[str, str, str], list[str]], list[str]]:
     with httpx.Client(base_url=base_url, timeout=20) as client:
-        login = BeautifulSoup(client.get("/login").text, "html.parser")
-        csrf = login.select_one("input[name=csrf]")["value"]  # type: ignore[index]
-        signed_in = client.post("/login", data={"csrf": csrf, "username": "office", "password": PASSWORD})
+        signed_in = post_form(client, "/login", {"username": "office", "password": PASSWORD})
         assert signed_in.status_code == 303, signed_in.text
         page = BeautifulSoup(client.get(f"/items/{item_id}").text, "html.parser")
     placements = {

@@ -21,6 +21,9 @@ from monitor.matching.store import (
 from monitor.web import office
 from tests.support.world import NOW, World, build_world, day, settings_for
 
+# Both backends: the matching store's aggregates and alias upserts are SQL each runs its own way.
+pytestmark = pytest.mark.both_backends
+
 
 def _match(session: Session, world: World, key: str) -> AdvertiserMatch:
     advertiser = world.advertisers[key]

@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session
 
 import models
+from models.db import make_engine
 from models.enums import CaptureStatus, PageKind, RunStatus, SlotKind
+from models.migrate import upgrade
+
+# Each backend has its own DDL: the migrations must build the models' schema on both.
+pytestmark = pytest.mark.both_backends
+
+
+@pytest.fixture
+def engine(empty_database_url: str) -> Iterator[Engine]:
+    """Migrated here, from an empty database: these tests check the migrations, not a copy of their result."""
+    engine = make_engine(empty_database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -24,6 +19,7 @@ from monitor.core.evidence import EvidenceStore
 from monitor.core.mail import send_messages
 from monitor.core.settings import Settings, SmtpSettings
 from reports.publish import PublishResult, normal_address, publish_period
+from tests.support.smtp import Mailbox, smtp_server
 from tests.support.world import (
     BRANCH_MANAGER,
     HOSTILE_TEXT,
@@ -37,48 +33,16 @@ from tests.support.world import (
     store_evidence,
 )
 
+# Both backends: send-once bookkeeping rests on unique rows and timestamps stored differently.
+pytestmark = pytest.mark.both_backends
+
 SUBJECT_ONE = "【问责客户报表】2026-11-09~2026-11-22 您有 1 个客户需填写说明表"
-
-
-@dataclass
-class Mailbox:
-    """An SMTP handler keeping every accepted message; addresses in `refuse` are turned away."""
-
-    messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-    refuse: set[str] = field(default_factory=set)
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802
-        if address in self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [message for recipients, message in self.messages if address in recipients]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, SmtpSettings]]:
-    box = Mailbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield box, SmtpSettings(host="127.0.0.1", port=port, sender="rivalwatch@example.com")
-    finally:
-        controller.stop()
+    with smtp_server() as box:
+        yield box, SmtpSettings(host="127.0.0.1", port=box.port, sender="rivalwatch@example.com")
 
 
 def publishing_world(session: Session, tmp_path: Path, smtp: SmtpSettings) -> tuple[World, Settings]:

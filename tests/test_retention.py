@@ -27,6 +27,9 @@ from models.enums import CaptureStatus, PageKind, SlotKind
 from monitor.capture.retention import PruneResult, prune_evidence, retention_cutoff, verify_evidence
 from monitor.core.evidence import EvidenceStore
 
+# Both backends: pruning selects by date cut-offs and cross-table citations (NOT IN, shared hashes).
+pytestmark = pytest.mark.both_backends
+
 TODAY = dt.date(2026, 11, 20)
 RETENTION_DAYS = 30
 CUTOFF = dt.date(2026, 10, 21)  # captures dated before this are old

@@ -20,6 +20,9 @@ from models.db import make_engine
 from monitor.cli import main
 from monitor.roster import ImportSummary, RosterInvalid, apply_roster, read_roster
 
+# Both backends: apply is all-or-nothing, refused by triggers written in each dialect.
+pytestmark = pytest.mark.both_backends
+
 Tables = dict[str, list[list[Any]]]
 
 GOOD: Tables = {
@@ -486,20 +489,20 @@ def test_cli_dry_run_counts_but_writes_nothing(database_url: str, engine: Engine
     assert engine_counts(engine) == before
 
 
-def test_cli_import_on_a_fresh_database_migrates_first(database_url: str, tmp_path: Path) -> None:
+def test_cli_import_on_a_fresh_database_migrates_first(empty_database_url: str, tmp_path: Path) -> None:
     workbook = write_workbook(tmp_path / "roster.xlsx", GOOD)
 
-    result = invoke(database_url, "import", "roster", str(workbook))
+    result = invoke(empty_database_url, "import", "roster", str(workbook))
 
     assert result.exit_code == 0, result.output
     assert "orders       created      2" in result.stdout
 
 
-def test_cli_db_upgrade_creates_the_schema(database_url: str) -> None:
-    result = invoke(database_url, "db", "upgrade")
+def test_cli_db_upgrade_creates_the_schema(empty_database_url: str) -> None:
+    result = invoke(empty_database_url, "db", "upgrade")
 
     assert result.exit_code == 0, result.output
-    engine = make_engine(database_url)
+    engine = make_engine(empty_database_url)
     try:
         assert {"customer", "rep", "team", "customer_order"} <= set(inspect(engine).get_table_names())
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,17 +19,9 @@ from monitor.jobs.scheduler import (
     build_scheduler,
     daily_trigger,
 )
+from tests.support.poll import wait_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def _poll(condition, seconds: float = 20.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def test_daily_trigger_fires_at_local_time_whatever_the_machine_timezone() -> None:
@@ -43,6 +34,8 @@ def test_daily_trigger_fires_at_local_time_whatever_the_machine_timezone() -> No
     assert fire.astimezone(dt.UTC) == dt.datetime(2026, 11, 28, 22, 30, tzinfo=dt.UTC)
 
 
+# Both backends: APScheduler keeps the jobs in its own table, pickled in a binary column.
+@pytest.mark.both_backends
 def test_jobs_persist_in_the_database(database_url: str, tmp_path: Path) -> None:
     settings = load_settings(None, database_url=database_url, var_dir=tmp_path)
     first = build_scheduler(settings, None, background=True)
@@ -76,8 +69,9 @@ def test_missed_runs_run_once_when_the_scheduler_comes_back(database_url: str, t
     )
     scheduler.start()
     try:
-        assert _poll(
-            lambda: marker.exists() and scheduler.get_job("probe").next_run_time > dt.datetime.now(dt.UTC)
+        wait_for(
+            lambda: marker.exists() and scheduler.get_job("probe").next_run_time > dt.datetime.now(dt.UTC),
+            seconds=20,
         )
     finally:
         scheduler.shutdown(wait=True)

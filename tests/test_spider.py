@@ -12,7 +12,6 @@ import io
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,8 @@ from monitor.core.evidence import EvidenceStore
 from monitor.core.siteconfig import SiteConfig
 from spiders import persist
 from spiders.items import CapturedAd, PageCaptureItem, SlotResult
-from tests.support.http import local_server
+from tests.support.http import QuietHandler, local_server
+from tests.support.images import png
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "capture"
 CAPTURE_DATE = dt.date(2026, 11, 10)
@@ -64,51 +64,33 @@ class FixtureSite:
 
 def solid_png(path: str, size: tuple[int, int] = (120, 60)) -> bytes:
     shade = int(hashlib.sha256(path.encode()).hexdigest()[:6], 16)
-    output = io.BytesIO()
-    Image.new("RGB", size, ((shade >> 16) & 255, (shade >> 8) & 255, shade & 255)).save(output, format="PNG")
-    return output.getvalue()
+    return png(*size, ((shade >> 16) & 255, (shade >> 8) & 255, shade & 255))
 
 
-class FixtureHandler(BaseHTTPRequestHandler):
+class FixtureHandler(QuietHandler):
     site: FixtureSite
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
         browser = "Sec-Fetch-Dest" in self.headers
         self.site.requests.append(SeenRequest(self.headers.get("Host", ""), self.path, browser))
         if self.path in PAGE_TYPES:
-            self.reply(200, (FIXTURES / self.path.lstrip("/")).read_bytes(), PAGE_TYPES[self.path])
+            self.reply((FIXTURES / self.path.lstrip("/")).read_bytes(), PAGE_TYPES[self.path])
         elif self.path.startswith("/img/"):
-            self.reply(200, solid_png(self.path), "image/png")
+            self.reply(solid_png(self.path), "image/png")
         elif self.path in ("/slow", "/slow-image.png"):
             time.sleep(SLOW_SECONDS)
-            self.reply(200, b"<p>too late</p>", "text/html")
+            self.reply(b"<p>too late</p>", "text/html")
         elif self.path == "/forbidden":
-            self.reply(403, b"<h1>403 Forbidden</h1>", "text/html")
+            self.reply(b"<h1>403 Forbidden</h1>", "text/html", 403)
         elif self.path == "/throttled":
-            self.reply(429, b"<h1>Too Many Requests</h1>", "text/html")
+            self.reply(b"<h1>Too Many Requests</h1>", "text/html", 429)
         elif self.path == "/broken":
-            self.reply(500, b"<h1>Internal Server Error</h1>", "text/html")
+            self.reply(b"<h1>Internal Server Error</h1>", "text/html", 500)
         elif self.path == "/away":
             # Same server, other host name: outside the configured site.
-            self.send_response(302)
-            self.send_header("Location", f"http://localhost:{self.site.port}/utf8.html")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.redirect(f"http://localhost:{self.site.port}/utf8.html")
         else:
-            self.reply(404, b"not found", "text/plain")
-
-    def reply(self, status: int, body: bytes, content_type: str) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the crawler gave up on a slow answer, as it should
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
-        pass
+            self.reply(b"not found", "text/plain", 404)
 
 
 @pytest.fixture
@@ -416,6 +398,7 @@ def test_crawl_refuses_a_broken_config_before_touching_anything(
 
 
 # --- persistence without a crawl -------------------------------------------------------------------
+# Both backends: advertisers are inserted with each dialect's own ON CONFLICT DO NOTHING (insert_missing).
 
 SITE = SiteConfig.model_validate(
     {
@@ -460,6 +443,7 @@ def save(factory: sessionmaker[Session], capture: PageCaptureItem, folder: Path)
         persist.save_capture(session, capture, run.id, EvidenceStore(folder))
 
 
+@pytest.mark.both_backends
 def test_rerun_with_fewer_ads_removes_the_ones_no_longer_seen(
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
@@ -475,6 +459,7 @@ def test_rerun_with_fewer_ads_removes_the_ones_no_longer_seen(
         assert set(session.scalars(select(Advertiser.text))) == {"甲公司", "乙公司", "丙公司", "丁公司"}
 
 
+@pytest.mark.both_backends
 def test_failed_rerun_never_overwrites_a_good_capture_of_the_same_day(
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
@@ -486,6 +471,7 @@ def test_failed_rerun_never_overwrites_a_good_capture_of_the_same_day(
         assert session.scalars(select(Sighting.advertiser_text)).all() == ["甲公司"]
 
 
+@pytest.mark.both_backends
 def test_good_rerun_replaces_a_failed_capture(session_factory: sessionmaker[Session], tmp_path: Path) -> None:
     save(session_factory, item(status="blocked"), tmp_path)
     save(session_factory, item(ads=[ad(1, "甲公司"), ad(2, "", house=True)]), tmp_path)
@@ -495,6 +481,7 @@ def test_good_rerun_replaces_a_failed_capture(session_factory: sessionmaker[Sess
         assert session.scalars(select(Advertiser.text)).all() == ["甲公司"]
 
 
+@pytest.mark.both_backends
 def test_config_sync_upserts_and_deactivates_removed_slots(session_factory: sessionmaker[Session]) -> None:
     changed = SITE.model_copy(
         update={
@@ -532,6 +519,8 @@ def test_crawl_of_the_demo_sites_reads_every_slot(tmp_path: Path) -> None:
                 "RIVALWATCH_DEMO_URL": server.base_url,
                 "RIVALWATCH_DATABASE_URL": database_url,
                 "RIVALWATCH_VAR_DIR": str(tmp_path / "var"),
+                # What is read off the pages; the static crawl above checks their screenshots.
+                "RIVALWATCH_CRAWL__STATIC_SCREENSHOTS": "false",
             },
             timeout=120,
         )
@@ -556,8 +545,6 @@ def test_crawl_of_the_demo_sites_reads_every_slot(tmp_path: Path) -> None:
 def test_browser_crawl_reads_every_slide_and_lazy_logos_with_screenshots(
     tmp_path: Path, fixture_site: FixtureSite
 ) -> None:
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed")
     database_url = f"sqlite:///{tmp_path / 'browser.db'}"
     sites_dir = write_site(tmp_path / "sites", BROWSER_SITE, fixture_site.url)
     crawl(database_url, tmp_path, sites_dir, 3.0)

@@ -16,6 +16,9 @@ from monitor.cli import main
 from monitor.roster.transfers import TransferError, rep_loads, transfer_customer
 from tests.support.world import NOW, START, build_world, day, settings_for
 
+# Both backends: assignments close/open by date; loads are GROUP BY/COALESCE counts ordered in SQL.
+pytestmark = pytest.mark.both_backends
+
 
 def _history(session: Session, code: str) -> list[tuple[str, dt.date, dt.date | None]]:
     rows = session.scalars(

@@ -14,28 +14,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import Sighting, User
 from monitor.accounts.login_links import make_login_link
 from monitor.core.settings import Settings
-from monitor.web.app import create_app
-from monitor.web.server import serve_in_thread
-from tests.test_web_routes import PASSWORD, World, build_world
+from spiders.settings import CHROMIUM_ARGS
+from tests.support.paths import CHROMIUM
+from tests.support.web import PASSWORD, World, make_web_settings, running_site
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 TIMEOUT_MS = 15_000
 
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -48,17 +37,9 @@ def browser() -> Iterator[object]:
 def running(
     database_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
 ) -> Iterator[tuple[str, World, Settings]]:
-    settings = Settings(
-        database_url=database_url,
-        var_dir=tmp_path,
-        evidence_dir=tmp_path / "evidence",
-        secret_key="e2e-secret",
-    )
-    with session_factory() as session:
-        world = build_world(session, settings)
-        session.commit()
-    with serve_in_thread(create_app(settings, session_factory)) as base_url:
-        yield base_url, world, settings.model_copy(update={"base_url": base_url})
+    settings = make_web_settings(database_url, tmp_path)
+    with running_site(settings, session_factory) as site:
+        yield site.base_url, site.world, settings.model_copy(update={"base_url": site.base_url})
 
 
 def manager_link(settings: Settings, session_factory: sessionmaker[Session], next_path: str) -> str:

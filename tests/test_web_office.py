@@ -1,7 +1,7 @@
 """The office's working pages over a real server and database: publishing through a real SMTP server,
 waivers, transfers, leads with their CSV, crawl health, and the ad outlined on its page screenshot.
 
-The world is `tests.test_web_routes.build_world`: reps r1 and r2 in team BJ1 (under branch BJ), r3 in SH,
+The world is `tests.support.web.build_world`: reps r1 and r2 in team BJ1 (under branch BJ), r3 in SH,
 one open item each in the current (generated) period, a lead, and page screenshots of yesterday.
 """
 
@@ -33,7 +33,7 @@ from models import (
 )
 from models.enums import CaptureStatus, ItemStatus
 from tests.support.smtp import Mailbox, smtp_server
-from tests.test_web_routes import Site_, make_web_settings, post_form, running_site
+from tests.support.web import Site_, make_web_settings, post_form, running_site
 
 CAP = 1  # every rep of the world owns one customer: any transfer to them goes over the cap
 

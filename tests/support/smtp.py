@@ -1,4 +1,4 @@
-"""A real SMTP server on loopback (aiosmtpd) that keeps every message it receives, parsed."""
+"""A real SMTP server on loopback (aiosmtpd) that keeps every message it accepts, parsed."""
 
 from __future__ import annotations
 
@@ -16,14 +16,33 @@ from aiosmtpd.controller import Controller
 
 @dataclass
 class Mailbox:
+    """The server's handler: accepted messages in order; addresses in `refuse` are turned away."""
+
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
+    recipients: list[list[str]] = field(default_factory=list)  # the envelope's, per message
+    refuse: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd hook
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """The messages whose envelope named `address`."""
+        return [
+            message for message, rcpt in zip(self.messages, self.recipients, strict=True) if address in rcpt
+        ]
 
 
 def _free_port() -> int:
@@ -35,6 +54,7 @@ def _free_port() -> int:
 
 @contextmanager
 def smtp_server() -> Iterator[Mailbox]:
+    """A server on 127.0.0.1 for the block's duration; its Mailbox says what it received."""
     mailbox = Mailbox(port=_free_port())
     controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
     controller.start()

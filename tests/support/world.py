@@ -38,6 +38,7 @@ from models.enums import (
 )
 from monitor.core.evidence import EvidenceStore
 from monitor.core.settings import Settings
+from tests.support.images import png
 
 START = dt.date(2026, 11, 9)  # the demo period 2026-11-09 .. 2026-11-22
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)  # 10:00 on 2026-11-24 in Shanghai
@@ -208,17 +209,6 @@ def items_by_code(session: Session) -> dict[str, AccountabilityItem]:
     return {item.customer.code: item for item in rows}
 
 
-def png_bytes(colour: tuple[int, int, int], size: tuple[int, int] = (120, 40)) -> bytes:
-    """A small real PNG of one colour."""
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, format="PNG")
-    return out.getvalue()
-
-
 def store_evidence(session: Session, store: EvidenceStore) -> dict[str, str]:
     """Put real screenshots in `store` and point the world's sightings and captures at them.
 
@@ -230,15 +220,15 @@ def store_evidence(session: Session, store: EvidenceStore) -> dict[str, str]:
     for n, sighting in enumerate(session.scalars(select(Sighting).order_by(Sighting.id))):
         key = f"element:{sighting.advertiser_text}"
         if key not in shas:
-            shas[key] = store.put(png_bytes((40 * n % 256, 120, 200), (600, 200)))
+            shas[key] = store.put(png(600, 200, (40 * n % 256, 120, 200)))
         sighting.element_screenshot_sha256 = shas[key]
     for capture in session.scalars(select(PageCapture)):
         if capture.screenshot_sha256 is not None:
             key = f"page:{capture.capture_date.isoformat()}"
             if key not in shas:
-                shas[key] = store.put(png_bytes((capture.capture_date.day * 9 % 256, 30, 30), (800, 1200)))
+                shas[key] = store.put(png(800, 1200, (capture.capture_date.day * 9 % 256, 30, 30)))
             capture.screenshot_sha256 = shas[key]
-    data = png_bytes((10, 200, 10), (300, 100))
+    data = png(300, 100, (10, 200, 10))
     shas["creative"] = store.put(data)
     creative = Creative(
         sha256=shas["creative"],
