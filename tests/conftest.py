@@ -7,7 +7,7 @@ Databases
   Templates are named per worker and per run, so two workers (or two engineers' runs on the shared
   server) never collide, and they are dropped when the worker ends.
 - `empty_database_url`: this test's own database with no schema, for tests of migrating from nothing
-  (tests/test_migrations.py migrates from it; so do the CLI tests of `db upgrade`).
+  (tests/models/test_migrations.py migrates from it; so do the CLI tests of `db upgrade`).
 - `engine`, `session_factory`, `session`: over `database_url`.
 
 Browser tests (marked `browser`) are skipped where Debian's Chromium is not installed. Modules marked

@@ -66,7 +66,8 @@ def test_a_layout_change_and_a_blocked_page_raise_alerts_and_mail_them(
         "RIVALWATCH_SITES_DIR": str(REPO_ROOT / "config" / "demo-sites"),
         "RIVALWATCH_SMTP__PORT": str(mailbox.port),
         "RIVALWATCH_CRAWL__ALERT_RECIPIENTS": json.dumps(["office@example.com"]),
-        # Alerts come from what was read off the pages; screenshots (tests/test_spider.py) need Chromium.
+        # Alerts come from what was read off the pages; screenshots need Chromium
+        # (tests/spiders/test_ads_spider.py has them).
         "RIVALWATCH_CRAWL__STATIC_SCREENSHOTS": "false",
     }
     # One crawled day: a missing slot and a failed page are alerts on their own, without history (the

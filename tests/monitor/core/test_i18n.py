@@ -22,10 +22,10 @@ from monitor.web.app import create_app
 from monitor.web.server import serve_in_thread
 from reports.context import load_report_context
 from reports.mails import rep_message
+from tests.support.paths import REPO_ROOT
 from tests.support.web import PASSWORD, Site_, make_web_settings, post_form, running_site
 from tests.support.world import NOW, START, build_world, settings_for
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 MessageId = str | tuple[str, ...]
 
 
@@ -117,7 +117,7 @@ def test_an_unknown_language_gets_the_default_chinese() -> None:
     assert translator(None) is translator("zh_CN")
 
 
-# --- English where asked, Chinese by default: a mail, the web pages (the report: tests/test_report.py) -----
+# --- English where asked, Chinese by default: a mail, the web pages (report: tests/reports/test_html.py) --
 
 
 def _rep_mail_html(session: Session, tmp_path: Path, language: str) -> tuple[str, BeautifulSoup]:

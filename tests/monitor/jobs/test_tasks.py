@@ -28,7 +28,7 @@ def job_env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) 
     monkeypatch.setenv("RIVALWATCH_DATABASE_URL", database_url)
     monkeypatch.setenv("RIVALWATCH_VAR_DIR", str(tmp_path))
     monkeypatch.setenv("RIVALWATCH_SITES_DIR", str(REPO_ROOT / "config" / "demo-sites"))
-    # The jobs' steps and outcomes, not the pictures: static pages' screenshots are tests/test_spider.py's.
+    # The jobs' steps and outcomes, not the pictures: static screenshots are in spiders/test_ads_spider.py.
     monkeypatch.setenv("RIVALWATCH_CRAWL__STATIC_SCREENSHOTS", "false")
     return tmp_path
 

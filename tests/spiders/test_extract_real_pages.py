@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from monitor.core.siteconfig import SiteConfig, load_site_config
 from spiders.extract import PageExtraction, check_selectors, decode_page, extract_ads
 from spiders.images import is_fetchable_creative_url
-from tests.support.paths import shared_data
+from tests.support.paths import REPO_ROOT, shared_data
 
-SITES_DIR = Path(__file__).resolve().parent.parent / "config" / "sites"
+SITES_DIR = REPO_ROOT / "config" / "sites"
 # What an advertiser name must never look like: markup, decorations the cleanup should have removed.
 JUNK = re.compile(r"[<>{}]|招聘信息$|^\d+\s*/\s*\d+|^\s|\s$|公司logo")
 

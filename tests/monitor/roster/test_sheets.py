@@ -1,4 +1,4 @@
-"""Which table a CSV file or a workbook sheet holds, by its name (files themselves: tests/test_roster.py)."""
+"""Which table a CSV file or a workbook sheet holds, by its name (the files: test_import.py)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import lxml.html
 import pytest
@@ -24,9 +23,9 @@ from monitor.core.siteconfig import PageConfig, SiteConfig, SlotConfig, load_sit
 from monitor.demo.catalogue import ADVERTISERS, DEMO_END, DEMO_START, ads_for
 from monitor.demo.fixture_server import FixtureServer
 from spiders.extract import decode_page, extract_ads
+from tests.support.paths import REPO_ROOT
 from tests.support.poll import wait_for
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SITES = REPO_ROOT / "config" / "demo-sites"
 DEMO_ROSTER = REPO_ROOT / "monitor" / "demo" / "roster"
 FIRST_DAY = DEMO_START

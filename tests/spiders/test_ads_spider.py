@@ -29,8 +29,9 @@ from spiders import persist
 from spiders.items import CapturedAd, PageCaptureItem, SlotResult
 from tests.support.http import QuietHandler, local_server
 from tests.support.images import png
+from tests.support.paths import FIXTURES, REPO_ROOT
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "capture"
+CAPTURE_PAGES = FIXTURES / "capture"
 CAPTURE_DATE = dt.date(2026, 11, 10)
 SLOW_SECONDS = 4.0
 PAGE_TYPES = {
@@ -74,7 +75,7 @@ class FixtureHandler(QuietHandler):
         browser = "Sec-Fetch-Dest" in self.headers
         self.site.requests.append(SeenRequest(self.headers.get("Host", ""), self.path, browser))
         if self.path in PAGE_TYPES:
-            self.reply((FIXTURES / self.path.lstrip("/")).read_bytes(), PAGE_TYPES[self.path])
+            self.reply((CAPTURE_PAGES / self.path.lstrip("/")).read_bytes(), PAGE_TYPES[self.path])
         elif self.path.startswith("/img/"):
             self.reply(solid_png(self.path), "image/png")
         elif self.path in ("/slow", "/slow-image.png"):
@@ -321,7 +322,7 @@ def check_gbk_names(session: Session) -> None:
 def check_evidence(session: Session, evidence: EvidenceStore) -> None:
     pages = captures(session, "zhida")
     gbk = evidence.path(pages["search"].html_sha256 or "")
-    assert gbk.read_bytes() == (FIXTURES / "gbk.html").read_bytes()  # stored as fetched, GBK bytes
+    assert gbk.read_bytes() == (CAPTURE_PAGES / "gbk.html").read_bytes()  # stored as fetched, GBK bytes
     assert hashlib.sha256(gbk.read_bytes()).hexdigest() == gbk.name
     assert gbk.parent.name == gbk.name[2:4] and gbk.parent.parent.name == gbk.name[:2]
     assert evidence.read(pages["forbidden"].html_sha256 or "") == b"<h1>403 Forbidden</h1>"
@@ -505,7 +506,7 @@ def test_config_sync_upserts_and_deactivates_removed_slots(session_factory: sess
 
 def test_crawl_of_the_demo_sites_reads_every_slot(tmp_path: Path) -> None:
     fixture_server = pytest.importorskip("monitor.demo.fixture_server")
-    demo_sites = Path(__file__).resolve().parent.parent / "config" / "demo-sites"
+    demo_sites = REPO_ROOT / "config" / "demo-sites"
     if not demo_sites.is_dir():
         pytest.skip(f"{demo_sites} is absent")
     database_url = f"sqlite:///{tmp_path / 'demo.db'}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from monitor.core.settings import MatchingSettings
@@ -11,8 +9,7 @@ from monitor.matching import CustomerRecord, MatchIndex, Thresholds, registered_
 from monitor.matching.evalset import build_evalset, write_evalset
 from monitor.matching.evaluate import evaluate, read_labelled_csv
 from monitor.matching.roster import read_customers_csv
-
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from tests.support.paths import SHARED_DATA
 
 ROSTER = [
     CustomerRecord("spdb", "上海浦东发展银行股份有限公司"),

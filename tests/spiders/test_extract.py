@@ -12,8 +12,8 @@ import pytest
 
 from monitor.core.siteconfig import SiteConfig
 from spiders.extract import PageExtraction, SelectorError, check_selectors, decode_page, extract_ads
+from tests.support.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 PAGE_URL = "https://jobs.example.cn/zone/it/"
 
 

@@ -33,8 +33,9 @@ from monitor.core.evidence import EvidenceStore
 from spiders import persist
 from tests.support.http import QuietHandler, local_server
 from tests.support.images import encoded
+from tests.support.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "capture"
+PAGES_DIR = FIXTURES / "capture"
 DAY_ONE = dt.date(2026, 11, 10)
 DAY_TWO = dt.date(2026, 11, 11)
 HUGE_BYTES = 50_000_000
@@ -99,7 +100,7 @@ class ImageHandler(QuietHandler):
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
         self.site.requests.append((self.headers.get("Host", "").rsplit(":", 1)[0], self.path))
         if self.path in PAGES:
-            page = (FIXTURES / PAGES[self.path]).read_bytes().replace(b"PORT", str(self.site.port).encode())
+            page = (PAGES_DIR / PAGES[self.path]).read_bytes().replace(b"PORT", str(self.site.port).encode())
             self.reply(page, "text/html; charset=utf-8")
         elif self.path in IMAGES:
             content_type, body = IMAGES[self.path]
@@ -182,7 +183,7 @@ def write_sites(folder: Path, url: str) -> Path:
 
 
 def crawl_env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    # Without the static pages' screenshots (tests/test_spider.py has them): Chromium would load the
+    # Without the static pages' screenshots (test_ads_spider.py has them): Chromium would load the
     # images too, and these tests count the crawler's own downloads and evidence files.
     return {
         "RIVALWATCH_DATABASE_URL": database_url,

@@ -29,12 +29,9 @@ from monitor.core.siteconfig import SiteConfig
 from monitor.demo.fixture_server import FixtureServer
 from monitor.demo.pages import PAGES
 from spiders.extract import decode_page, extract_ads
-from tests.support.paths import shared_data
+from tests.support.paths import FIXTURES, REPO_ROOT, shared_data
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-TRUTH = yaml.safe_load((REPO_ROOT / "tests" / "fixtures" / "discovery_truth.yaml").read_text("utf-8"))[
-    "pages"
-]
+TRUTH = yaml.safe_load((FIXTURES / "discovery_truth.yaml").read_text("utf-8"))["pages"]
 URL = "https://www.rival.example/"
 # What docs/discovery.md promises on the real pages.
 MIN_RECALL = 0.9
