@@ -13,7 +13,8 @@ say() { printf '[setup] %s\n' "$*" >&2; }
 
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
-fc-list 2>/dev/null | grep -qiE 'Noto Sans CJK|WenQuanYi' || need_apt+=(fonts-noto-cjk)
+# Not `grep -q`: it stops reading early, fc-list dies of SIGPIPE, and pipefail calls the fonts missing.
+fc-list 2>/dev/null | grep -iE 'Noto Sans CJK|WenQuanYi' >/dev/null || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
     say "need Debian packages ${need_apt[*]} but cannot install them (not root, no sudo)"; exit 1
