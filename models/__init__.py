@@ -5,6 +5,7 @@ from models.accountability import (
     AccountabilityPeriod,
     Explanation,
     ItemEvidence,
+    ItemWaiver,
     PublishedMail,
     Review,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "CustomerAlias",
     "Explanation",
     "ItemEvidence",
+    "ItemWaiver",
     "LoginToken",
     "MatchRejection",
     "Order",

@@ -62,6 +62,7 @@ class AccountabilityItem(Base):
         back_populates="item", cascade="all, delete-orphan", order_by="ItemEvidence.id"
     )
     explanation: Mapped[Explanation | None] = relationship(back_populates="item", uselist=False)
+    waivers: Mapped[list[ItemWaiver]] = relationship(order_by="ItemWaiver.id")
 
 
 class ItemEvidence(Base):
@@ -85,6 +86,8 @@ class Explanation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("accountability_item.id"), unique=True)
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # The rep who wrote it: the form stays theirs when the customer is transferred (划转) afterwards.
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("rep.id"), index=True)
     reason: Mapped[str | None] = mapped_column(String(50))
     text: Mapped[str | None] = mapped_column(Text)
     funnel_stage: Mapped[int | None]  # 10, 30, 50, 70 or 100 (%)
@@ -112,6 +115,19 @@ class Review(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     explanation: Mapped[Explanation] = relationship(back_populates="reviews")
+
+
+class ItemWaiver(Base):
+    """One waiver (豁免) decision or its undoing, kept for the record: who, when, why."""
+
+    __tablename__ = "item_waiver"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("accountability_item.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))  # waive or unwaive
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class PublishedMail(Base):

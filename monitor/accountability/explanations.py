@@ -1,5 +1,6 @@
-"""The explanation form's rules: what a rep may save or submit, and what a reviewer may decide.
+"""The explanation form: reading what a rep posts, saving or submitting it, a reviewer's decision.
 
+What is allowed when is the state machine's (monitor.accountability.states): every write asks it first.
 Functions change the session and never commit: the request (or the CLI) owns the transaction.
 """
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 from models import AccountabilityItem, Explanation, Review, User
 from models.enums import ExplanationStatus, ReviewDecision
+from monitor.accountability.states import Action, ItemState, TransitionRefused, item_state, next_state
 from monitor.core.i18n import N_
 from monitor.core.settings import Settings
 
@@ -35,6 +37,19 @@ TEXT_LIMIT = 5000
 
 class FormRefused(Exception):
     """The action is not allowed in the form's current state; the message is a UI message id."""
+
+
+def state_of(item: AccountabilityItem, settings: Settings, now: dt.datetime) -> ItemState:
+    """The item's state at `now` (its status, its form's status, its deadline)."""
+    form = item.explanation.status.value if item.explanation else None
+    return item_state(item.status.value, form, deadline_passed(item, settings, now))
+
+
+def _check(item: AccountabilityItem, action: Action, settings: Settings, now: dt.datetime) -> None:
+    try:
+        next_state(state_of(item, settings, now), action)
+    except TransitionRefused as refused:
+        raise FormRefused(refused.message) from None
 
 
 @dataclass
@@ -90,7 +105,8 @@ def deadline_passed(item: AccountabilityItem, settings: Settings, now: dt.dateti
 
 def _form_for(item: AccountabilityItem, author: User) -> Explanation:
     if item.explanation is None:
-        item.explanation = Explanation(item_id=item.id, status=ExplanationStatus.DRAFT)
+        # The form belongs to the rep who writes it: a later transfer of the customer leaves it theirs.
+        item.explanation = Explanation(item_id=item.id, status=ExplanationStatus.DRAFT, rep_id=author.rep_id)
     item.explanation.author_user_id = author.id
     return item.explanation
 
@@ -103,13 +119,11 @@ def _apply(explanation: Explanation, data: ExplanationInput) -> None:
     explanation.next_step_date = data.next_step_date
 
 
-def save_draft(item: AccountabilityItem, author: User, data: ExplanationInput) -> Explanation:
-    """Keep unfinished answers; a sent-back form stays sent back until resubmitted."""
-    current = item.explanation.status if item.explanation else None
-    if current == ExplanationStatus.ACCEPTED:
-        raise FormRefused(N_("This form has been accepted and can no longer be changed."))
-    if current == ExplanationStatus.SUBMITTED:
-        raise FormRefused(N_("This form is submitted; update it with Submit."))
+def save_draft(
+    item: AccountabilityItem, author: User, data: ExplanationInput, settings: Settings, now: dt.datetime
+) -> Explanation:
+    """Keep unfinished answers (until the deadline; a sent-back form stays sent back until resubmitted)."""
+    _check(item, Action.SAVE_DRAFT, settings, now)
     explanation = _form_for(item, author)
     _apply(explanation, data)
     return explanation
@@ -119,12 +133,7 @@ def submit(
     item: AccountabilityItem, author: User, data: ExplanationInput, settings: Settings, now: dt.datetime
 ) -> Explanation:
     """Submit (or update a submission) until it is accepted; a first submission only by the deadline."""
-    current = item.explanation.status if item.explanation else None
-    if current == ExplanationStatus.ACCEPTED:
-        raise FormRefused(N_("This form has been accepted and can no longer be changed."))
-    first_time = current in (None, ExplanationStatus.DRAFT)
-    if first_time and deadline_passed(item, settings, now):
-        raise FormRefused(N_("The deadline has passed; the form can no longer be submitted."))
+    _check(item, Action.SUBMIT, settings, now)
     explanation = _form_for(item, author)
     _apply(explanation, data)
     explanation.status = ExplanationStatus.SUBMITTED
@@ -133,12 +142,18 @@ def submit(
 
 
 def review(
-    item: AccountabilityItem, reviewer: User, decision: ReviewDecision, comment: str | None, now: dt.datetime
+    item: AccountabilityItem,
+    reviewer: User,
+    decision: ReviewDecision,
+    comment: str | None,
+    settings: Settings,
+    now: dt.datetime,
 ) -> Review:
     """Accept or send back a submitted form; sending back needs a comment for the rep."""
+    action = Action.ACCEPT if decision == ReviewDecision.ACCEPT else Action.SEND_BACK
+    _check(item, action, settings, now)
     explanation = item.explanation
-    if explanation is None or explanation.status != ExplanationStatus.SUBMITTED:
-        raise FormRefused(N_("Only a submitted form can be reviewed."))
+    assert explanation is not None  # only a submitted form can be reviewed
     if decision == ReviewDecision.SEND_BACK and not comment:
         raise FormRefused(N_("Write a comment when sending a form back."))
     record = Review(reviewer_user_id=reviewer.id, decision=decision, comment=comment, created_at=now)

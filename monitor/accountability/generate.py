@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -23,13 +23,14 @@ from models import (
     ItemEvidence,
     Order,
     Page,
+    PageCapture,
     Sighting,
     Site,
     Slot,
 )
 from models.enums import ItemStatus, MatchDecision
 from monitor.accountability.captures import capture_log
-from monitor.accountability.periods import Period, PeriodCalendar
+from monitor.accountability.periods import ONE_DAY, Period, PeriodCalendar
 from monitor.accountability.rule import (
     AssignmentSpan,
     CustomerFact,
@@ -42,6 +43,7 @@ from monitor.accountability.rule import (
     SightingFact,
     apply_rule,
 )
+from monitor.accountability.states import Action, ItemState, allowed, item_state
 from monitor.accountability.store import ensure_period
 from monitor.core.settings import Settings
 
@@ -80,6 +82,7 @@ def generate_period(
     """Create or refresh the period starting on `start_date` and its items, as of `now` (aware)."""
     calendar = PeriodCalendar.of(settings.accountability)
     period = calendar.starting(start_date)
+    check_generable(session, period, settings.today(now))
     period_row = ensure_period(session, period, calendar.deadline(period))
     outcome = run_rule(session, period_row, settings, settings.today(now))
     existing = _items_by_customer(session, period_row.id)
@@ -94,6 +97,27 @@ def generate_period(
         1 for item in _items_by_customer(session, period_row.id).values() if item.status == ItemStatus.OPEN
     )
     return GenerationResult(period_row.id, period, **counts, open_items=open_items, pending=outcome.pending)
+
+
+class PeriodRefused(ValueError):
+    """A period that may not be generated (not ended, or before anything was captured); says why."""
+
+
+def check_generable(session: Session, period: Period, today: dt.date) -> None:
+    """Refuse a period that has not ended by `today` or that ends before the first capture.
+
+    An unfinished period would hold a partial picture that then becomes everyone's default list; one before
+    the first capture would hold nothing but unknown days.
+    """
+    if period.end >= today:
+        raise PeriodRefused(
+            f"the period {period.label} has not ended yet: it can be generated from {period.end + ONE_DAY}"
+        )
+    first = session.scalar(select(func.min(PageCapture.capture_date)))
+    if first is None:
+        raise PeriodRefused(f"nothing has been captured yet: the period {period.label} would be empty")
+    if period.end < first:
+        raise PeriodRefused(f"the period {period.label} ends before the first capture ({first})")
 
 
 def run_rule(
@@ -198,7 +222,7 @@ def _items_by_customer(session: Session, period_id: int) -> dict[int, Accountabi
     stmt = (
         select(AccountabilityItem)
         .where(AccountabilityItem.period_id == period_id)
-        .options(selectinload(AccountabilityItem.evidence))
+        .options(selectinload(AccountabilityItem.evidence), selectinload(AccountabilityItem.explanation))
     )
     return {item.customer_id: item for item in session.scalars(stmt)}
 
@@ -226,7 +250,8 @@ def _upsert_item(
         session.add(item)
         return "created"
     changed = _copy_draft(item, draft) | _sync_evidence(item, draft)
-    reopened = item.status == ItemStatus.WITHDRAWN and item.status_changed_by == GENERATOR
+    # Only what generation withdrew comes back by itself; the deadline changes nothing about it.
+    reopened = item.status_changed_by == GENERATOR and allowed(_state(item), Action.REOPEN)
     if reopened:
         item.status, item.status_reason = ItemStatus.OPEN, None
     if changed or reopened:
@@ -269,9 +294,14 @@ def _sync_evidence(item: AccountabilityItem, draft: ItemDraft) -> bool:
     return changed
 
 
+def _state(item: AccountabilityItem) -> ItemState:
+    form = item.explanation.status.value if item.explanation else None
+    return item_state(item.status.value, form, deadline_passed=False)
+
+
 def _withdraw_item(item: AccountabilityItem, outcome: RuleResult, now: dt.datetime) -> str:
     """An open item with no accountable evidence left is withdrawn, keeping its evidence for the record."""
-    if item.status != ItemStatus.OPEN:
+    if not allowed(_state(item), Action.WITHDRAW):
         return "unchanged"  # already withdrawn, or waived by a person: leave it as it is
     reasons = sorted(
         {

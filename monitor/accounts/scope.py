@@ -5,10 +5,10 @@ Out-of-scope objects are reported as missing (404), so that ids of other people'
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
-from models import AccountabilityItem, ItemEvidence, Rep, Sighting, Team, User
+from models import AccountabilityItem, Explanation, ItemEvidence, Rep, Sighting, Team, User
 from models.enums import Role
 
 OFFICE_ROLES = frozenset({Role.OFFICE, Role.ADMIN})
@@ -47,23 +47,36 @@ def visible_rep_ids(session: Session, user: User) -> set[int] | None:
 
 
 def restrict_items(statement: Select, session: Session, user: User) -> Select:  # type: ignore[type-arg]
-    """`statement` over AccountabilityItem limited to what `user` may read."""
+    """`statement` over AccountabilityItem limited to what `user` may read.
+
+    A rep reads the items they own and the ones whose form they wrote (the customer may have been
+    transferred since: the form stays theirs).
+    """
     reps = visible_rep_ids(session, user)
-    return statement if reps is None else statement.where(AccountabilityItem.rep_id.in_(reps))
+    if reps is None:
+        return statement
+    written = select(Explanation.item_id).where(Explanation.rep_id.in_(reps))
+    return statement.where(or_(AccountabilityItem.rep_id.in_(reps), AccountabilityItem.id.in_(written)))
+
+
+def form_owner(item: AccountabilityItem) -> int:
+    """The rep whose form this is: who wrote it, else the item's owner."""
+    explanation = item.explanation
+    return explanation.rep_id if explanation is not None and explanation.rep_id is not None else item.rep_id
 
 
 def readable_item(session: Session, user: User, item_id: int) -> AccountabilityItem:
     item = session.get(AccountabilityItem, item_id)
     reps = visible_rep_ids(session, user)
-    if item is None or (reps is not None and item.rep_id not in reps):
+    if item is None or (reps is not None and item.rep_id not in reps and form_owner(item) not in reps):
         raise NotInScope(item_id)
     return item
 
 
 def writable_item(session: Session, user: User, item_id: int) -> AccountabilityItem:
-    """An item whose form `user` may fill in: only the owning rep's own account."""
+    """An item whose form `user` may fill in: only the account of the rep the form belongs to."""
     item = readable_item(session, user, item_id)
-    if user.role != Role.REP or item.rep_id != user.rep_id:
+    if user.role != Role.REP or form_owner(item) != user.rep_id:
         raise RoleForbidden(item_id)
     return item
 
@@ -98,9 +111,11 @@ def _evidence_visible(session: Session, user: User, condition: object) -> bool:
     reps = visible_rep_ids(session, user)
     if reps is None:
         return True
-    query = (
+    query = restrict_items(
         select(ItemEvidence.id)
         .join(AccountabilityItem, AccountabilityItem.id == ItemEvidence.item_id)
-        .where(condition, AccountabilityItem.rep_id.in_(reps))  # type: ignore[arg-type]
+        .where(condition),  # type: ignore[arg-type]
+        session,
+        user,
     )
     return bool(session.scalar(select(exists(query))))

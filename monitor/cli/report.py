@@ -57,6 +57,8 @@ def report_command(
         )
     except LookupError as exc:
         raise click.ClickException(f"{exc} (run without --no-generate)") from exc
+    except ValueError as exc:  # a period that has not ended, or before the first capture
+        raise click.ClickException(str(exc)) from exc
     if built.generation is not None:
         click.echo(built.generation.summary())
     click.echo(f"report: {built.report}")
@@ -92,25 +94,30 @@ def _publish(factory: sessionmaker[Session], settings: Settings, start: dt.date,
 @click.command("waive")
 @click.argument("customer_id")
 @_PERIOD_OPTION
-@click.option("--reason", required=True, help="Why the customer is not held against the rep.")
-@click.option("--by", "by", required=True, help="Who decided the waiver.")
+@click.option("--reason", required=True, help="Why the customer is not held against the rep (or no longer).")
+@click.option("--by", "by", required=True, help="Who decided.")
+@click.option("--undo", is_flag=True, help="Undo the item's waiver instead: it is accountable again.")
 @click.pass_context
 def waive_command(
-    ctx: click.Context, customer_id: str, period_day: dt.datetime | None, reason: str, by: str
+    ctx: click.Context, customer_id: str, period_day: dt.datetime | None, reason: str, by: str, undo: bool
 ) -> None:
-    """Waive (豁免) a customer's accountability item in a period; it stays waived on regeneration."""
-    from monitor.accountability.waivers import WaiveError, waive_item
+    """Waive (豁免) a customer's item in a period, or undo a waiver; every decision is kept with its reason.
+
+    A waived item stays waived through regeneration until the waiver is undone.
+    """
+    from monitor.accountability.waivers import WaiveError, unwaive_item, waive_item
 
     settings = settings_from(ctx)
     now = utcnow()
     period = _period_of(settings, period_day, now)
+    decide = unwaive_item if undo else waive_item
     try:
         with transaction(sessions_from(ctx)) as session:
-            item = waive_item(session, period.start, customer_id, reason, by, now)
-            item_id = item.id
+            item_id = decide(session, period.start, customer_id, reason, by, now).id
     except WaiveError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"waived: item {item_id} of customer {customer_id} in {period.start}~{period.end}")
+    done = "waiver undone" if undo else "waived"
+    click.echo(f"{done}: item {item_id} of customer {customer_id} in {period.start}~{period.end}")
 
 
 @click.command("leads")

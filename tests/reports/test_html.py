@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import AccountabilityItem
+from models import AccountabilityItem, PageCapture
 from models.enums import MatchDecision
 from monitor.accountability.generate import generate_period
 from monitor.cli import main
@@ -219,8 +219,19 @@ def test_a_pruned_screenshot_shows_its_hash_instead_of_a_broken_image(
 def test_trend_chart_shows_open_items_per_period_for_company_and_teams(
     session: Session, tmp_path: Path
 ) -> None:
-    build_world(session)
+    world = build_world(session)
     settings = settings_for(tmp_path)
+    first = world.captures[("zhaopin/home", START)]
+    earlier_day = START - dt.timedelta(days=1)  # a crawl in the earlier period that saw none of ours
+    session.add(
+        PageCapture(
+            page=first.page,
+            crawl_run_id=first.crawl_run_id,
+            capture_date=earlier_day,
+            status=first.status,
+            url=first.url,
+        )
+    )
     generate_period(session, settings, START - dt.timedelta(days=14), NOW)  # an earlier, empty period
     generate_period(session, settings, START, NOW)
     session.commit()

@@ -47,7 +47,7 @@ def save_explanation(
         if action == "submit":
             submit(item, user, data, settings_of(request), now_utc())
         else:
-            save_draft(item, user, data)
+            save_draft(item, user, data, settings_of(request), now_utc())
     except FormRefused as refused:
         session.rollback()
         return item_page(request, session, user, item, data, _(str(refused)), 409)

@@ -7,12 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AccountabilityItem, User
-from models.enums import ExplanationStatus, ItemStatus, Role
+from models.enums import Role
 from monitor.accountability.explanations import (
     FUNNEL_STAGES,
     REASON_LABELS,
     ExplanationInput,
     deadline_passed,
+    state_of,
 )
 from monitor.accountability.items import (
     EvidenceRow,
@@ -22,7 +23,8 @@ from monitor.accountability.items import (
     item_rows,
     periods_newest_first,
 )
-from monitor.accounts.scope import OFFICE_ROLES, REVIEW_ROLES, readable_item
+from monitor.accountability.states import Action, ItemState, allowed
+from monitor.accounts.scope import OFFICE_ROLES, REVIEW_ROLES, form_owner, readable_item
 from monitor.core.evidence import EvidenceStore
 from monitor.web.context import CurrentUser, DbSession, now_utc, redirect, render, settings_of
 from monitor.web.outline import PageOutline, page_outline
@@ -61,13 +63,10 @@ def form_values(item: AccountabilityItem) -> ExplanationInput:
     )
 
 
-def _can_edit(user: User, item: AccountabilityItem, late: bool) -> bool:
-    if user.role != Role.REP or item.rep_id != user.rep_id or item.status != ItemStatus.OPEN:
-        return False  # a waived or withdrawn item is not held against the rep: nothing to explain
-    status = item.explanation.status if item.explanation else None
-    if status == ExplanationStatus.ACCEPTED:
-        return False
-    return not (late and status in (None, ExplanationStatus.DRAFT))
+def _can_edit(user: User, item: AccountabilityItem, state: ItemState) -> bool:
+    """The form is the user's (its author, else the item's owner) and its state takes a submission."""
+    is_owner = user.role == Role.REP and user.rep_id is not None and form_owner(item) == user.rep_id
+    return is_owner and allowed(state, Action.SUBMIT)
 
 
 def newest_shots(record: ItemRecord) -> list[EvidenceRow]:
@@ -101,6 +100,7 @@ def item_page(
     """
     settings = settings_of(request)
     late = deadline_passed(item, settings, now_utc())
+    state = state_of(item, settings, now_utc())
     record = item_record(session, item, settings.tz)
     explanation = item.explanation
     reviews = explanation.reviews if explanation else []
@@ -116,11 +116,12 @@ def item_page(
         "values": values or form_values(item),
         "problem": problem,
         "late": late,
-        "can_edit": _can_edit(user, item, late),
-        "can_review": user.role in REVIEW_ROLES
-        and explanation is not None
-        and explanation.status == ExplanationStatus.SUBMITTED,
-        "can_waive": user.role in OFFICE_ROLES and item.status == ItemStatus.OPEN,
+        "state": state,
+        "can_edit": _can_edit(user, item, state),
+        "can_draft": allowed(state, Action.SAVE_DRAFT),
+        "can_review": user.role in REVIEW_ROLES and allowed(state, Action.ACCEPT),
+        "can_waive": user.role in OFFICE_ROLES and allowed(state, Action.WAIVE),
+        "can_unwaive": user.role in OFFICE_ROLES and allowed(state, Action.UNWAIVE),
         "waive_reason": waive_reason,
         "reasons": REASON_LABELS,
         "stages": FUNNEL_STAGES,

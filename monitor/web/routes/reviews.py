@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 from models.enums import ReviewDecision
 from monitor.accountability.explanations import FormRefused, review
 from monitor.accounts.scope import reviewable_item
-from monitor.web.context import CurrentUser, DbSession, flash, now_utc, redirect, translations
+from monitor.web.context import CurrentUser, DbSession, flash, now_utc, redirect, settings_of, translations
 from monitor.web.routes.items import item_page
 
 router = APIRouter()
@@ -31,7 +31,7 @@ def review_item(
         return item_page(request, session, user, item, problem=problem, status_code=400)
     chosen = ReviewDecision(decision)
     try:
-        review(item, user, chosen, comment.strip()[:5000] or None, now_utc())
+        review(item, user, chosen, comment.strip()[:5000] or None, settings_of(request), now_utc())
     except FormRefused as refused:
         session.rollback()
         return item_page(request, session, user, item, problem=_(str(refused)), status_code=409)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from models.enums import (
     ItemStatus,
     MatchDecision,
 )
-from monitor.accountability.generate import GENERATOR, generate_period
+from monitor.accountability.generate import GENERATOR, PeriodRefused, generate_period
 from tests.support.world import (
     NOW,
     START,
@@ -188,15 +189,42 @@ def test_a_new_deal_drops_the_days_it_covers_and_moves_the_owner(session: Sessio
     assert (bank.rep.code, bank.days_seen, bank.last_seen, len(bank.evidence)) == ("R001", 2, day(3), 2)
 
 
-def test_a_page_not_captured_before_today_is_unknown_but_today_is_not(
-    session: Session, tmp_path: Path
-) -> None:
+def test_a_page_never_captured_on_a_day_counts_as_unknown(session: Session, tmp_path: Path) -> None:
     world = build_world(session)
     for n in (9, 10, 11):
         session.delete(world.captures[("zhaopin/home", day(n))])
     session.flush()
-    generate_period(session, settings_for(tmp_path), START, dt.datetime(2026, 11, 18, 2, tzinfo=dt.UTC))
+    generate_period(session, settings_for(tmp_path), START, NOW)
     bank = items_by_code(session)["C001"]
-    # Day 4 failed and day 9 was never captured; day 10 (2026-11-18) is today and day 11 is to come, so
-    # neither is unknown yet; day 12's banner slot failure is recorded, so it counts.
-    assert bank.days_unknown == 3
+    # Day 4 failed, days 9 to 11 were never captured (a lost crawl day is unknown, never "not seen") and
+    # day 12's banner slot did not render.
+    assert bank.days_unknown == 5
+
+
+@pytest.mark.parametrize(
+    ("start", "now", "refusal"),
+    [
+        # 10:00 in Shanghai on the period's last day: it has not ended.
+        (
+            START,
+            dt.datetime(2026, 11, 22, 2, tzinfo=dt.UTC),
+            "has not ended yet: it can be generated from 2026-11-23",
+        ),
+        # A period that has not even begun.
+        (START + dt.timedelta(days=14), NOW, "has not ended yet"),
+        # Before the first capture there is nothing to hold anyone to.
+        (START - dt.timedelta(days=14), NOW, "ends before the first capture (2026-11-09)"),
+    ],
+)
+def test_a_period_that_has_not_ended_or_precedes_the_first_capture_is_refused(
+    session: Session, tmp_path: Path, start: dt.date, now: dt.datetime, refusal: str
+) -> None:
+    build_world(session)
+    with pytest.raises(PeriodRefused, match=re.escape(refusal)):
+        generate_period(session, settings_for(tmp_path), start, now)
+    assert session.scalars(select(AccountabilityPeriod)).all() == []
+
+
+def test_nothing_captured_yet_refuses_every_period(session: Session, tmp_path: Path) -> None:
+    with pytest.raises(PeriodRefused, match="nothing has been captured yet"):
+        generate_period(session, settings_for(tmp_path), START, NOW)

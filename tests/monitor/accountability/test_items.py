@@ -2,7 +2,8 @@
 
 The item has everything that can make two readers disagree: a page that failed on one day (an outage), a
 slot that did not render on another, a transfer between reps in the middle of the period, and the
-period's last day, which had not been crawled yet when the period was generated.
+period's last day, whose crawl never ran. A day not crawled yet when the timelines were read is shown as
+such (a period is generated only once it has ended, so only the read model meets that day).
 """
 
 from __future__ import annotations
@@ -35,17 +36,17 @@ from tests.support.world import START, build_world, day, items_by_code, store_ev
 
 # The read model's SQL (grouping, DISTINCT, tuple IN) runs on both backends.
 pytestmark = pytest.mark.both_backends
-# 10:00 in Shanghai on the period's last day: that day's crawl has not run yet.
-GENERATED = dt.datetime.combine(day(14), dt.time(2, 0), tzinfo=dt.UTC)
+# 10:00 in Shanghai the morning after the period: the crawl of its last day never ran.
+GENERATED = dt.datetime.combine(day(15), dt.time(2, 0), tzinfo=dt.UTC)
 
 S, N, U, P = "seen", "not_seen", "unknown", "pending"
 # The bank (C001): on zhaopin's logo wall on days 2, 3 and 8 (owned by R001 until day 5, then R002);
 # zhaopin's homepage failed on day 4. On 51job's banner on day 8; that slot did not render on day 12.
 EXPECTED = {
-    ("zhaopin", "home", "logos"): [N, S, S, U, N, N, N, S, N, N, N, N, N, P],
-    ("job51", "home", "banner"): [N, N, N, N, N, N, N, S, N, N, N, U, N, P],
+    ("zhaopin", "home", "logos"): [N, S, S, U, N, N, N, S, N, N, N, N, N, U],
+    ("job51", "home", "banner"): [N, N, N, N, N, N, N, S, N, N, N, U, N, U],
 }
-MERGED = [N, S, S, U, N, N, N, S, N, N, N, U, N, P]
+MERGED = [N, S, S, U, N, N, N, S, N, N, N, U, N, U]
 
 
 def _world(session_factory: sessionmaker[Session], settings: Settings) -> int:
@@ -143,7 +144,19 @@ def test_the_rule_counts_the_unknown_days_the_timelines_show(
     with session_factory() as session:
         period_id = items_by_code(session)["C001"].period_id
         rows = item_rows(session, period_id, item_ids=[item_id])
-        (record,) = item_records(session, Period(START, day(14)), day(14), rows)
+        (record,) = item_records(session, Period(START, day(14)), day(15), rows)
     unknown_days = {n + 1 for n, state in enumerate(record.timeline) if state == U}
-    assert unknown_days == {4, 12}
-    assert record.row.days_unknown == 2 and record.row.days_seen == 3
+    assert unknown_days == {4, 12, 14}
+    assert record.row.days_unknown == 3 and record.row.days_seen == 3
+
+
+def test_a_day_not_crawled_yet_when_read_is_pending_not_unknown(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    settings = Settings(var_dir=tmp_path, evidence_dir=tmp_path / "evidence", secret_key="test-secret")
+    item_id = _world(session_factory, settings)
+    with session_factory() as session:
+        period_id = items_by_code(session)["C001"].period_id
+        rows = item_rows(session, period_id, item_ids=[item_id])
+        (record,) = item_records(session, Period(START, day(14)), day(14), rows)  # read on day 14
+    assert record.timeline == tuple(MERGED[:13] + [P])

@@ -27,6 +27,7 @@ from models import (
     Explanation,
     LoginToken,
     MatchRejection,
+    PageCapture,
     Rep,
     Review,
     Sighting,
@@ -34,6 +35,7 @@ from models import (
     User,
 )
 from models.enums import (
+    CaptureStatus,
     ExplanationStatus,
     MatchDecision,
     ReviewDecision,
@@ -251,6 +253,33 @@ def test_first_submission_after_the_deadline_is_refused(site: Site_) -> None:
     assert explanation_of(site, "item_overdue") is None
 
 
+def test_a_draft_after_the_deadline_is_refused(site: Site_) -> None:
+    path = f"/items/{site.world['item_overdue']}/explanation"
+    response = post_form(site.signed_in("r1"), path, {**FILLED, "action": "draft"})
+    assert response.status_code == 409
+    assert "截止" in BeautifulSoup(response.text, "html.parser").select_one(".problem").get_text()  # type: ignore[union-attr]
+    assert explanation_of(site, "item_overdue") is None
+
+
+def test_a_waived_item_refuses_forms_and_reviews_until_the_waiver_is_undone(site: Site_) -> None:
+    rep, manager, office = site.signed_in("r1"), site.signed_in("mgr_bj"), site.signed_in("office")
+    item = site.world["item1"]
+    assert post_form(rep, f"/items/{item}/explanation", {**FILLED, "action": "submit"}).status_code == 303
+    assert post_form(office, f"/items/{item}/waive", {"reason": "总部统一采购"}).status_code == 303
+    assert post_form(office, f"/items/{item}/waive", {"reason": "再次豁免"}).status_code == 409
+    assert post_form(rep, f"/items/{item}/explanation", {**FILLED, "action": "draft"}).status_code == 409
+    assert post_form(rep, f"/items/{item}/explanation", {**FILLED, "action": "submit"}).status_code == 409
+    assert post_form(manager, f"/items/{item}/review", {"decision": "accept"}).status_code == 409
+    assert explanation_of(site, "item1").status == ExplanationStatus.SUBMITTED  # type: ignore[union-attr]
+    assert post_form(office, f"/items/{item}/unwaive", {"reason": "豁免有误"}).status_code == 303
+    page = BeautifulSoup(office.get(f"/items/{item}").text, "html.parser")
+    history = [
+        (li["data-action"], li.select_one(".raw").get_text()) for li in page.select(".waiver-history li")
+    ]
+    assert history == [("waive", "总部统一采购"), ("unwaive", "豁免有误")]
+    assert post_form(manager, f"/items/{item}/review", {"decision": "accept"}).status_code == 303
+
+
 def test_send_back_needs_a_comment_and_the_rep_can_resubmit(site: Site_) -> None:
     rep, manager = site.signed_in("r1"), site.signed_in("mgr_bj")
     item = site.world["item1"]
@@ -340,7 +369,19 @@ def test_generate_period_is_for_the_office(site: Site_) -> None:
 
 def test_office_generates_the_last_complete_period(site: Site_) -> None:
     calendar = PeriodCalendar.of(site.settings.accountability)
-    start = calendar.last_complete(site.settings.today()).start
+    last = calendar.last_complete(site.settings.today())
+    start = last.start
+    with site.session_factory() as session, session.begin():
+        first = session.get_one(PageCapture, site.world["capture_home"])
+        session.add(
+            PageCapture(
+                page_id=first.page_id,
+                crawl_run_id=first.crawl_run_id,
+                capture_date=last.end,  # the crawl ran in that period, so there is something to hold to
+                status=CaptureStatus.OK,
+                url=first.url,
+            )
+        )
     office = site.signed_in("office")
     page = BeautifulSoup(office.get("/office/periods").text, "html.parser")
     assert page.select_one("input[name=start_date]")["value"] == start.isoformat()  # type: ignore[index]
@@ -350,6 +391,25 @@ def test_office_generates_the_last_complete_period(site: Site_) -> None:
             select(AccountabilityPeriod).where(AccountabilityPeriod.start_date == start)
         ).one()
         assert period.generated_at is not None
+
+
+def test_office_cannot_generate_a_period_that_has_not_ended(site: Site_) -> None:
+    current = PeriodCalendar.of(site.settings.accountability).containing(site.settings.today())
+
+    def generated_at() -> dt.datetime | None:
+        with site.session_factory() as session:
+            row = session.scalars(
+                select(AccountabilityPeriod).where(AccountabilityPeriod.start_date == current.start)
+            ).first()
+            return row.generated_at if row else None
+
+    before = generated_at()
+    office = site.signed_in("office")
+    refused = post_form(office, "/office/periods/generate", {"start_date": current.start.isoformat()})
+    assert refused.status_code == 303
+    page = BeautifulSoup(office.get("/office/periods").text, "html.parser")
+    assert "has not ended yet" in page.select_one(".flash").get_text()  # type: ignore[union-attr]
+    assert generated_at() == before
 
 
 # --- evidence ------------------------------------------------------------------------------------------
