@@ -6,7 +6,7 @@ import pytest
 
 from monitor.matching import CustomerRecord, MatchIndex
 from monitor.matching.explain import describe
-from monitor.matching.records import Explanation, KnownCompany
+from monitor.matching.records import KnownCompany, MatchExplanation
 
 ROSTER = [
     CustomerRecord("huayuan", "华远航运科技股份有限公司"),
@@ -105,5 +105,5 @@ def test_the_explanation_names_the_parts_that_differ(index: MatchIndex) -> None:
 def test_the_explanation_survives_storage_as_plain_json(index: MatchIndex) -> None:
     explanation = index.match("苏州市太和实业股份有限公司").explanation
     assert explanation is not None
-    assert Explanation.from_dict(explanation.as_dict()) == explanation
-    assert Explanation.from_dict({"something": "else"}) is None
+    assert MatchExplanation.from_dict(explanation.as_dict()) == explanation
+    assert MatchExplanation.from_dict({"something": "else"}) is None

@@ -1,7 +1,7 @@
 """Every decision in words: which parts of the names agreed, which differed, and the rule that decided.
 
 `part_checks` compares two parsed names part by part (place, trade name 字号, industry, organisation form,
-branch); `describe` turns an `Explanation` into one line in the reader's language, for example
+branch); `describe` turns an `MatchExplanation` into one line in the reader's language, for example
 "字号 明业 ≠ 明泰; 行业 – ≠ 乳业 → 完整法定名称不同：最多复核 → 复核". The texts are marked with `N_` and
 translated by the caller's `gettext`, so the command line, the web pages and the stored match agree.
 """
@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from monitor.core.i18n import N_
+from monitor.matching import scoring
 from monitor.matching.normalize import NormalizedName
-from monitor.matching.records import Explanation, PartCheck
+from monitor.matching.records import MatchExplanation, PartCheck
 from monitor.matching.scoring import is_subsequence
 
 PART_PLACE = "place"
@@ -20,7 +21,7 @@ PART_TRADE_NAME = "trade_name"
 PART_INDUSTRY = "industry"
 PART_FORM = "form"
 PART_BRANCH = "branch"
-PART_ENGLISH = "english"
+PART_ENGLISH = scoring.PART_ENGLISH
 
 PARTS: dict[str, str] = {
     PART_PLACE: N_("place"),
@@ -110,7 +111,7 @@ def _form_verdict(query: NormalizedName, name: NormalizedName) -> str:
     return "alike"  # 有限公司 and 股份有限公司: the company type changed, the entity did not
 
 
-def describe(explanation: Explanation, gettext: Callable[[str], str] = str) -> str:
+def describe(explanation: MatchExplanation, gettext: Callable[[str], str] = str) -> str:
     """One line: the parts compared, the deciding rule and the decision, in the language of `gettext`."""
     parts = [_describe_check(check, gettext) for check in explanation.checks]
     rule = gettext(RULES.get(explanation.rule, explanation.rule))

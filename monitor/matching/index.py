@@ -16,14 +16,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.matching import lexicon, pinyin_parts
-from monitor.matching.explain import PART_ENGLISH, part_checks
+from monitor.matching.explain import part_checks
 from monitor.matching.normalize import NormalizedName, normalize, split_segments, to_pinyin, trade_words
 from monitor.matching.records import (
     Candidate,
     CustomerRecord,
     Decision,
-    Explanation,
     KnownCompany,
+    MatchExplanation,
     MatchResult,
     PartCheck,
     Thresholds,
@@ -378,15 +378,12 @@ def _checks(evidence: Evidence) -> tuple[PartCheck, ...]:
     return ()
 
 
-def _explain(rule: str, decision: Decision, top: _Ranked | None, other: str = "") -> Explanation:
+def _explain(rule: str, decision: Decision, top: _Ranked | None, other: str = "") -> MatchExplanation:
     if top is None:
-        return Explanation(rule, decision, other=other)
+        return MatchExplanation(rule, decision, other=other)
     evidence = top.evidence
     compared = evidence.name.full if evidence.name is not None else top.candidate.customer_name
-    checks = _checks(evidence)
-    if not checks and evidence.rule in ("same_english", "english_prefix", "similar_english", "pinyin_word"):
-        checks = (PartCheck(PART_ENGLISH, "", "", "same" if evidence.score >= 99 else "short"),)
-    return Explanation(rule, decision, checks, compared, other)
+    return MatchExplanation(rule, decision, _checks(evidence), compared, other)
 
 
 def _decide(
@@ -448,7 +445,7 @@ def _result(
     candidates: tuple[Candidate, ...],
     decision: Decision,
     reason: str,
-    explanation: Explanation,
+    explanation: MatchExplanation,
 ) -> MatchResult:
     candidate = top.candidate
     return MatchResult(

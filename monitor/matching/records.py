@@ -63,7 +63,7 @@ class PartCheck:
 
 
 @dataclass(frozen=True, slots=True)
-class Explanation:
+class MatchExplanation:
     """Why the matcher decided what it did: the parts compared and the one rule that decided.
 
     `rule` is a rule code (see `monitor.matching.explain.RULES`); `compared` is the customer's name the
@@ -86,7 +86,7 @@ class Explanation:
         }
 
     @classmethod
-    def from_dict(cls, value: Any) -> Explanation | None:
+    def from_dict(cls, value: Any) -> MatchExplanation | None:
         """The explanation stored by `as_dict`, or None for anything else (older rows, hand edits)."""
         if not isinstance(value, dict) or not isinstance(value.get("rule"), str):
             return None
@@ -126,4 +126,4 @@ class MatchResult:
     decision: Decision
     candidates: tuple[Candidate, ...]
     reason: str
-    explanation: Explanation | None = None
+    explanation: MatchExplanation | None = None

@@ -16,6 +16,7 @@ from monitor.matching import lexicon
 from monitor.matching.normalize import NormalizedName, is_generic, is_place, trade_words
 from monitor.matching.records import PartCheck
 
+PART_ENGLISH = "english"  # monitor.matching.explain.PART_ENGLISH (explain imports this module)
 LIMIT_OTHER_PLACE = "other_place"
 LIMIT_TWO_CHARACTERS = "two_characters"
 LIMIT_LEGAL_NAME_DIFFERS = "legal_name_differs"
@@ -182,6 +183,12 @@ def latin_score(query: str, key: str, source: str) -> Evidence:
     "pinyin brand" key (pinyin of the brand, then the English of its trade words)."""
     if not query or not key:
         return NOTHING
+    evidence = _latin_evidence(query, key, source)
+    verdict = "same" if evidence.rule in ("same_english", "same_pinyin") else "differs"
+    return replace(evidence, checks=(PartCheck(PART_ENGLISH, query, key, verdict),))
+
+
+def _latin_evidence(query: str, key: str, source: str) -> Evidence:
     if source == "pinyin brand":
         return _pinyin_brand_score(query.split(), key.split())
     compact_query, compact_key = query.replace(" ", ""), key.replace(" ", "")
