@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.matching import CustomerRecord, MatchIndex
+from monitor.matching import CustomerRecord, MatchIndex, Thresholds
+from monitor.matching.evaluate import LabelledCase, failures
 from monitor.matching.explain import describe
 from monitor.matching.records import KnownCompany, MatchExplanation
 
@@ -107,3 +108,10 @@ def test_the_explanation_survives_storage_as_plain_json(index: MatchIndex) -> No
     assert explanation is not None
     assert MatchExplanation.from_dict(explanation.as_dict()) == explanation
     assert MatchExplanation.from_dict({"something": "else"}) is None
+
+
+def test_the_failures_of_the_test_half_are_never_listed(index: MatchIndex) -> None:
+    tuning = [LabelledCase("福安股份", "hengda", "short", "tune")]  # proposes fuan: a failure
+    assert [case.text for case, _ in failures(index, tuning, Thresholds())] == ["福安股份"]
+    with pytest.raises(ValueError, match="test half"):
+        failures(index, [*tuning, LabelledCase("福安股份", "fuan", "short", "test")], Thresholds())
