@@ -141,7 +141,7 @@ class MatchIndex:
         self._han: dict[str, list[int]] = defaultdict(list)
         self._latin: dict[str, list[int]] = defaultdict(list)
         self._domains: dict[str, list[int]] = defaultdict(list)
-        self._pinyin: dict[str, list[tuple[int, pinyin_parts.PinyinKey]]] = defaultdict(list)
+        self._pinyin: dict[str, list[tuple[int, pinyin_parts.PinyinKey]]] | None = None
         for number, entry in enumerate(entries):
             self._add(number, entry)
         # Grams in more entries than this say little and cost much; skip them when voting.
@@ -191,10 +191,6 @@ class MatchIndex:
         domain = "" if entry.is_other else registered_domain(entry.record.website)
         if domain:
             self._domains[domain].append(number)
-        if not entry.is_other and not entry.record.english_name.strip():
-            for name in entry.names:
-                for key, reading in pinyin_parts.customer_keys(name):
-                    self._pinyin[key].append((number, reading))
 
     def match(
         self,
@@ -227,9 +223,22 @@ class MatchIndex:
             self._add_pinyin_evidence(scored, query.english)
         return scored
 
+    def _pinyin_readings(self) -> dict[str, list[tuple[int, pinyin_parts.PinyinKey]]]:
+        """Customers without an English name under the pinyin of their possible trade names; built on the
+        first English text, since only English texts need it (about a second for 20,000 customers)."""
+        if self._pinyin is None:
+            self._pinyin = defaultdict(list)
+            for number, entry in enumerate(self._entries):
+                if entry.is_other or entry.record.english_name.strip():
+                    continue
+                for name in entry.names:
+                    for key, reading in pinyin_parts.customer_keys(name):
+                        self._pinyin[key].append((number, reading))
+        return self._pinyin
+
     def _add_pinyin_evidence(self, scored: dict[int, Evidence], english: pinyin_parts.EnglishParts) -> None:
         """English text vs customers without an English name, part by part (`pinyin_parts`)."""
-        for number, reading in self._pinyin.get(english.trade_name, ()):
+        for number, reading in self._pinyin_readings().get(english.trade_name, ()):
             score, checks, limit = pinyin_parts.compare(english, reading)
             if score > scored.get(number, NOTHING).score:
                 reason = f"pinyin of trade name {reading.trade_name}, place and industry compared"

@@ -28,26 +28,15 @@ class NormalizedName:
     places: tuple[str, ...]  # place qualifiers removed from the front or from brackets
     latin: str  # English key: lower-case tokens without legal forms and places, space-separated
     form: str = ""  # the organisation form cut from the end ("控股股份有限公司"), "(集团)" included
-
-    @property
-    def legal_entity(self) -> bool:
-        """True when the text carries a full legal form ("…有限公司"): it names one legal entity."""
-        return any(word in self.form for word in lexicon.ENTITY_FORMS)
-
-    @property
-    def group_words(self) -> tuple[str, ...]:
-        """The group words of the form ("集团", "控股"): a holding is another entity than its subsidiary."""
-        return tuple(word for word in lexicon.GROUP_WORDS if word in self.form)
+    # Derived once by `normalize` (the matcher reads them for every candidate):
+    legal_entity: bool = False  # the text carries a full legal form ("…有限公司"): it names one entity
+    group_words: tuple[str, ...] = ()  # "集团", "控股" in the form: a holding is another entity
+    place_keys: frozenset[str] = frozenset()  # explicit places without suffixes; country words say nothing
 
     @property
     def industry(self) -> str:
         """The trade words after the trade name (字号): "发展银行" of "浦东发展银行"."""
         return self.core[len(self.brand) :]
-
-    @property
-    def place_keys(self) -> frozenset[str]:
-        """The explicit places, without suffixes ("苏州市" -> "苏州"); the country words say nothing."""
-        return frozenset(place_key(place) for place in self.places if place not in lexicon.COUNTRY_WORDS)
 
     @property
     def pinyin(self) -> str:
@@ -141,6 +130,11 @@ def to_pinyin(han: str) -> str:
     return "".join(_word_pinyin(word) for word in _PINYIN_WORDS.findall(han))
 
 
+def char_pinyin(char: str) -> str:
+    """Toneless pinyin of one character (cached)."""
+    return _word_pinyin(char)
+
+
 @functools.lru_cache(maxsize=65536)
 def _word_pinyin(word: str) -> str:
     # Known words (trade words, places) are read as phrases, so "银行" is "yinhang", not "yinxing";
@@ -212,6 +206,8 @@ def normalize(text: str) -> NormalizedName:
         "".join(part for part in (trailing_place, branch, *(f"({p})" for p in unit_places)) if part) or None
     )
     core, leading = _strip_leading_places(base)
+    places = tuple(leading) + places
+    full_form = "".join(f"({word})" for word in qualifiers) + form
     return NormalizedName(
         text=text,
         full=full,
@@ -219,9 +215,12 @@ def normalize(text: str) -> NormalizedName:
         core=core,
         brand=_brand(core),
         branch=branch,
-        places=tuple(leading) + places,
+        places=places,
         latin=latin_key(full),
-        form="".join(f"({word})" for word in qualifiers) + form,
+        form=full_form,
+        legal_entity=any(word in full_form for word in lexicon.ENTITY_FORMS),
+        group_words=tuple(word for word in lexicon.GROUP_WORDS if word in full_form),
+        place_keys=frozenset(place_key(place) for place in places if place not in lexicon.COUNTRY_WORDS),
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from monitor.matching import lexicon
 from monitor.matching.explain import PART_INDUSTRY, PART_PLACE, PART_TRADE_NAME
-from monitor.matching.normalize import NormalizedName, english_places, place_key, to_pinyin
+from monitor.matching.normalize import NormalizedName, char_pinyin, english_places, place_key, to_pinyin
 from monitor.matching.records import PartCheck
 from monitor.matching.scoring import looks_like_pinyin
 
@@ -91,25 +91,26 @@ def industry_split(rest: str) -> list[str] | None:
 
 def customer_keys(name: NormalizedName) -> list[tuple[str, PinyinKey]]:
     """(pinyin of a possible trade name, the reading) for the first two to four characters of the core,
-    each with the English of the industry words recognised in the rest ("恒达" + "阀门": valve)."""
+    each with the English of the industry words recognised after the first two ("恒达" + "阀门": valve)."""
     core = name.core
+    if len(core) < 2:
+        return []
     places = frozenset(
         to_pinyin(place_key(place)) for place in name.places if place not in lexicon.COUNTRY_WORDS
     )
     place_names = "/".join(sorted(name.place_keys))
+    english = frozenset(
+        token
+        for word in _industry_words().findall(core, 2)
+        for term in lexicon.INDUSTRY_ENGLISH.get(word, ())
+        for token in term.split()
+    )
+    syllables = [char_pinyin(char) for char in core[:_MAX_TRADE_NAME]]
     keys = []
-    for cut in range(2, min(len(core), _MAX_TRADE_NAME) + 1):
-        pinyin = to_pinyin(core[:cut])
-        if len(pinyin) < _MIN_TRADE_NAME:
-            continue
-        words = _industry_words().findall(core, cut)
-        english = frozenset(
-            token
-            for word in words
-            for term in lexicon.INDUSTRY_ENGLISH.get(word, ())
-            for token in term.split()
-        )
-        keys.append((pinyin, PinyinKey(core[:cut], core[cut:], english, places, place_names)))
+    for cut in range(2, len(syllables) + 1):
+        pinyin = "".join(syllables[:cut])
+        if len(pinyin) >= _MIN_TRADE_NAME:
+            keys.append((pinyin, PinyinKey(core[:cut], core[cut:], english, places, place_names)))
     return keys
 
 

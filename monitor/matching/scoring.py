@@ -71,8 +71,8 @@ def han_score(query: NormalizedName, name: NormalizedName, owner_text: str) -> E
     """Chinese query vs one Chinese customer name; `owner_text` is all the customer's names joined."""
     if not query.base or not name.base:
         return NOTHING
-    evidence = _han_evidence(query, name, owner_text)
-    return replace(evidence, query=query, name=name, limit=pair_limit(query, name, evidence.rule))
+    found = _han_evidence(query, name, owner_text)
+    return Evidence(found.score, found.reason, found.rule, query, name, pair_limit(query, name, found.rule))
 
 
 def _han_evidence(query: NormalizedName, name: NormalizedName, owner_text: str) -> Evidence:
