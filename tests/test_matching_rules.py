@@ -115,3 +115,12 @@ def test_the_failures_of_the_test_half_are_never_listed(index: MatchIndex) -> No
     assert [case.text for case, _ in failures(index, tuning, Thresholds())] == ["福安股份"]
     with pytest.raises(ValueError, match="test half"):
         failures(index, [*tuning, LabelledCase("福安股份", "fuan", "short", "test")], Thresholds())
+
+
+def test_a_known_non_customer_about_as_good_as_the_customer_leaves_it_to_a_person() -> None:
+    index = MatchIndex.build(
+        [CustomerRecord("cecep", "中节能环保装备股份有限公司")], others=["中节能太阳能股份有限公司"]
+    )
+    result = index.match("中节能")  # the group's name: either company
+    assert (result.customer_id, result.decision) == ("cecep", "review")
+    assert result.explanation is not None and result.explanation.rule == "known_other"

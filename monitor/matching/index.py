@@ -415,9 +415,11 @@ def _decide(
         return MatchResult(text, None, None, best, "none", candidates, reason, explanation)
     top = ranked[0]
     score = top.candidate.score
-    if other is not None and other.candidate.score >= score:
+    # A known non-customer as good as the customer, or within the margin that makes two customers too
+    # close to call, keeps the text from applying itself; clearly better, the text is that company.
+    if other is not None and other.candidate.score >= score - limits.ambiguity_margin:
         name = other.candidate.customer_name
-        if other.candidate.score > score:
+        if other.candidate.score > score + limits.ambiguity_margin:
             reason = f"matches the known non-customer {name} better"
             explanation = _explain("known_other_better", "none", top, name)
             return MatchResult(text, None, None, score, "none", candidates, reason, explanation)
