@@ -613,6 +613,8 @@ def test_a_static_pages_creative_stands_in_for_the_missing_element_screenshot(si
     )
 
 
+# Both backends: the item page's query selects a JSON column, which PostgreSQL cannot compare (DISTINCT).
+@pytest.mark.both_backends
 def test_match_review_and_item_page_say_why(site: Site_) -> None:
     explanation = MatchExplanation(
         "legal_name_differs",
