@@ -1,19 +1,27 @@
-"""Benchmark: 2,000 distinct ad texts against 20,000 synthetic customers, beside brute-force rapidfuzz.
+"""Benchmark: 2,000 distinct ad texts against 20,000 synthetic customers, beside the code it replaces.
 
     .venv/bin/python bench/bench_matching.py [--customers 20000] [--queries 2000]
+        [--baseline DIR] [--brute-force]
 
 Names are synthesised deterministically (place + two or three name characters + trade + legal form), so
-the benchmark needs no data files. Prints build and match times, the brute-force baseline
-(`process.cdist(..., scorer=fuzz.WRatio, workers=-1)` over all pairs) measured in the same run, the ratio
-between them, and peak resident memory.
+the benchmark needs no data files. Prints build and match times, decisions and peak resident memory.
+With `--baseline DIR` (a checkout of the code before a change, e.g. `git worktree add /tmp/base main`),
+the same workload also runs in a child process importing `monitor.matching` from DIR, in the same run,
+and the ratio between the two is printed; with `--brute-force`, rapidfuzz's
+`process.cdist(..., scorer=fuzz.WRatio, workers=-1)` over all pairs as well (minutes on two cores).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import resource
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
@@ -191,46 +199,93 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main() -> None:
-    """Run the benchmark and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--customers", type=int, default=20_000)
-    parser.add_argument("--queries", type=int, default=2_000)
-    args = parser.parse_args()
+def run(customer_count: int, query_count: int) -> dict[str, object]:
+    """Build and match once with the `monitor.matching` on sys.path; the figures as a dict."""
     rng = random.Random(2027)
-    customers = synthetic_customers(args.customers, rng)
-    queries = synthetic_queries(customers, args.queries, rng)
+    customers = synthetic_customers(customer_count, rng)
+    queries = synthetic_queries(customers, query_count, rng)
     rss_before = peak_rss_mb()
-
+    cpu_start = time.process_time()
     start = time.perf_counter()
     index = MatchIndex.build(customers)
     built = time.perf_counter()
     results = [index.match(query) for query in queries]
     matched = time.perf_counter()
-    rss_index = peak_rss_mb()
-
-    choices = [customer.name for customer in customers]
-    base_start = time.perf_counter()
-    scores = process.cdist(queries, choices, scorer=fuzz.WRatio, workers=-1)
-    best = scores.argmax(axis=1)
-    baseline = time.perf_counter() - base_start
-
-    ours = matched - start
+    cpu = time.process_time() - cpu_start
     decisions = {
         kind: sum(result.decision == kind for result in results) for kind in ("auto", "review", "none")
     }
-    print(f"customers {len(customers)}, queries {len(queries)}; decisions {decisions}")
-    print(f"index build      {built - start:7.2f} s")
-    per_text_ms = (matched - built) / len(queries) * 1e3
-    print(f"match {len(queries)} texts {matched - built:7.2f} s ({per_text_ms:.2f} ms each)")
-    print(f"index total      {ours:7.2f} s")
-    print(f"brute force      {baseline:7.2f} s  (cdist WRatio, workers=-1, {scores.size:,} pairs)")
-    print(f"brute-force best for the first text: {choices[int(best[0])]}")
-    print(f"ratio            {ours / baseline:7.3f} of the brute-force time ({baseline / ours:.1f}x faster)")
-    print(
-        f"peak RSS         {rss_index:7.0f} MB after indexing+matching (+{rss_index - rss_before:.0f} MB), "
-        f"{peak_rss_mb():.0f} MB after brute force"
-    )
+    return {
+        "build": built - start,
+        "match": matched - built,
+        "total": matched - start,
+        "cpu": cpu,
+        "rss": peak_rss_mb(),
+        "rss_added": peak_rss_mb() - rss_before,
+        "decisions": decisions,
+    }
+
+
+def _baseline(directory: Path, customer_count: int, query_count: int) -> dict[str, object]:
+    """The same workload in a child process that imports `monitor.matching` from `directory`."""
+    environment = {**os.environ, "PYTHONPATH": str(directory)}
+    argv = [
+        sys.executable,
+        __file__,
+        "--json",
+        "--customers",
+        str(customer_count),
+        "--queries",
+        str(query_count),
+    ]
+    output = subprocess.run(argv, env=environment, cwd=directory, capture_output=True, text=True, check=True)
+    figures: dict[str, object] = json.loads(output.stdout.splitlines()[-1])
+    return figures
+
+
+def _print(label: str, figures: dict[str, object], queries: int) -> None:
+    build, match, total = (float(figures[key]) for key in ("build", "match", "total"))  # type: ignore[arg-type]
+    print(f"{label}: decisions {figures['decisions']}")
+    print(f"  index build      {build:7.2f} s")
+    print(f"  match {queries} texts {match:7.2f} s ({match / queries * 1e3:.2f} ms each)")
+    print(f"  total            {total:7.2f} s wall, {float(figures['cpu']):.2f} s CPU")  # type: ignore[arg-type]
+    print(f"  peak RSS         {float(figures['rss']):7.0f} MB (+{float(figures['rss_added']):.0f} MB)")  # type: ignore[arg-type]
+
+
+def _brute_force(customer_count: int, query_count: int) -> float:
+    rng = random.Random(2027)
+    customers = synthetic_customers(customer_count, rng)
+    queries = synthetic_queries(customers, query_count, rng)
+    start = time.perf_counter()
+    process.cdist(queries, [customer.name for customer in customers], scorer=fuzz.WRatio, workers=-1)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--queries", type=int, default=2_000)
+    parser.add_argument("--baseline", type=Path, help="a checkout of the code to compare with, same run")
+    parser.add_argument("--brute-force", action="store_true", help="also time rapidfuzz cdist over all pairs")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # the baseline child
+    args = parser.parse_args()
+    if args.json:
+        print(json.dumps(run(args.customers, args.queries)))
+        return
+    baseline = _baseline(args.baseline, args.customers, args.queries) if args.baseline else None
+    ours = run(args.customers, args.queries)
+    print(f"customers {args.customers}, queries {args.queries}")
+    _print("this code", ours, args.queries)
+    if baseline is not None:
+        _print(f"baseline {args.baseline}", baseline, args.queries)
+        ratio = float(ours["total"]) / float(baseline["total"])  # type: ignore[arg-type]
+        cpu_ratio = float(ours["cpu"]) / float(baseline["cpu"])  # type: ignore[arg-type]
+        print(f"ratio            {ratio:7.3f} of the baseline's wall time, {cpu_ratio:.3f} of its CPU time")
+    if args.brute_force:
+        brute = _brute_force(args.customers, args.queries)
+        print(f"brute force      {brute:7.2f} s  (cdist WRatio, workers=-1)")
+        print(f"ratio            {float(ours['total']) / brute:7.3f} of the brute-force time")  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

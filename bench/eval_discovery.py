@@ -3,8 +3,10 @@
     .venv/bin/python bench/eval_discovery.py [--data ../shared/data] [--truth FILE] [--slots]
 
 For each page listed in the hand-made truth file: the share of its real advertisers that discovery
-finds (recall, names compared after folding width, case and punctuation) and the discovered
-non-house names that are not advertisers (junk). Prints one table row per page and a total.
+finds (recall, names compared after folding width, case and punctuation), the discovered non-house
+names that are not advertisers (junk) and the share that are (precision). The pages are split into a
+tuning half and a test half (`page_halves`, fixed seed); each half prints its own table, and only the
+test half's figures say how discovery does on a page it was not tuned on.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from monitor.capture.discovery import DiscoveredSlot, DiscoveryScore, discover_ads, score_discovery
+from monitor.capture.discovery.evaluate import page_halves
 from spiders.extract import decode_page
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -60,19 +63,36 @@ def evaluate(data_dir: Path, truth_file: Path) -> list[PageResult]:
 
 
 def format_table(results: list[PageResult]) -> str:
-    rows = [f"{'page':<46} {'slots':>5} {'expected':>8} {'found':>5} {'recall':>7} {'junk':>4}  junk names"]
+    head = f"{'page':<46} {'slots':>5} {'expected':>8} {'found':>5} {'recall':>7} {'prec':>6} {'junk':>4}"
+    rows = [f"{head}  junk names"]
     for r in results:
         rows.append(
             f"{r.page:<46} {len(r.slots):>5} {r.score.expected:>8} {r.score.found:>5} "
-            f"{r.score.recall:>7.1%} {len(r.score.junk):>4}  {', '.join(r.score.junk)[:80]}"
+            f"{r.score.recall:>7.1%} {r.score.precision:>6.1%} {len(r.score.junk):>4}  "
+            f"{', '.join(r.score.junk)[:80]}"
         )
     expected = sum(r.score.expected for r in results)
     found = sum(r.score.found for r in results)
     junk = sum(len(r.score.junk) for r in results)
+    discovered = sum(r.score.discovered for r in results)
     total = found / expected if expected else 1.0
+    precision = 1 - junk / discovered if discovered else 1.0
     slots = sum(len(r.slots) for r in results)
-    rows.append(f"{'total':<46} {slots:>5} {expected:>8} {found:>5} {total:>7.1%} {junk:>4}")
+    rows.append(
+        f"{'total':<46} {slots:>5} {expected:>8} {found:>5} {total:>7.1%} {precision:>6.1%} {junk:>4}"
+    )
     return "\n".join(rows)
+
+
+def format_halves(results: list[PageResult]) -> str:
+    """One table per half of the pages, tuning half first."""
+    halves = page_halves(r.page for r in results)
+    tables = []
+    for half in ("tune", "test"):
+        chosen = [r for r in results if halves[r.page] == half]
+        if chosen:
+            tables.append(f"{half} half: {len(chosen)} pages\n{format_table(chosen)}")
+    return "\n\n".join(tables)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.data / 'pages'} is absent: nothing to evaluate", file=sys.stderr)
         return 1
     results = evaluate(args.data, args.truth)
-    print(format_table(results))
+    print(format_halves(results))
     if args.slots:
         for r in results:
             for slot in r.slots:

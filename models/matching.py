@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -34,6 +35,8 @@ class AdvertiserMatch(Base):
     score: Mapped[float] = mapped_column(default=0.0)
     decision: Mapped[MatchDecision] = mapped_column(enum_column(MatchDecision))
     reason: Mapped[str | None] = mapped_column(Text)
+    # The matcher's explanation (monitor.matching.Explanation.as_dict): parts compared, the deciding rule.
+    explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     decided_by: Mapped[str | None] = mapped_column(String(200))  # None: the matcher
     decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

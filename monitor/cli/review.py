@@ -16,6 +16,8 @@ def review_group(ctx: click.Context) -> None:
     """List advertisers whose match waits for a person (confirm or reject them with the subcommands)."""
     if ctx.invoked_subcommand is not None:
         return
+    from monitor.core.i18n import translator
+    from monitor.matching.explain import describe
     from monitor.matching.store import review_queue
 
     with sessions_from(ctx)() as session:
@@ -23,11 +25,15 @@ def review_group(ctx: click.Context) -> None:
     if not rows:
         click.echo("review queue is empty")
         return
+    gettext = translator(settings_from(ctx).language).gettext
     for row in rows:
         proposal = f"{row.customer_code} {row.customer_name}" if row.customer_code else "-"
         click.echo(
             f"{row.advertiser_id}\t{row.text}\t-> {proposal}\t{row.score:.1f}\t{row.sightings} sightings"
         )
+        why = describe(row.explanation, gettext) if row.explanation else row.reason
+        if why:
+            click.echo(f"\t{why}")
 
 
 def _apply(ctx: click.Context, action: str, advertiser_id: int, customer: str | None, by: str | None) -> None:

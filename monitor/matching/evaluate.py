@@ -1,7 +1,10 @@
 """Scoring the matcher against a labelled set: precision of automatic matches, recall, review load.
 
-Labelled CSV format (UTF-8, header required): `text,expected_customer_id,kind`. `expected_customer_id`
-is empty when the text must not match any customer; `kind` groups rows in the report (free text).
+Labelled CSV format (UTF-8, header required): `text,expected_customer_id,kind` and optionally `half`.
+`expected_customer_id` is empty when the text must not match any customer; `kind` groups rows in the
+report (free text); `half` ("tune" or "test") says which half of a split set a row is in: rules are tuned
+on the tuning half, and only the test half's figures forecast unseen names, so the failures of the test
+half are never listed (`failures` refuses it).
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ from monitor.matching.index import MatchIndex
 from monitor.matching.records import MatchResult, Thresholds
 from monitor.matching.roster import RosterError
 
+TUNE = "tune"
+TEST = "test"
+NEAR_MISS_PREFIX = "nm_"  # near-miss classes built from real names: excluded from the traffic mix
+
 
 @dataclass(frozen=True, slots=True)
 class LabelledCase:
@@ -23,6 +30,7 @@ class LabelledCase:
     text: str
     expected_customer_id: str | None
     kind: str
+    half: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +78,47 @@ def read_labelled_csv(path: Path) -> list[LabelledCase]:
                 row["text"] or "",
                 (row["expected_customer_id"] or "").strip() or None,
                 (row["kind"] or "").strip() or "-",
+                (row.get("half") or "").strip(),
             )
             for row in reader
         ]
+
+
+def read_others_csv(path: Path) -> list[str]:
+    """Names of known non-customers from a CSV with a `name` column (an imported company list)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if "name" not in (reader.fieldnames or []):
+            raise RosterError(f"{path}: row 1 (header): missing required column 'name'")
+        return [(row["name"] or "").strip() for row in reader if (row["name"] or "").strip()]
+
+
+def halves(cases: list[LabelledCase]) -> list[tuple[str, list[LabelledCase]]]:
+    """The cases per half, tuning half first; one unnamed group when the set is not split."""
+    named = [half for half in (TUNE, TEST) if any(case.half == half for case in cases)]
+    if not named:
+        return [("", cases)]
+    return [(half, [case for case in cases if case.half == half]) for half in named]
+
+
+def failures(
+    index: MatchIndex, cases: list[LabelledCase], thresholds: Thresholds
+) -> list[tuple[LabelledCase, MatchResult]]:
+    """Rows of the tuning half the matcher gets wrong (a wrong auto, or the right customer not proposed).
+
+    Refuses rows of the test half: reading them while tuning would make its figures a fit, not a forecast."""
+    if any(case.half == TEST for case in cases):
+        raise ValueError("the failures of the test half are never listed; tune on the tuning half")
+    found = []
+    for case in cases:
+        result = index.match(case.text, thresholds=thresholds)
+        wrong_auto = result.decision == "auto" and result.customer_id != case.expected_customer_id
+        missed = case.expected_customer_id is not None and (
+            result.decision == "none" or result.customer_id != case.expected_customer_id
+        )
+        if wrong_auto or missed:
+            found.append((case, result))
+    return found
 
 
 def figures(kind: str, pairs: Iterable[tuple[LabelledCase, MatchResult]]) -> EvalFigures:
@@ -90,22 +136,28 @@ def figures(kind: str, pairs: Iterable[tuple[LabelledCase, MatchResult]]) -> Eva
 
 
 def evaluate(index: MatchIndex, cases: list[LabelledCase], thresholds: Thresholds) -> list[EvalFigures]:
-    """Figures per kind (in first-seen order), then "overall"."""
+    """Figures per kind (in first-seen order), then "overall", then "traffic" (without the near-miss
+    classes `nm_*`, which are built to be hard and would swamp the review rate of real traffic)."""
     pairs = [(case, index.match(case.text, thresholds=thresholds)) for case in cases]
     kinds = list(dict.fromkeys(case.kind for case in cases))
     per_kind = [figures(kind, (pair for pair in pairs if pair[0].kind == kind)) for kind in kinds]
-    return [*per_kind, figures("overall", pairs)]
+    rows = [*per_kind, figures("overall", pairs)]
+    if any(kind.startswith(NEAR_MISS_PREFIX) for kind in kinds):
+        rows.append(
+            figures("traffic", (pair for pair in pairs if not pair[0].kind.startswith(NEAR_MISS_PREFIX)))
+        )
+    return rows
 
 
 def format_table(rows: list[EvalFigures]) -> str:
     """A fixed-width text table of evaluation figures."""
     lines = [
-        f"{'kind':<12} {'rows':>5} {'auto_prec':>9} {'recall':>7} {'auto_rec':>8} "
+        f"{'kind':<15} {'rows':>5} {'auto_prec':>9} {'recall':>7} {'auto_rec':>8} "
         f"{'review':>7} {'false_auto':>10}"
     ]
     for row in rows:
         lines.append(
-            f"{row.kind:<12} {row.rows:>5} {_ratio(row.auto_precision):>9} {_ratio(row.recall):>7} "
+            f"{row.kind:<15} {row.rows:>5} {_ratio(row.auto_precision):>9} {_ratio(row.recall):>7} "
             f"{_ratio(row.auto_recall):>8} {_ratio(row.review_rate):>7} {row.false_auto:>10}"
         )
     return "\n".join(lines)

@@ -27,6 +27,16 @@ class NormalizedName:
     branch: str | None  # the branch or unit that was cut off ("福建省分行"), if any
     places: tuple[str, ...]  # place qualifiers removed from the front or from brackets
     latin: str  # English key: lower-case tokens without legal forms and places, space-separated
+    form: str = ""  # the organisation form cut from the end ("控股股份有限公司"), "(集团)" included
+    # Derived once by `normalize` (the matcher reads them for every candidate):
+    legal_entity: bool = False  # the text carries a full legal form ("…有限公司"): it names one entity
+    group_words: tuple[str, ...] = ()  # "集团", "控股" in the form: a holding is another entity
+    place_keys: frozenset[str] = frozenset()  # explicit places without suffixes; country words say nothing
+
+    @property
+    def industry(self) -> str:
+        """The trade words after the trade name (字号): "发展银行" of "浦东发展银行"."""
+        return self.core[len(self.brand) :]
 
     @property
     def pinyin(self) -> str:
@@ -56,8 +66,8 @@ _BRACKETED = re.compile(r"\(([^()]*)\)")
 _LEGAL_SUFFIX = re.compile(f"(?:{_alternation(list(lexicon.LEGAL_FORMS))})$")
 _LEGAL_ANY = re.compile(_alternation(list(lexicon.LEGAL_FORMS)))
 _UNIT_SUFFIX = re.compile(f"(?:{_alternation(list(lexicon.UNIT_WORDS))})$")
-_GENERIC_SUFFIX = re.compile(f"(?:{_alternation(list(lexicon.GENERIC_WORDS))})$")
-_ALL_GENERIC = re.compile(f"^(?:{_alternation(list(lexicon.GENERIC_WORDS))})+$")
+_GENERIC_SUFFIX = re.compile(f"(?:{_alternation(list(lexicon.INDUSTRY_WORDS))})$")
+_ALL_GENERIC = re.compile(f"^(?:{_alternation(list(lexicon.INDUSTRY_WORDS))})+$")
 _ROTATION_PREFIX = re.compile(r"^\s*\d{1,2}\s*/\s*\d{1,2}\s*")
 _YEAR = re.compile(r"(?:19|20)\d{2}\s*(?:届|年度|年|级)")
 _DECORATION_SUFFIX = re.compile(f"(?:{'|'.join(lexicon.DECORATION_SUFFIXES)})$")
@@ -69,7 +79,7 @@ _NOT_HAN_OR_LATIN = re.compile(r"[^\u3400-\u9fffa-z0-9]")
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+")
 _SEGMENT_SPLIT = re.compile(r"\s*[-–—|｜/·]\s*|\s{1,}(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+")
 _PINYIN_WORDS = re.compile(
-    f"{_alternation(list(lexicon.GENERIC_WORDS + _PLACE_NAMES + lexicon.COUNTRY_WORDS))}|[\u3400-\u9fff]"
+    f"{_alternation(list(lexicon.INDUSTRY_WORDS + _PLACE_NAMES + lexicon.COUNTRY_WORDS))}|[\u3400-\u9fff]"
 )
 _BRACKET_MAP = str.maketrans(
     {
@@ -120,6 +130,11 @@ def to_pinyin(han: str) -> str:
     return "".join(_word_pinyin(word) for word in _PINYIN_WORDS.findall(han))
 
 
+def char_pinyin(char: str) -> str:
+    """Toneless pinyin of one character (cached)."""
+    return _word_pinyin(char)
+
+
 @functools.lru_cache(maxsize=65536)
 def _word_pinyin(word: str) -> str:
     # Known words (trade words, places) are read as phrases, so "银行" is "yinhang", not "yinxing";
@@ -167,6 +182,14 @@ def is_generic(word: str) -> bool:
     return bool(word) and _ALL_GENERIC.match(word) is not None
 
 
+def place_key(place: str) -> str:
+    """A place without its administrative suffix, so "苏州市" and "苏州" compare equal."""
+    for suffix in lexicon.PLACE_SUFFIXES:
+        if place.endswith(suffix) and len(place) - len(suffix) >= 2:
+            return place[: -len(suffix)]
+    return place
+
+
 def is_place(word: str) -> bool:
     """True when `word` is a province, city or country qualifier ("江苏省", "中国")."""
     return bool(word) and (_LEADING_PLACE.sub("", word) == "")
@@ -175,12 +198,16 @@ def is_place(word: str) -> bool:
 def normalize(text: str) -> NormalizedName:
     """All comparison keys of one advertiser text or customer name."""
     full = _STOCK_MARKS.sub("", clean(text))
-    han_text, places = _drop_brackets(full)
+    han_text, places, qualifiers, unit_places = _drop_brackets(full)
     han_text = _NOT_HAN_OR_LATIN.sub("", han_text) if _HAN.search(han_text) else ""
     base, branch = _split_branch(han_text)
-    base, trailing_place = _strip_legal(base)
-    branch = "".join(part for part in (trailing_place, branch) if part) or None
+    base, trailing_place, form = _strip_legal(base)
+    branch = (
+        "".join(part for part in (trailing_place, branch, *(f"({p})" for p in unit_places)) if part) or None
+    )
     core, leading = _strip_leading_places(base)
+    places = tuple(leading) + places
+    full_form = "".join(f"({word})" for word in qualifiers) + form
     return NormalizedName(
         text=text,
         full=full,
@@ -188,14 +215,30 @@ def normalize(text: str) -> NormalizedName:
         core=core,
         brand=_brand(core),
         branch=branch,
-        places=tuple(leading) + places,
+        places=places,
         latin=latin_key(full),
+        form=full_form,
+        legal_entity=any(word in full_form for word in lexicon.ENTITY_FORMS),
+        group_words=tuple(word for word in lexicon.GROUP_WORDS if word in full_form),
+        place_keys=frozenset(place_key(place) for place in places if place not in lexicon.COUNTRY_WORDS),
     )
 
 
-def _drop_brackets(text: str) -> tuple[str, tuple[str, ...]]:
-    places = tuple(inner for inner in _BRACKETED.findall(text) if is_place(inner))
-    return _BRACKETED.sub("", text).replace("(", "").replace(")", ""), places
+def _drop_brackets(text: str) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The text without bracketed parts; the places among them (those after the legal form are a
+    unit's, "市场部(北京)", and come last), and the group words among them ("(集团)")."""
+    entity_end = max(text.rfind(word) for word in lexicon.ENTITY_FORMS)
+    places: list[str] = []
+    unit_places: list[str] = []
+    qualifiers: list[str] = []
+    for match in _BRACKETED.finditer(text):
+        inner = match.group(1)
+        if is_place(inner):
+            (unit_places if 0 <= entity_end < match.start() else places).append(inner)
+        elif inner in lexicon.GROUP_WORDS:
+            qualifiers.append(inner)
+    cleaned = _BRACKETED.sub("", text).replace("(", "").replace(")", "")
+    return cleaned, tuple(places), tuple(qualifiers), tuple(unit_places)
 
 
 def _split_branch(name: str) -> tuple[str, str | None]:
@@ -210,17 +253,21 @@ def _split_branch(name: str) -> tuple[str, str | None]:
     return name[:cut], name[cut:]
 
 
-def _strip_legal(name: str) -> tuple[str, str | None]:
+def _strip_legal(name: str) -> tuple[str, str | None, str]:
+    """The name without legal forms at its end, a place found between them, and the forms cut."""
     place: str | None = None
+    form = ""
     previous = None
     while previous != name:
         previous = name
         stripped = _LEGAL_SUFFIX.sub("", name)
-        name = stripped if len(stripped) >= 2 else name
+        if len(stripped) >= 2:
+            form = name[len(stripped) :] + form
+            name = stripped
         trailing = _TRAILING_PLACE.search(name)
         if trailing is not None and trailing.start() >= 2 and name != previous:
             place, name = trailing.group(0), name[: trailing.start()]
-    return name, place
+    return name, place, form
 
 
 def _strip_leading_places(base: str) -> tuple[str, list[str]]:
@@ -256,6 +303,11 @@ def _brand(core: str) -> str:
     return brand
 
 
+def english_places() -> frozenset[str]:
+    """Lower-case pinyin and English spellings of the known places ("zhejiang", "china", "hk")."""
+    return _english_places()
+
+
 @functools.cache
 def _english_places() -> frozenset[str]:
     names = _PLACE_NAMES + lexicon.COUNTRY_WORDS
@@ -274,7 +326,7 @@ def latin_key(full: str) -> str:
     return " ".join(tokens)
 
 
-_GENERIC_ANY = re.compile(_alternation([word for word in lexicon.GENERIC_WORDS if len(word) >= 2]))
+_GENERIC_ANY = re.compile(_alternation([word for word in lexicon.INDUSTRY_WORDS if len(word) >= 2]))
 
 
 def trade_words(han: str) -> set[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -32,6 +32,9 @@ from models.enums import MatchDecision
 from models.lookup import UnknownCode, by_code
 from monitor.core.settings import Settings
 from monitor.matching import CustomerRecord, MatchIndex, MatchResult, Thresholds, rejection_key
+from monitor.matching.explain import describe
+from monitor.matching.index import ADVERTISER_SOURCE
+from monitor.matching.records import KnownCompany, MatchExplanation
 
 HUMAN_DECISIONS = (MatchDecision.CONFIRMED, MatchDecision.REJECTED)
 
@@ -91,6 +94,21 @@ def _rejections(session: Session) -> set[tuple[str, str]]:
     return {(rejection_key(text), code) for text, code in rows}
 
 
+def known_non_customers(session: Session) -> list[KnownCompany]:
+    """Advertisers known not to be our customers: rejected by a person, or matched to none (leads).
+
+    A text that matches one of them as well as a customer is not applied automatically (the open world:
+    the roster is a closed list, the advertisers are not). An advertiser never competes with its own text.
+    """
+    texts = session.scalars(
+        select(Advertiser.text)
+        .join(AdvertiserMatch, AdvertiserMatch.advertiser_id == Advertiser.id)
+        .where(AdvertiserMatch.decision.in_((MatchDecision.NONE, MatchDecision.REJECTED)))
+        .order_by(Advertiser.id)
+    )
+    return [KnownCompany(text, ADVERTISER_SOURCE) for text in texts]
+
+
 def _competitor_ids(session: Session) -> dict[tuple[str, str], str]:
     rows = session.execute(
         select(Site.name, CompetitorCompanyId.external_id, Customer.code)
@@ -132,6 +150,7 @@ def _store(
     """Write the matcher's result for one advertiser; returns whether anything changed."""
     customer_id = customers_by_code.get(result.customer_id) if result.customer_id else None
     decision = MatchDecision(result.decision)
+    explanation = result.explanation.as_dict() if result.explanation else None
     current = advertiser.match
     if current is None:
         advertiser.match = AdvertiserMatch(
@@ -139,19 +158,22 @@ def _store(
             score=result.score,
             decision=decision,
             reason=result.reason,
+            explanation=explanation,
             decided_at=now,
         )
         return True
-    if (current.customer_id, current.decision, round(current.score, 3)) == (
+    if (current.customer_id, current.decision, round(current.score, 3), current.explanation) == (
         customer_id,
         decision,
         round(result.score, 3),
+        explanation,
     ):
         return False
     current.customer_id = customer_id
     current.decision = decision
     current.score = result.score
     current.reason = result.reason
+    current.explanation = explanation
     current.decided_by = None
     current.decided_at = now
     return True
@@ -164,7 +186,9 @@ def rematch_advertisers(
 
     Confirmed matches are kept. A rejected match is kept unless the roster now offers another customer.
     """
-    index = MatchIndex.build(customer_records(session), Thresholds.of(settings.matching))
+    index = MatchIndex.build(
+        customer_records(session), Thresholds.of(settings.matching), others=known_non_customers(session)
+    )
     rejections = _rejections(session)
     competitor_ids = _competitor_ids(session)
     contexts = _latest_contexts(session)
@@ -256,6 +280,8 @@ def confirm_match(
         customer = _customer(session, customer_code)
     match = advertiser.match or AdvertiserMatch(decision=MatchDecision.CONFIRMED)
     advertiser.match = match
+    if match.customer_id != customer.id:
+        match.explanation = None  # the matcher's words were about another customer
     match.customer_id = customer.id
     match.decision = MatchDecision.CONFIRMED
     match.score = 100.0
@@ -307,6 +333,7 @@ class ReviewRow:
     score: float
     reason: str | None
     sightings: int
+    explanation: MatchExplanation | None = None
 
 
 def pending_reviews(session: Session, limit: int | None = None) -> list[tuple[AdvertiserMatch, int]]:
@@ -341,6 +368,31 @@ def review_queue(session: Session) -> list[ReviewRow]:
             match.score,
             match.reason,
             count,
+            MatchExplanation.from_dict(match.explanation),
         )
         for match, count in pending_reviews(session)
     ]
+
+
+def matches_of_sightings(session: Session, sighting_ids: Iterable[int]) -> list[AdvertiserMatch]:
+    """The current match of each advertiser seen in these sightings (an item's evidence), by text."""
+    ids = list(sighting_ids)
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(AdvertiserMatch)
+            .where(
+                AdvertiserMatch.advertiser_id.in_(select(Sighting.advertiser_id).where(Sighting.id.in_(ids)))
+            )
+            .options(selectinload(AdvertiserMatch.advertiser))
+            .order_by(AdvertiserMatch.advertiser_id)
+        ).all()
+    )
+
+
+def match_reason(match: AdvertiserMatch, gettext: Callable[[str], str] = str) -> str:
+    """Why the advertiser is (or is not) the customer, in the reader's language: the stored explanation,
+    else the stored reason (rows matched before explanations were kept)."""
+    explanation = MatchExplanation.from_dict(match.explanation)
+    return describe(explanation, gettext) if explanation is not None else (match.reason or "")

@@ -20,9 +20,10 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from models.db import make_engine, make_session_factory
 from monitor.accounts.scope import NotInScope, RoleForbidden
-from monitor.core.i18n import LANGUAGES, N_, install_translations, normalise_language
+from monitor.core.i18n import LANGUAGES, N_, install_translations, normalise_language, translator
 from monitor.core.labels import LABELS
 from monitor.core.settings import REPO_ROOT, Settings
+from monitor.matching.store import match_reason
 from monitor.web.context import (
     LANGUAGE_COOKIE,
     CsrfRejected,
@@ -87,6 +88,8 @@ def template_environment(language: str) -> Environment:
     )
     register_filters(env)
     env.globals["labels"] = LABELS
+    gettext = translator(language).gettext
+    env.filters["match_reason"] = lambda match: match_reason(match, gettext)
     return install_translations(env, language)
 
 

@@ -25,6 +25,15 @@ GENERIC_NAME = re.compile(
     r"面试评价|在招职位|简历处理率|招聘|求职|找工作|企业服务)$",
     re.IGNORECASE,
 )
+# A legal form names an employer even when a job or content word follows it elsewhere in the name.
+_LEGAL_FORM = re.compile(r"有限公司|有限责任|股份|集团|事务所|\b(Inc|Ltd|Corp|LLC)\b|Co\.", re.IGNORECASE)
+# What editorial and content links say (article titles, market reports, salary surveys, job-hunting
+# guides, the site's own WeChat account): the site's content, not an employer who paid for a slot.
+_EDITORIAL = re.compile(
+    r"报告|调查|调研|白皮书|指南|攻略|秘籍|干货|技巧|盘点|排行|榜单|趋势|解读|薪酬|薪资|工资|年终奖|"
+    r"求职|面试|简历|跳槽|职场|职业规划|应届生必|毕业生必|如何|怎么|怎样|为什么|哪些|必看|"
+    r"公众号|关注我们|扫一扫|订阅|资讯|新闻|专栏|话题"
+)
 _COMPANY_WORD = re.compile(
     r"公司|集团|银行|科技|股份|有限|控股|保险|证券|基金|信托|医药|制药|医疗|教育|实业|事务所|网络|信息|技术|"
     r"电子|汽车|地产|置业|置地|物流|速运|快递|航空|能源|食品|传媒|咨询|电器|通信|资本|研究院|学院|大学|"
@@ -66,10 +75,15 @@ def name_kind(name: str) -> NameKind:
         return "generic"
     if len(folded) > MAX_NAME_LENGTH or _SENTENCE.search(folded):
         return "sentence"
-    if _COMPANY_WORD.search(folded):
+    if _LEGAL_FORM.search(folded):
         return "company"
+    if _EDITORIAL.search(folded):
+        return "editorial"
+    # Before the company words: "Java开发工程师" holds 工程 but names a job, not an employer.
     if _JOB_TITLE.search(folded):
         return "job_title"
+    if _COMPANY_WORD.search(folded):
+        return "company"
     has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in folded)
     if has_cjk and MIN_BRAND_LENGTH <= len(folded) <= MAX_BRAND_LENGTH:
         return "cjk_brand"

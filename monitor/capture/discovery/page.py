@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from monitor.capture.discovery.names import GENERIC_NAME, names_a_company
+from monitor.capture.discovery.names import GENERIC_NAME, name_kind, names_a_company
 from spiders.extract import document_base, first_value, visible_text
 
 HOUSE_KEYWORD_PATTERN = "站内推广"
@@ -72,8 +72,9 @@ def page_context(root: etree._Element, url: str) -> PageContext:
 
 
 def is_house_name(name: str, context: PageContext) -> bool:
-    """The competitor's own promotion: `站内推广`, the host's name, or the site's brand first."""
-    if HOUSE_KEYWORD_PATTERN in name:
+    """The competitor's own promotion: `站内推广`, the host's name, the site's brand first, or its own
+    content (an article, a report, a guide, its WeChat account) in an ad slot."""
+    if HOUSE_KEYWORD_PATTERN in name or name_kind(name) == "editorial":
         return True
     lowered = name.lower()
     if context.domain_label and re.match(rf"^{re.escape(context.domain_label)}(\.com)?\b", lowered):

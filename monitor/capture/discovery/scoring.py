@@ -10,7 +10,13 @@ from lxml import etree
 
 from monitor.capture.discovery.anchors import JOB_LINK, first_image, has_ad_marker, image_size
 from monitor.capture.discovery.grouping import AnchorGroup, lowest_common_ancestor
-from monitor.capture.discovery.names import SLOGAN_PATTERN, clean_name, company_likeness, is_generic_name
+from monitor.capture.discovery.names import (
+    SLOGAN_PATTERN,
+    clean_name,
+    company_likeness,
+    is_generic_name,
+    name_kind,
+)
 from monitor.capture.discovery.page import PageContext, is_house_name
 from monitor.capture.discovery.weights import DiscoveryWeights, NameWeights
 from spiders.extract import first_value, read_source
@@ -29,12 +35,17 @@ _AD_TOKEN = re.compile(
     r"($|[-_\s\d])|logoad|bannerad|companyads|ad\d+in\d|\d+in\d",
     re.IGNORECASE,
 )
-_JOB_TOKEN = re.compile(r"job|position|zhiwei|jobs?list|news|article|arts|zixun", re.IGNORECASE)
+_JOB_TOKEN = re.compile(
+    r"job|position|zhiwei|jobs?list|news|article|arts|zixun|report|guide|salary|xinzi|xinchou|zhichang|"
+    r"wenzhang|gonglue|baike|weixin|wechat|gongzhonghao",
+    re.IGNORECASE,
+)
 _NAV_TOKEN = re.compile(
     r"(^|[-_\s])(nav|menu|header|footer|breadcrumb|crumb|topbar|bar|tab|tabs)($|[-_\s])", re.IGNORECASE
 )
 _COMPANY_LINK = re.compile(
-    r"/gongsi/\d+\.html|companyads?|/company/|co\d+\.html|//special\.|/list/co,|/zt/|/join/|career|campus",
+    r"/gongsi/\d+\.html|companyads?|/company/|co\d+\.html|//special\.|//zt\.|//xiaoyuan\.|/list/co,|/zt/|"
+    r"/join/|career|campus",
     re.IGNORECASE,
 )
 
@@ -58,6 +69,7 @@ class GroupSignals:
     typical_sizes: float  # share with an image in a standard banner or logo size
     distinct_links: float  # distinct targets per link
     likeness: float  # mean company-likeness of the names that are neither generic nor the site's own
+    editorial: float  # share of the named links whose name is editorial (a report, a guide, 公众号)
     single_banner: bool  # one marked link with an image of a banner size
     ad_container: bool
     job_like: bool
@@ -107,9 +119,11 @@ def measure(
     anchors = group.anchors
     count = len(anchors)
     names = [clean_name(first_value(a, sources) or "", [SLOGAN_PATTERN]) for a in anchors]
-    named = [n for n in names if n and not is_generic_name(n) and not is_house_name(n, context)]
+    readable = [n for n in names if n and not is_generic_name(n)]
+    named = [n for n in readable if not is_house_name(n, context)]
     if not named:
         return None
+    editorial = sum(1 for n in readable if name_kind(n) == "editorial") / len(readable)
     markers = sum(1 for a in anchors if has_ad_marker(a)) / count
     links = [urljoin(context.base, a.get("href") or "") for a in anchors]
     sizes = [image_size(a) for a in anchors]
@@ -122,6 +136,7 @@ def measure(
         typical_sizes=sum(1 for s in sizes if s in TYPICAL_BANNER_SIZES or s in TYPICAL_LOGO_SIZES) / count,
         distinct_links=len(set(links)) / count,
         likeness=sum(company_likeness(n, weights.names) for n in named) / len(named),
+        editorial=editorial,
         single_banner=count == 1 and markers == 1 and any(s in TYPICAL_BANNER_SIZES for s in sizes),
         ad_container=_container_hint(anchors, _AD_TOKEN, weights.ad_container_levels),
         job_like=_looks_like_jobs(anchors, weights),
@@ -148,6 +163,8 @@ def _ruled_out(signals: GroupSignals, weights: DiscoveryWeights) -> bool:
     image_group = s.images > w.image_group_share
     if s.count < w.min_links and not s.single_banner:
         return True
+    if s.editorial > w.editorial_share:
+        return True  # article titles, reports, guides: the site's content, however it is laid out
     if not image_group and not marked and s.company_links < w.company_link_share:
         return True  # a text list without ad markers or company pages is navigation as far as we can tell
     if s.job_like and not marked and not s.ad_container:

@@ -13,7 +13,15 @@ from typing import Literal
 
 # Each kind of name, by the first rule that fits (monitor.capture.discovery.names.name_kind).
 NameKind = Literal[
-    "generic", "sentence", "company", "job_title", "cjk_brand", "latin_brand", "latin_word", "other"
+    "generic",
+    "sentence",
+    "company",
+    "editorial",
+    "job_title",
+    "cjk_brand",
+    "latin_brand",
+    "latin_word",
+    "other",
 ]
 
 
@@ -24,6 +32,7 @@ class NameWeights:
     generic: float = 0.0  # 公司logo, 图片, a URL, mostly digits: names no one
     sentence: float = 0.1  # sentence punctuation or over 40 characters: a slogan or headline, not a name
     company: float = 1.0  # 有限公司, 集团, 银行, Ltd…: the surest sign of an employer
+    editorial: float = 0.0  # 薪酬报告, 求职指南, 公众号: the site's own content, never an advertiser
     job_title: float = 0.1  # ends in 工程师, 经理…: a job card's title, not who paid for the ad
     cjk_brand: float = 0.6  # 2 to 14 characters with CJK, no company word: a brand (希悦) as often as not
     latin_brand: float = 0.6  # Latin, no CJK, with a capital or a digit (IBM, 3M): a brand as often as not
@@ -61,6 +70,7 @@ class DiscoveryWeights:
     distinct_link_share: float = 0.5  # an unmarked group repeating one link (fewer distinct) is not a slot
     image_group_share: float = 0.5  # more than this share of links with an image: judged as an image group
     offsite_share: float = 0.5  # more than this share of off-site links earns `offsite_links`
+    editorial_share: float = 0.5  # a group whose names are more than this share editorial is content
 
     # How many ancestors above the links' container may name it (id, class, data-*) as what it is. None of
     # the three changes a result on the five real pages; they follow from how such pages are built.

@@ -26,6 +26,7 @@ from monitor.accountability.items import (
 from monitor.accountability.states import Action, ItemState, allowed
 from monitor.accounts.scope import OFFICE_ROLES, REVIEW_ROLES, form_owner, readable_item
 from monitor.core.evidence import EvidenceStore
+from monitor.matching.store import matches_of_sightings
 from monitor.web.context import CurrentUser, DbSession, now_utc, redirect, render, settings_of
 from monitor.web.outline import PageOutline, page_outline
 
@@ -110,6 +111,7 @@ def item_page(
         "item": item,
         "record": record,
         "outlines": outlines(EvidenceStore(settings.evidence_path), newest_shots(record)),
+        "matches": matches_of_sightings(session, (row.sighting_id for row in record.evidence)),
         "explanation": explanation,
         "reviews": reviews,
         "reviewers": reviewers,

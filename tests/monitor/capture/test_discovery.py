@@ -24,6 +24,7 @@ from monitor.capture.discovery import (
     score_discovery,
     suggest_site_config,
 )
+from monitor.capture.discovery.evaluate import page_halves
 from monitor.cli import main
 from monitor.core.siteconfig import SiteConfig
 from monitor.demo.fixture_server import FixtureServer
@@ -33,9 +34,9 @@ from tests.support.paths import FIXTURES, REPO_ROOT, shared_data
 
 TRUTH = yaml.safe_load((FIXTURES / "discovery_truth.yaml").read_text("utf-8"))["pages"]
 URL = "https://www.rival.example/"
-# What docs/discovery.md promises on the real pages.
-MIN_RECALL = 0.9
-MAX_JUNK = 2
+# What docs/discovery.md promises on each real page (the targets are for the pages held back).
+MIN_RECALL = 0.95
+MIN_PRECISION = 0.9
 
 LOGO_WALL = """
 <div id="brandWall"><ul>
@@ -193,6 +194,7 @@ def test_weights_passed_in_decide_which_slots_are_proposed() -> None:
         ("公司logo", "generic", 0.0),
         ("招聘会火热进行中，欢迎参加", "sentence", 0.1),
         ("华澜银行股份有限公司", "company", 1.0),
+        ("应届生求职指南", "editorial", 0.0),
         ("销售经理", "job_title", 0.1),
         ("希悦", "cjk_brand", 0.6),
         ("IBM", "latin_brand", 0.6),
@@ -292,12 +294,12 @@ def real_page(name: str) -> str:
 
 
 @pytest.mark.parametrize("name", sorted(TRUTH))
-def test_real_pages_meet_the_documented_recall_and_junk(name: str) -> None:
+def test_real_pages_meet_the_documented_recall_and_precision(name: str) -> None:
     entry = TRUTH[name]
     slots = discover_ads(real_page(name), entry["url"])
     score = score_discovery([n for slot in slots for n in slot.advertisers], entry["advertisers"])
     assert score.recall >= MIN_RECALL, (score, [slot.css for slot in slots])
-    assert len(score.junk) <= MAX_JUNK, score.junk
+    assert score.precision >= MIN_PRECISION, score.junk
 
 
 @pytest.mark.parametrize("name", sorted(TRUTH))
@@ -337,3 +339,72 @@ def test_demo_sites_discovery_matches_their_shipped_configs(spec, monkeypatch: p
     score = score_discovery(non_house(html, url), expected)
     assert score.recall >= MIN_RECALL, score
     assert len(score.junk) <= 1, score.junk
+
+
+# A homepage of the shape the issue describes (written by hand, so it was seen while the rules were
+# written): a logo grid and a carousel of employers, beside the site's own content laid out like ads.
+EDITORIAL_HOME = """
+<div id="slider"><ul>
+ <li><a href="https://www.hualan.example/" data-adid="1"><img src="/s1.jpg" width=840 height=346
+    alt="华澜银行股份有限公司"></a></li>
+ <li><a href="https://www.rival.example/report/2026" data-adid="2"><img src="/s2.jpg" width=840 height=346
+    alt="2026年互联网行业薪酬报告"></a></li>
+ <li><a href="https://www.cangwu.example/" data-adid="3"><img src="/s3.jpg" width=840 height=346
+    alt="苍梧能源科技有限公司"></a></li>
+ <li><a href="https://mp.rival.example/follow" data-adid="4"><img src="/s4.jpg" width=840 height=346
+    alt="关注职汇网官方公众号"></a></li>
+</ul></div>
+<div class="logo-wall"><ul>
+ <li><a href="https://special.rival.example/2026/jr/"><img src="/a.gif" width=150 height=60
+    alt="璟瑞医药科技有限公司"></a></li>
+ <li><a href="https://special.rival.example/2026/xh/"><img src="/b.gif" width=150 height=60
+    alt="星河智造科技有限公司"></a></li>
+ <li><a href="https://special.rival.example/2026/yl/"><img src="/c.gif" width=150 height=60
+    alt="远岚物流集团"></a></li>
+</ul></div>
+<div class="banner-guides">
+ <a href="https://www.rival.example/p/1.html" onmousedown="return AdsClick(77,1)">应届生求职指南</a>
+ <a href="https://www.rival.example/p/2.html" onmousedown="return AdsClick(77,2)">2026秋招面试技巧盘点</a>
+ <a href="https://www.rival.example/p/3.html" onmousedown="return AdsClick(77,3)">白领薪资调查报告</a>
+</div>
+<div class="banner-hot">
+ <a href="https://www.rival.example/s/java" onmousedown="return AdsClick(78,1)">Java开发工程师</a>
+ <a href="https://www.rival.example/s/arch" onmousedown="return AdsClick(78,2)">系统架构工程师</a>
+ <a href="https://www.rival.example/s/test" onmousedown="return AdsClick(78,3)">测试开发工程师</a>
+</div>"""
+EDITORIAL_HOME_ADVERTISERS = [
+    "华澜银行股份有限公司",
+    "苍梧能源科技有限公司",
+    "璟瑞医药科技有限公司",
+    "星河智造科技有限公司",
+    "远岚物流集团",
+]
+
+
+def test_editorial_links_and_job_titles_laid_out_like_ads_are_not_advertisers() -> None:
+    slots = discover_ads(page(EDITORIAL_HOME), URL)
+    score = score_discovery([n for slot in slots for n in slot.advertisers], EDITORIAL_HOME_ADVERTISERS)
+    assert score.recall >= 0.95, [slot.css for slot in slots]
+    assert score.precision >= 0.9, score.junk
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Java开发工程师", "job_title"),  # 工程 is a company word, but the name ends in a job title
+        ("北京远岚工程有限公司", "company"),
+        ("2026年互联网行业薪酬报告", "editorial"),
+        ("IT技术求职指南", "editorial"),
+        ("关注职汇网官方公众号", "editorial"),
+        ("市场调研有限公司", "company"),  # a legal form outweighs a content word
+    ],
+)
+def test_job_titles_and_editorial_titles_are_told_from_employers(name: str, kind: str) -> None:
+    assert name_kind(name) == kind
+
+
+def test_pages_split_into_even_halves_whatever_their_order() -> None:
+    pages = [f"page-{n}.html" for n in range(7)]
+    halves = page_halves(pages)
+    assert halves == page_halves(reversed(pages))
+    assert sorted(halves.values()).count("tune") == 4

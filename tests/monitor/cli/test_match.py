@@ -98,3 +98,44 @@ def test_match_eval_uses_settings_thresholds(runner: CliRunner, tmp_path: Path) 
     result = runner.invoke(main, ["match-eval", labelled])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[2].split() == ["branch", "1", "-", "1.000", "0.000", "1.000", "0"]
+
+
+def test_match_explain_adds_one_last_column_and_nothing_else(runner: CliRunner, tmp_path: Path) -> None:
+    customers = _write(tmp_path / "customers.csv", CUSTOMERS)
+    names = _write(tmp_path / "names.txt", "上海浦东发展银行股份有限公司\n\n中国人民财产保险\n")
+    plain = runner.invoke(main, ["match", "--customers", customers, "--names", names])
+    explained = runner.invoke(main, ["match", "--customers", customers, "--names", names, "--explain"])
+    assert explained.exit_code == 0, explained.output
+    rows = explained.output.splitlines()
+    assert rows[0] == "name,customer_id,customer_name,score,decision,explanation"
+    assert [row.rsplit(",", 1)[0] for row in rows[1:]] == plain.output.splitlines()[1:]
+    assert rows[1].endswith(
+        ",place 上海 = 上海; trade name 浦东 = 浦东; industry 发展银行 = 发展银行; "
+        "organisation form 股份有限公司 = 股份有限公司 → same name → automatic"
+    )
+    assert rows[2] == ",,,0.0,none,"
+    assert "trade name 人民财产 ≠ 人民人寿" in rows[3]
+
+
+def test_match_eval_prints_each_half_and_lists_only_the_tuning_halfs_failures(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    _write(tmp_path / "customers.csv", CUSTOMERS)
+    _write(tmp_path / "others.csv", "name\n中国人民财产保险股份有限公司\n")
+    labelled = _write(
+        tmp_path / "labelled.csv",
+        (
+            "text,expected_customer_id,kind,half\n"
+            "人民财产保险,C3,short,tune\n"
+            "上海浦东发展银行股份有限公司,C1,full,tune\n"
+            "中国人民财产保险,C3,short,test\n"
+            "中国人民财产保险股份有限公司,,outsider_known,test\n"
+        ),
+    )
+    result = runner.invoke(main, ["match-eval", labelled, "--failures"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "thresholds: auto 92, review 75, margin 4; 3 customers, 4 cases"
+    assert "tune half: 2 cases" in lines and "test half: 2 cases" in lines
+    failures = [line for line in lines if "\t" in line]
+    assert [line.split("\t")[:2] for line in failures] == [["short", "人民财产保险"]]  # never the test half

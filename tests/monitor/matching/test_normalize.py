@@ -23,7 +23,7 @@ from monitor.matching.normalize import clean, split_segments, to_pinyin
             "华晨宝马汽车有限公司市场部(北京)",
             "华晨宝马汽车",
             "华晨宝马汽车",
-            "市场部",
+            "市场部(北京)",  # a place after the legal form is the unit's, not the company's
         ),
         (
             "中国联合网络通信有限公司江苏省分公司招聘信息",

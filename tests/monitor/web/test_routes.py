@@ -47,6 +47,7 @@ from monitor.accounts.login_links import make_login_link
 from monitor.accounts.users import seed_demo_users
 from monitor.core.evidence import EvidenceStore
 from monitor.core.settings import Settings
+from monitor.matching.records import MatchExplanation, PartCheck
 from monitor.web.app import create_app
 from monitor.web.server import serve_in_thread
 from tests.support.images import png
@@ -670,3 +671,34 @@ def test_a_static_pages_creative_stands_in_for_the_missing_element_screenshot(si
     assert (
         site.signed_in("r3").get(f"/evidence/sighting/{site.world['sighting1']}/creative").status_code == 404
     )
+
+
+# Both backends: the item page's query selects a JSON column, which PostgreSQL cannot compare (DISTINCT).
+@pytest.mark.both_backends
+def test_match_review_and_item_page_say_why(site: Site_) -> None:
+    explanation = MatchExplanation(
+        "legal_name_differs",
+        "review",
+        (
+            PartCheck("trade_name", "明业", "明泰", "differs"),
+            PartCheck("form", "有限公司", "有限公司", "same"),
+        ),
+        "客户1有限公司",
+    ).as_dict()
+    with site.session_factory() as session, session.begin():
+        match = session.get_one(AdvertiserMatch, site.world["match"])
+        match.explanation = explanation
+        session.get_one(Sighting, site.world["sighting1"]).advertiser_id = match.advertiser_id
+    office = site.signed_in("office")
+    queue = BeautifulSoup(office.get("/office/matches").text, "html.parser")
+    why = queue.select_one(f"tr[data-match='{site.world['match']}'] td.match-reason")
+    assert why is not None
+    assert (
+        why.get_text()
+        == "字号 明业 ≠ 明泰; 组织形式 有限公司 = 有限公司 → 文字是另一法人的完整名称：最多复核 → 复核"
+    )
+    item = BeautifulSoup(office.get(f"/items/{site.world['item1']}?lang=en").text, "html.parser")
+    row = item.select_one(f"#match-reason tr[data-advertiser='{site.world['advertiser_doubtful']}']")
+    assert row is not None
+    assert row.select_one("td.raw").get_text() == "客户1(北京)分公司"  # type: ignore[union-attr]
+    assert row.select_one("td.match-reason").get_text().startswith("trade name 明业 ≠ 明泰")  # type: ignore[union-attr]
