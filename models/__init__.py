@@ -8,6 +8,7 @@ from models.accountability import (
     PublishedMail,
     Review,
 )
+from models.accounts import AuditEvent, LoginAttempt, WebSession
 from models.base import Base, UTCDateTime, utcnow
 from models.capture import CrawlRun, Creative, PageCapture, Sighting, SlotCapture
 from models.matching import Advertiser, AdvertiserMatch, CompetitorCompanyId, MatchRejection
@@ -22,6 +23,7 @@ __all__ = [
     "Advertiser",
     "AdvertiserMatch",
     "Assignment",
+    "AuditEvent",
     "Base",
     "CompetitorCompanyId",
     "CrawlRun",
@@ -30,6 +32,7 @@ __all__ = [
     "CustomerAlias",
     "Explanation",
     "ItemEvidence",
+    "LoginAttempt",
     "LoginToken",
     "MatchRejection",
     "Order",
@@ -45,5 +48,6 @@ __all__ = [
     "Team",
     "UTCDateTime",
     "User",
+    "WebSession",
     "utcnow",
 ]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request, Response
 
 from monitor.accountability.waivers import WaiveError, waive_item
 from monitor.accounts.scope import readable_item
-from monitor.web.context import DbSession, OfficeUser, flash, now_utc, redirect, translations
+from monitor.web.context import DbSession, OfficeUser, RowId, flash, now_utc, redirect, translations
 from monitor.web.routes.items import item_page
 
 router = APIRouter()
@@ -16,7 +16,11 @@ router = APIRouter()
 
 @router.post("/items/{item_id}/waive")
 def waive(
-    request: Request, item_id: int, user: OfficeUser, session: DbSession, reason: Annotated[str, Form()] = ""
+    request: Request,
+    item_id: RowId,
+    user: OfficeUser,
+    session: DbSession,
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
     item = readable_item(session, user, item_id)
     _ = translations(request).gettext
