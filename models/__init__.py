@@ -9,6 +9,7 @@ from models.accountability import (
     PublishedMail,
     Review,
 )
+from models.accounts import AuditEvent, LoginAttempt, WebSession
 from models.base import Base, UTCDateTime, utcnow
 from models.capture import CrawlRun, Creative, PageCapture, Sighting, SlotCapture
 from models.matching import Advertiser, AdvertiserMatch, CompetitorCompanyId, MatchRejection
@@ -23,6 +24,7 @@ __all__ = [
     "Advertiser",
     "AdvertiserMatch",
     "Assignment",
+    "AuditEvent",
     "Base",
     "CompetitorCompanyId",
     "CrawlRun",
@@ -32,6 +34,7 @@ __all__ = [
     "Explanation",
     "ItemEvidence",
     "ItemWaiver",
+    "LoginAttempt",
     "LoginToken",
     "MatchRejection",
     "Order",
@@ -47,5 +50,6 @@ __all__ = [
     "Team",
     "UTCDateTime",
     "User",
+    "WebSession",
     "utcnow",
 ]

@@ -64,13 +64,47 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-def enum_column(enum_class: type[enum.StrEnum]) -> Enum:
+class TokenPurpose(enum.StrEnum):
+    SIGN_IN = "sign_in"  # a report mail's sign-in link
+    PASSWORD_RESET = "password_reset"  # a link to set a new password (new accounts and resets)
+
+
+class SessionEnd(enum.StrEnum):
+    """Why a server-side session ended before its expiry."""
+
+    LOGOUT = "logout"
+    PASSWORD = "password"  # the password was changed or reset
+    DISABLED = "disabled"  # the account was disabled
+    EVERYWHERE = "everywhere"  # an admin signed the account out everywhere
+
+
+class AttemptOutcome(enum.StrEnum):
+    FAILURE = "failure"
+    SUCCESS = "success"
+    UNLOCK = "unlock"  # an admin cleared the name's failures
+
+
+class AuditAction(enum.StrEnum):
+    ACCOUNT_CREATED = "account_created"
+    ACCOUNT_DISABLED = "account_disabled"
+    ACCOUNT_ENABLED = "account_enabled"
+    ACCOUNT_UNLOCKED = "account_unlocked"
+    ROLE_CHANGED = "role_changed"
+    TEAM_CHANGED = "team_changed"
+    PASSWORD_RESET_SENT = "password_reset_sent"  # old password cleared, sessions ended, link mailed
+    PASSWORD_SET = "password_set"  # by the account's owner, through a reset link
+    PASSWORD_CHANGED = "password_changed"  # by the owner, signed in, knowing the old one
+    PASSWORD_SET_BY_OPERATOR = "password_set_by_operator"  # `users reset-password --password-stdin`
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
+
+
+def enum_column(enum_class: type[enum.StrEnum], length: int = 20) -> Enum:
     """A VARCHAR + CHECK column holding the enum's values (not its names)."""
     return Enum(
         enum_class,
         native_enum=False,
         create_constraint=True,
-        length=20,
+        length=length,
         name=enum_class.__name__.lower(),
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,

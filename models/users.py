@@ -18,10 +18,14 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(100), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
+    # None: no password (a new account before its owner sets one, or after an admin's reset).
     password_hash: Mapped[str | None] = mapped_column(String(300))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     rep_id: Mapped[int | None] = mapped_column(ForeignKey("rep.id"), unique=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))  # a manager's team
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[dt.datetime | None]  # a disabled account signs in nowhere, by any means
+
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_at is None

@@ -1,4 +1,9 @@
-"""Passwords (argon2) and sign-in with a lockout after repeated failures."""
+"""Passwords (argon2) and password sign-in, throttled (`monitor.accounts.throttle`) without an oracle.
+
+Every attempt that is not refused for its network runs exactly one argon2 verification and gets one of two
+answers, OK or REFUSED, whether the name is unknown, the account disabled or paused, or the password wrong:
+neither the answer nor its timing says which.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import User
+from models.enums import AttemptOutcome
+from monitor.accounts.errors import UserError
+from monitor.accounts.throttle import (
+    TrustedDevice,
+    client_network,
+    device_paused,
+    name_key,
+    name_paused_until,
+    network_paused,
+    record_attempt,
+)
+from monitor.core.i18n import N_
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 200
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so that both cases take the same time.
+# Verified against when there is no hash to check (unknown name, no password yet), at the same cost.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
@@ -26,7 +43,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def check_new_password(password: str) -> None:
+    """Refuse a new password that is too short (or absurdly long)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(N_("the password must have at least %(num)d characters"), num=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise UserError(N_("the password must have at most %(num)d characters"), num=MAX_PASSWORD_LENGTH)
+
+
 def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether `password` matches; always one argon2 verification, even without a hash."""
     try:
         _hasher.verify(password_hash or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -34,40 +60,42 @@ def password_matches(password_hash: str | None, password: str) -> bool:
     return password_hash is not None
 
 
-class LoginOutcome(StrEnum):
+class SignIn(StrEnum):
     OK = "ok"
-    WRONG = "wrong"
-    LOCKED = "locked"
+    REFUSED = "refused"  # wrong, unknown, disabled or paused: one answer for all
+    THROTTLED = "throttled"  # too many failures from this network, whatever the name
 
 
 @dataclass(frozen=True)
-class LoginResult:
-    outcome: LoginOutcome
+class Attempt:
+    username: str
+    password: str
+    client_address: str | None = None
+    device: TrustedDevice | None = None  # from a verified trusted-device cookie, if the browser sent one
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    outcome: SignIn
     user: User | None = None
-    locked_until: dt.datetime | None = None
 
 
-def authenticate(session: Session, username: str, password: str, now: dt.datetime) -> LoginResult:
-    """Check a password, counting failures: the 5th in a row locks the account for 15 minutes."""
-    user = session.scalars(select(User).where(User.username == username.strip())).one_or_none()
-    if user is None:
-        password_matches(None, password)
-        return LoginResult(LoginOutcome.WRONG)
-    if user.locked_until is not None and user.locked_until > now:
-        return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
-    if not password_matches(user.password_hash, password):
-        return _record_failure(user, now)
-    user.failed_logins = 0
-    user.locked_until = None
-    if user.password_hash and _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    return LoginResult(LoginOutcome.OK, user=user)
-
-
-def _record_failure(user: User, now: dt.datetime) -> LoginResult:
-    user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins < MAX_FAILED_LOGINS:
-        return LoginResult(LoginOutcome.WRONG)
-    user.failed_logins = 0
-    user.locked_until = now + LOCKOUT
-    return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
+def authenticate(session: Session, attempt: Attempt, now: dt.datetime) -> SignInResult:
+    """Check a password sign-in and count it. The caller commits."""
+    name, network = name_key(attempt.username), client_network(attempt.client_address)
+    user = session.scalars(select(User).where(User.username == attempt.username.strip())).one_or_none()
+    device = attempt.device.digest if attempt.device and user and attempt.device.user_id == user.id else None
+    if device is None and network_paused(session, network, now):
+        return SignInResult(SignIn.THROTTLED)  # no verification: this answer does not depend on the name
+    if device is not None:
+        paused = device_paused(session, name, device, now)
+    else:
+        paused = name_paused_until(session, name, now) is not None
+    matches = password_matches(user.password_hash if user else None, attempt.password)
+    if matches and not paused and user is not None and user.enabled:
+        record_attempt(session, name, network, AttemptOutcome.SUCCESS, now, device)
+        if user.password_hash and _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(attempt.password)
+        return SignInResult(SignIn.OK, user)
+    record_attempt(session, name, network, AttemptOutcome.FAILURE, now, device)
+    return SignInResult(SignIn.REFUSED)

@@ -1,6 +1,9 @@
-"""Creating sign-in accounts: one at a time (the CLI) or a demo set for every team and rep."""
+"""Sign-in accounts: creating one (the CLI, the accounts page) or a demo set for every team and rep, and
+the checks every account must pass (a rep account has its rep, a manager its team)."""
 
 from __future__ import annotations
+
+import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -8,44 +11,87 @@ from sqlalchemy.orm import Session
 from models import Rep, Team, User
 from models.enums import Role
 from models.lookup import UnknownCode, by_code
-from monitor.accounts.passwords import hash_password
+from monitor.accounts.errors import UserError
+from monitor.accounts.passwords import check_new_password, hash_password
+from monitor.core.i18n import N_
+
+__all__ = [
+    "USERNAME",
+    "UserError",
+    "check_scope",
+    "create_user",
+    "roster_rep",
+    "roster_team",
+    "seed_demo_users",
+]
+
+# Letters (any script), digits and . _ @ + - : what the demo's and roster's names use, no spaces or ':'
+# (the audit log writes the command line as "cli:<user>").
+USERNAME = re.compile(r"^[\w.@+-]{1,100}$")
 
 
-class UserError(ValueError):
-    """A user that cannot be created as asked; the message says why."""
+def roster_rep(session: Session, code: str | None) -> Rep | None:
+    try:
+        return by_code(session, Rep, code) if code else None
+    except UnknownCode:  # reps come from the roster import
+        raise UserError(N_("no rep with code '%(code)s' in the roster"), code=code) from None
+
+
+def roster_team(session: Session, code: str | None) -> Team | None:
+    try:
+        return by_code(session, Team, code) if code else None
+    except UnknownCode:
+        raise UserError(N_("no team with code '%(code)s' in the roster"), code=code) from None
+
+
+def check_scope(session: Session, role: Role, rep: Rep | None, team: Team | None, user: User | None) -> None:
+    """A rep account needs its rep (one account per rep), a manager account its team."""
+    if role == Role.REP and rep is None:
+        raise UserError(N_("a rep account needs the rep's code from the roster (--rep CODE)"))
+    if role == Role.MANAGER and team is None:
+        raise UserError(N_("a manager account needs the code of the team it oversees (--team CODE)"))
+    if role == Role.REP and rep is not None:
+        holder = session.scalars(select(User).where(User.rep_id == rep.id)).one_or_none()
+        if holder is not None and holder is not user:
+            raise UserError(
+                N_("rep %(code)s already has an account: %(username)s"),
+                code=rep.code,
+                username=holder.username,
+            )
 
 
 def create_user(
     session: Session,
     username: str,
     role: Role,
-    password: str,
+    password: str | None,
     *,
     rep_code: str | None = None,
     team_code: str | None = None,
     display_name: str | None = None,
     email: str | None = None,
 ) -> User:
-    """Add a user; a rep needs their roster rep, a manager their team. The caller commits."""
+    """Add a user; a rep needs their roster rep, a manager their team. Without a password the account
+    cannot sign in until its owner sets one (a mailed link). The caller commits."""
+    if not USERNAME.match(username):
+        raise UserError(
+            N_("a username has 1 to 100 letters, digits or . _ @ + - (no spaces): %(username)s"),
+            username=username,
+        )
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise UserError(f"user {username!r} already exists")
-    try:
-        rep = by_code(session, Rep, rep_code) if rep_code else None
-        team = by_code(session, Team, team_code) if team_code else None
-    except UnknownCode as missing:  # reps and teams come from the roster import
-        raise UserError(f"{missing} in the roster") from None
-    if role == Role.REP and rep is None:
-        raise UserError("a rep account needs --rep CODE")
-    if role == Role.MANAGER and team is None:
-        raise UserError("a manager account needs --team CODE")
+        raise UserError(N_("user %(username)s already exists"), username=repr(username))
+    rep, team = roster_rep(session, rep_code), roster_team(session, team_code)
+    check_scope(session, role, rep, team, None)
+    if password is not None:
+        check_new_password(password)
     user = User(
         username=username,
         display_name=display_name or (rep.name if rep else username),
         email=email or (rep.email if rep else None),
-        password_hash=hash_password(password),
+        password_hash=hash_password(password) if password is not None else None,
         role=role,
-        rep_id=rep.id if rep else None,
-        team_id=team.id if team else None,
+        rep_id=rep.id if rep and role == Role.REP else None,
+        team_id=team.id if team and role == Role.MANAGER else None,
     )
     session.add(user)
     session.flush()

@@ -25,7 +25,7 @@ COMMANDS: dict[str, str] = {
     "roster": "monitor.cli.transfers:roster_command",
     "scheduler": "monitor.cli.scheduler:scheduler_command",
     "transfer": "monitor.cli.transfers:transfer_command",
-    "users": "monitor.cli.web:users",
+    "users": "monitor.cli.users:users",
     "web": "monitor.cli.web:web",
     "match": "monitor.cli.match:match_command",
     "match-eval": "monitor.cli.match:match_eval_command",

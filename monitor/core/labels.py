@@ -60,6 +60,20 @@ ALERT_KIND = {
     "slot_empty": N_("slot yielded no ads"),
     "slot_low": N_("slot yielded far fewer ads than usual"),
 }
+ROLE = {"rep": N_("rep"), "manager": N_("manager"), "office": N_("office"), "admin": N_("admin")}
+AUDIT_ACTION = {
+    "account_created": N_("account created"),
+    "account_disabled": N_("account disabled"),
+    "account_enabled": N_("account enabled"),
+    "account_unlocked": N_("sign-in unlocked"),
+    "role_changed": N_("role changed"),
+    "team_changed": N_("team changed"),
+    "password_reset_sent": N_("password link sent (old password cleared, signed out)"),
+    "password_set": N_("password set with the mailed link"),
+    "password_changed": N_("password changed by its owner"),
+    "password_set_by_operator": N_("password set on the command line"),
+    "signed_out_everywhere": N_("signed out everywhere"),
+}
 
 # What templates (pages, the report, mails) receive as `labels`: `labels.item_status[code]` and so on.
 LABELS = SimpleNamespace(
@@ -73,4 +87,6 @@ LABELS = SimpleNamespace(
     capture_status=CAPTURE_STATUS,
     review_decision=REVIEW_DECISION,
     alert_kind=ALERT_KIND,
+    role=ROLE,
+    audit_action=AUDIT_ACTION,
 )

@@ -13,11 +13,21 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from monitor.core.secret_key import DEVELOPMENT_SECRET as DEVELOPMENT_SECRET  # the public key nobody accepts
+from monitor.core.secret_key import SecretKeyError, install_secret, weak_secret_reason
+
 DEFAULT_CONFIG_FILE = Path("rivalwatch.toml")
-DEVELOPMENT_SECRET = "development-only-secret"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -94,7 +104,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     language: Literal["zh_CN", "en"] = "zh_CN"
     base_url: str = "http://127.0.0.1:8000"
-    secret_key: str = DEVELOPMENT_SECRET
+    # None: this install's own random key in var_dir/secret_key, made at first start (see signing_secret).
+    secret_key: SecretStr | None = None
 
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
     accountability: AccountabilitySettings = Field(default_factory=AccountabilitySettings)
@@ -103,10 +114,14 @@ class Settings(BaseSettings):
 
     @field_validator("secret_key")
     @classmethod
-    def _own_secret_in_production(cls, value: str, info: ValidationInfo) -> str:
-        # A validator, not a check in load_settings: no way of building Settings can skip it.
-        if info.data.get("environment") == "production" and value == DEVELOPMENT_SECRET:
-            raise ValueError("must be set to a secret of your own in production")
+    def _no_public_or_weak_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # A validator, not a check in load_settings: no way of building Settings can skip it. Copies made
+        # without validation (model_copy, model_construct) are checked again in signing_secret().
+        if value is not None:
+            production = info.data.get("environment") == "production"
+            problem = weak_secret_reason(value.get_secret_value(), production=production)
+            if problem:
+                raise ValueError(problem)
         return value
 
     @field_validator("timezone")
@@ -145,6 +160,22 @@ class Settings(BaseSettings):
     @property
     def reports_path(self) -> Path:
         return self.reports_dir or self.var_dir / "reports"
+
+    def signing_secret(self) -> str:
+        """The key that signs sessions and links: `secret_key`, else this install's own (made if missing).
+
+        The one way code reads the key; it refuses the public development key whatever built these settings.
+        """
+        if self.secret_key is None:
+            try:
+                return install_secret(self.var_dir)
+            except SecretKeyError as exc:
+                raise SettingsError(str(exc)) from None
+        value = self.secret_key.get_secret_value()
+        problem = weak_secret_reason(value, production=self.environment == "production")
+        if problem:
+            raise SettingsError(f"secret_key (or $RIVALWATCH_SECRET_KEY): {problem}")
+        return value
 
     def today(self, now: dt.datetime | None = None) -> dt.date:
         """The users' calendar date at `now` (default: the current time)."""

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from models.db import make_engine, make_session_factory
 from monitor.accounts.scope import NotInScope, RoleForbidden
+from monitor.accounts.sessions import SESSION_LIFETIME
 from monitor.core.i18n import LANGUAGES, N_, install_translations, normalise_language, translator
 from monitor.core.labels import LABELS
 from monitor.core.settings import REPO_ROOT, Settings
@@ -38,7 +40,8 @@ from monitor.web.routes import ROUTERS
 TEMPLATES_DIR = REPO_ROOT / "templates" / "web"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "rw_session"
-SESSION_MAX_AGE = 12 * 3600
+# Browsers that reached the app over https keep to https for a year.
+HSTS = "max-age=31536000"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -68,9 +71,9 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
     app.middleware("http")(_security_headers)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key,
+        secret_key=settings.signing_secret(),
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
         same_site="lax",
         https_only=settings.base_url.startswith("https://"),
     )
@@ -97,12 +100,33 @@ async def _security_headers(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     response = await call_next(request)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    response.headers.setdefault("Cache-Control", "no-store")
+    add_security_headers(request, response)
     chosen = normalise_language(request.query_params.get("lang"))
     if chosen:
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 86400, httponly=True, samesite="lax")
+    return response
+
+
+def add_security_headers(request: Request, response: Response) -> None:
+    """The headers every answer carries, error pages included (the 500 handler calls this itself: it runs
+    outside the middleware)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault("Cache-Control", "no-store")
+    if request.app.state.settings.base_url.startswith("https://"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+
+
+def _server_error_page(request: Request) -> Response:
+    context = {
+        "title": N_("Error"),
+        "message": N_("Something went wrong on our side. Please try again later."),
+    }
+    try:
+        response: Response = render(request, "error.html", context, 500)
+    except Exception:  # noqa: BLE001 - the page itself failed (database down, …): a plain answer then
+        response = PlainTextResponse("500 Internal Server Error", status_code=500)
+    add_security_headers(request, response)
     return response
 
 
@@ -134,7 +158,17 @@ def _add_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # A path that cannot name anything (`/items/abc`, an id beyond any row) is "not found"; a bad query
+        # or form value (a malformed date) is a bad request.
+        if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+            return render(
+                request, "error.html", {"title": N_("Not found"), "message": N_("Nothing here.")}, 404
+            )
         return render(request, "error.html", {"title": N_("Error"), "message": N_("Nothing here.")}, 400)
+
+    @app.exception_handler(500)
+    async def _crashed(request: Request, exc: Exception) -> Response:
+        return _server_error_page(request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

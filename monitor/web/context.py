@@ -1,4 +1,9 @@
-"""Per-request plumbing: the database session, the signed-in user, CSRF, language and page rendering."""
+"""Per-request plumbing: the database session, the signed-in user, CSRF, language and page rendering.
+
+The app's cookie (Starlette's signed session) carries the CSRF token, one-time flashes and, once signed in,
+the random token of a server-side session (`monitor.accounts.sessions`): who is signed in is decided by the
+database on every request, so ending the session there signs the browser out at once.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,37 @@ import secrets
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from models import User
 from models.enums import Role
 from monitor.accounts.scope import OFFICE_ROLES, RoleForbidden
+from monitor.accounts.sessions import open_session, session_user
+from monitor.accounts.throttle import DEVICE_LIFETIME, TrustedDevice, device_cookie, trusted_device
 from monitor.core.i18n import DEFAULT_LANGUAGE, N_, normalise_language, translator
 from monitor.core.settings import Settings
 
 LANGUAGE_COOKIE = "rw_lang"
+DEVICE_COOKIE = "rw_device"
+# Row ids are 32-bit on PostgreSQL: a larger number names nothing (404), it is not a server error.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+QueryRowId = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
+# Days a page may be asked about: anything else is a mistake in the address (400), not a date to compute on.
+EARLIEST_DAY, LATEST_DAY = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
+QueryDay = Annotated[dt.date | None, Query(), Field(ge=EARLIEST_DAY, le=LATEST_DAY)]
+
+
+def form_day(text: str) -> dt.date:
+    """A YYYY-MM-DD form field as a date; ValueError when malformed or beyond the days pages ask about."""
+    day = dt.date.fromisoformat(text.strip())
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"{day.isoformat()} is not between {EARLIEST_DAY} and {LATEST_DAY}")
+    return day
 
 
 class NotSignedIn(Exception):
@@ -44,12 +68,17 @@ DbSession = Annotated[Session, Depends(db_session)]
 
 
 def current_user(request: Request, session: DbSession) -> User:
-    user_id = request.session.get("uid")
-    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    """The user of the request's live server-side session (ended, expired or disabled: none)."""
+    user = session_user(session, request.session.get("sid"), now_utc())
     if user is None:
         raise NotSignedIn()
     request.state.user = user
     return user
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address (uvicorn takes it from X-Forwarded-For when the proxy is trusted)."""
+    return request.client.host if request.client else None
 
 
 def now_utc() -> dt.datetime:
@@ -77,11 +106,41 @@ async def check_csrf(request: Request) -> None:
         raise CsrfRejected()
 
 
-def start_session(request: Request, user: User) -> None:
-    """Sign `user` in with a fresh session (and a fresh CSRF token), keeping nothing from before."""
+def start_session(request: Request, session: Session, user: User) -> None:
+    """Sign `user` in with a fresh server-side session (and a fresh CSRF token), keeping nothing from
+    before. The caller commits."""
+    token = open_session(
+        session,
+        user,
+        now_utc(),
+        client_address=client_address(request),
+        user_agent=request.headers.get("user-agent"),
+    )
     request.session.clear()
-    request.session["uid"] = user.id
+    request.session["sid"] = token
     csrf_token(request)
+
+
+def session_token(request: Request) -> str | None:
+    token = request.session.get("sid")
+    return token if isinstance(token, str) else None
+
+
+def trust_device(request: Request, response: Response, user: User) -> None:
+    """Remember this browser as one `user` signs in from, so strangers' failures never lock it out."""
+    settings = settings_of(request)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_cookie(settings, user),
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.base_url.startswith("https://"),
+    )
+
+
+def request_device(request: Request) -> TrustedDevice | None:
+    return trusted_device(settings_of(request), request.cookies.get(DEVICE_COOKIE))
 
 
 def request_language(request: Request) -> str:
@@ -122,6 +181,8 @@ def _nav(user: User | None) -> list[tuple[str, str]]:
             ("/office/crawl", N_("Crawl health")),
             ("/office/roster", N_("Roster")),
             ("/office/leads", N_("Leads")),
+            ("/office/accounts", N_("Accounts")),
+            ("/office/audit", N_("Audit log")),
         ]
     return links
 
@@ -163,5 +224,13 @@ def office_user(user: CurrentUser) -> User:
     return user
 
 
+def admin_user(user: CurrentUser) -> User:
+    """Only admins manage accounts (the office may look)."""
+    if user.role != Role.ADMIN:
+        raise RoleForbidden(user.role)
+    return user
+
+
 StaffUser = Annotated[User, Depends(staff_user)]
 OfficeUser = Annotated[User, Depends(office_user)]
+AdminUser = Annotated[User, Depends(admin_user)]

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from bs4 import BeautifulSoup
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import (
@@ -291,3 +293,86 @@ def post_form(
     client: httpx.Client, path: str, data: dict[str, str], csrf_from: str = "/login"
 ) -> httpx.Response:
     return client.post(path, data={"csrf": csrf_of(client, csrf_from), **data})
+
+
+# --- a few accounts, for sign-in, session and account-management tests -----------------------------------
+
+
+def accounts_settings(database_url: str, tmp_path: Path, **changes: Any) -> Settings:
+    """Settings for a served app; no secret_key unless given, so the install makes its own under tmp_path."""
+    return Settings(database_url=database_url, var_dir=tmp_path, **changes)
+
+
+def add_accounts(session: Session) -> dict[str, int]:
+    """Team BJ (reps r1, r2) and team SH; accounts r1, r2 (reps), mgr (manager of BJ), office, admin, all with
+    PASSWORD and an address at example.com. Returns username -> user id."""
+    bj, sh = Team(code="BJ", name="北京分公司"), Team(code="SH", name="上海分公司")
+    reps = [
+        Rep(code=code, name=name, email=f"{code}@example.com", team=bj)
+        for code, name in (("r1", "张三"), ("r2", "李四"))
+    ]
+    session.add_all([bj, sh, *reps])
+    session.flush()
+    users = [
+        User(username=rep.code, display_name=rep.name, email=rep.email, role=Role.REP, rep_id=rep.id)
+        for rep in reps
+    ]
+    users += [
+        User(
+            username="mgr", display_name="北京经理", email="mgr@example.com", role=Role.MANAGER, team_id=bj.id
+        ),
+        User(username="office", display_name="管理部", email="office@example.com", role=Role.OFFICE),
+        User(username="admin", display_name="管理员", email="admin@example.com", role=Role.ADMIN),
+    ]
+    for user in users:
+        user.password_hash = _PASSWORD_HASH
+    session.add_all(users)
+    session.flush()
+    return {user.username: user.id for user in users}
+
+
+@dataclass
+class Served:
+    """The app over `add_accounts`. Clients may say which address they come from: uvicorn (as
+    `serve_in_thread` runs it) trusts X-Forwarded-For from 127.0.0.1, as it trusts a proxy in production."""
+
+    base_url: str
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    users: dict[str, int]
+    clients: list[httpx.Client] = field(default_factory=list)
+
+    def client(self, address: str | None = None) -> httpx.Client:
+        """A browser of its own (cookies), coming from `address` if given; closed when the block ends."""
+        headers = {"X-Forwarded-For": address} if address else {}
+        client = httpx.Client(base_url=self.base_url, follow_redirects=False, timeout=30, headers=headers)
+        self.clients.append(client)
+        return client
+
+    def sign_in(self, client: httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:
+        return post_form(client, "/login", {"username": username, "password": password})
+
+    def signed_in(self, username: str, address: str | None = None) -> httpx.Client:
+        client = self.client(address)
+        response = self.sign_in(client, username)
+        assert response.status_code == 303, response.text
+        return client
+
+    def user(self, username: str) -> User:
+        with self.session_factory() as session:
+            return session.scalars(select(User).where(User.username == username)).one()
+
+
+@contextmanager
+def serve_accounts(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[Served]:
+    """The app over a database holding `add_accounts`, served on a free loopback port."""
+    with session_factory() as session:
+        users = add_accounts(session)
+        session.commit()
+    with serve_in_thread(create_app(settings, session_factory)) as base_url:
+        served = Served(base_url, settings, session_factory, users)
+        try:
+            yield served
+        finally:
+            for client in served.clients:
+                client.close()

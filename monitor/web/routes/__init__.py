@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from monitor.web.routes import (
+    accounts,
     auth,
     crawl,
     evidence,
@@ -32,4 +33,5 @@ ROUTERS: list[APIRouter] = [
     roster.router,
     leads.router,
     waivers.router,
+    accounts.router,
 ]

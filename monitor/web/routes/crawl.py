@@ -3,20 +3,16 @@ median, and the alerts (`monitor.capture.health.load_health`, the same as `rival
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Request, Response
 
 from monitor.capture.health import load_health
-from monitor.web.context import DbSession, OfficeUser, now_utc, render, settings_of
+from monitor.web.context import DbSession, OfficeUser, QueryDay, now_utc, render, settings_of
 
 router = APIRouter()
 
 
 @router.get("/office/crawl")
-def crawl_status(
-    request: Request, user: OfficeUser, session: DbSession, day: dt.date | None = None
-) -> Response:
+def crawl_status(request: Request, user: OfficeUser, session: DbSession, day: QueryDay = None) -> Response:
     chosen = day or settings_of(request).today(now_utc())
     report = load_health(session, chosen)
     alerted_pages = {(alert.site, alert.page) for alert in report.alerts}

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 
 from models import Creative, PageCapture
 from monitor.accounts.scope import NotInScope, capture_visible, readable_sighting
-from monitor.web.context import CurrentUser, DbSession, settings_of
+from monitor.web.context import CurrentUser, DbSession, RowId, settings_of
 
 router = APIRouter()
 
@@ -41,20 +41,20 @@ def _image_type(path: Path) -> str:
 
 
 @router.get("/evidence/sighting/{sighting_id}/element")
-def element_shot(request: Request, sighting_id: int, user: CurrentUser, session: DbSession) -> Response:
+def element_shot(request: Request, sighting_id: RowId, user: CurrentUser, session: DbSession) -> Response:
     sighting = readable_sighting(session, user, sighting_id)
     return evidence_file(settings_of(request).evidence_path, sighting.element_screenshot_sha256)
 
 
 @router.get("/evidence/sighting/{sighting_id}/creative")
-def creative_image(request: Request, sighting_id: int, user: CurrentUser, session: DbSession) -> Response:
+def creative_image(request: Request, sighting_id: RowId, user: CurrentUser, session: DbSession) -> Response:
     sighting = readable_sighting(session, user, sighting_id)
     creative = session.get(Creative, sighting.creative_id) if sighting.creative_id else None
     return evidence_file(settings_of(request).evidence_path, creative.sha256 if creative else None)
 
 
 @router.get("/evidence/capture/{capture_id}/page")
-def page_shot(request: Request, capture_id: int, user: CurrentUser, session: DbSession) -> Response:
+def page_shot(request: Request, capture_id: RowId, user: CurrentUser, session: DbSession) -> Response:
     capture = session.get(PageCapture, capture_id)
     if capture is None or not capture_visible(session, user, capture_id):
         raise NotInScope(capture_id)

@@ -14,7 +14,16 @@ from monitor.accountability.explanations import (
     submit,
 )
 from monitor.accounts.scope import writable_item
-from monitor.web.context import CurrentUser, DbSession, flash, now_utc, redirect, settings_of, translations
+from monitor.web.context import (
+    CurrentUser,
+    DbSession,
+    RowId,
+    flash,
+    now_utc,
+    redirect,
+    settings_of,
+    translations,
+)
 from monitor.web.routes.items import item_page
 
 router = APIRouter()
@@ -23,7 +32,7 @@ router = APIRouter()
 @router.post("/items/{item_id}/explanation")
 def save_explanation(
     request: Request,
-    item_id: int,
+    item_id: RowId,
     user: CurrentUser,
     session: DbSession,
     action: Annotated[str, Form()] = "draft",

@@ -27,7 +27,16 @@ from monitor.accountability.states import Action, ItemState, allowed
 from monitor.accounts.scope import OFFICE_ROLES, REVIEW_ROLES, form_owner, readable_item
 from monitor.core.evidence import EvidenceStore
 from monitor.matching.store import matches_of_sightings
-from monitor.web.context import CurrentUser, DbSession, now_utc, redirect, render, settings_of
+from monitor.web.context import (
+    CurrentUser,
+    DbSession,
+    QueryRowId,
+    RowId,
+    now_utc,
+    redirect,
+    render,
+    settings_of,
+)
 from monitor.web.outline import PageOutline, page_outline
 
 router = APIRouter()
@@ -39,7 +48,7 @@ def home(user: CurrentUser) -> Response:
 
 
 @router.get("/items")
-def item_list(request: Request, user: CurrentUser, session: DbSession, period: int | None = None) -> Response:
+def item_list(request: Request, user: CurrentUser, session: DbSession, period: QueryRowId = None) -> Response:
     periods = periods_newest_first(session)
     chosen = choose_period(periods, period)
     rows = item_rows(session, chosen.id, user=user) if chosen else []
@@ -47,7 +56,7 @@ def item_list(request: Request, user: CurrentUser, session: DbSession, period: i
 
 
 @router.get("/items/{item_id}")
-def item_detail(request: Request, item_id: int, user: CurrentUser, session: DbSession) -> Response:
+def item_detail(request: Request, item_id: RowId, user: CurrentUser, session: DbSession) -> Response:
     return item_page(request, session, user, readable_item(session, user, item_id))
 
 

@@ -12,7 +12,15 @@ from pathlib import Path
 from fastapi import APIRouter, Request, Response
 
 from monitor.core.settings import Settings
-from monitor.web.context import DbSession, OfficeUser, now_utc, render, request_language, settings_of
+from monitor.web.context import (
+    DbSession,
+    OfficeUser,
+    QueryDay,
+    now_utc,
+    render,
+    request_language,
+    settings_of,
+)
 from reports.leads import leads_since, write_leads_csv
 
 router = APIRouter()
@@ -26,18 +34,14 @@ def first_day(settings: Settings, since: dt.date | None) -> dt.date:
 
 
 @router.get("/office/leads")
-def lead_list(
-    request: Request, user: OfficeUser, session: DbSession, since: dt.date | None = None
-) -> Response:
+def lead_list(request: Request, user: OfficeUser, session: DbSession, since: QueryDay = None) -> Response:
     day = first_day(settings_of(request), since)
     rows = leads_since(session, day, LEADS_LIMIT)
     return render(request, "leads.html", {"leads": rows, "since": day})
 
 
 @router.get("/office/leads.csv")
-def lead_csv(
-    request: Request, user: OfficeUser, session: DbSession, since: dt.date | None = None
-) -> Response:
+def lead_csv(request: Request, user: OfficeUser, session: DbSession, since: QueryDay = None) -> Response:
     day = first_day(settings_of(request), since)
     rows = leads_since(session, day, LEADS_LIMIT)
     with tempfile.TemporaryDirectory(prefix="rivalwatch-leads-") as folder:

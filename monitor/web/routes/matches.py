@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from monitor.accounts.scope import NotInScope
-from monitor.web.context import DbSession, OfficeUser, flash, now_utc, redirect, render, translations
+from monitor.web.context import DbSession, OfficeUser, RowId, flash, now_utc, redirect, render, translations
 from monitor.web.office import MatchNotReviewable, confirm_match, pending_match, reject_match, review_queue
 
 router = APIRouter()
@@ -17,7 +17,7 @@ def match_queue(request: Request, user: OfficeUser, session: DbSession) -> Respo
 
 
 @router.post("/office/matches/{match_id}/confirm")
-def confirm(request: Request, match_id: int, user: OfficeUser, session: DbSession) -> Response:
+def confirm(request: Request, match_id: RowId, user: OfficeUser, session: DbSession) -> Response:
     try:
         confirm_match(session, pending_match(session, match_id), user, now_utc())
     except MatchNotReviewable as exc:
@@ -28,7 +28,7 @@ def confirm(request: Request, match_id: int, user: OfficeUser, session: DbSessio
 
 
 @router.post("/office/matches/{match_id}/reject")
-def reject(request: Request, match_id: int, user: OfficeUser, session: DbSession) -> Response:
+def reject(request: Request, match_id: RowId, user: OfficeUser, session: DbSession) -> Response:
     try:
         reject_match(session, pending_match(session, match_id), user, now_utc())
     except MatchNotReviewable as exc:

@@ -6,7 +6,6 @@ The report and the workbook are served by period id only: their paths come from 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import smtplib
 from collections.abc import Callable
@@ -25,7 +24,9 @@ from monitor.core.mail import send_messages
 from monitor.web.context import (
     DbSession,
     OfficeUser,
+    RowId,
     flash,
+    form_day,
     now_utc,
     redirect,
     render,
@@ -75,7 +76,7 @@ def generate(
     _ = translations(request).gettext
     session.rollback()  # the workflow opens its own transactions
     try:
-        start = dt.date.fromisoformat(start_date)
+        start = form_day(start_date)
         build_period_report(request.app.state.session_factory, settings_of(request), start, now_utc())
     except (ValueError, NotAPeriodStart) as exc:
         flash(request, _("The period was not generated: %(error)s") % {"error": str(exc)})
@@ -85,7 +86,7 @@ def generate(
 
 
 @router.post("/office/periods/{period_id}/publish")
-def publish(request: Request, period_id: int, user: OfficeUser, session: DbSession) -> Response:
+def publish(request: Request, period_id: RowId, user: OfficeUser, session: DbSession) -> Response:
     """Archive the report and workbook, then mail each rep and manager (mails sent before are skipped)."""
     settings = settings_of(request)
     start = generated_period(session, period_id).start_date
@@ -137,7 +138,7 @@ def publish_messages(
 
 
 @router.get("/office/periods/{period_id}/report")
-def archived_report(request: Request, period_id: int, user: OfficeUser, session: DbSession) -> Response:
+def archived_report(request: Request, period_id: RowId, user: OfficeUser, session: DbSession) -> Response:
     """The period's archived HTML report (written first if it is not there yet)."""
     settings = settings_of(request)
     start = generated_period(session, period_id).start_date
@@ -151,7 +152,7 @@ def archived_report(request: Request, period_id: int, user: OfficeUser, session:
 
 @router.get("/office/periods/{period_id}/{folder}/evidence/{name}")
 def archived_evidence(
-    request: Request, period_id: int, folder: str, name: str, user: OfficeUser, session: DbSession
+    request: Request, period_id: RowId, folder: str, name: str, user: OfficeUser, session: DbSession
 ) -> Response:
     """A screenshot the archived report cites (its relative links land here): `<sha256>.<ext>` only."""
     start = generated_period(session, period_id).start_date
@@ -165,7 +166,7 @@ def archived_evidence(
 
 
 @router.get("/office/periods/{period_id}/workbook")
-def workbook(request: Request, period_id: int, user: OfficeUser, session: DbSession) -> Response:
+def workbook(request: Request, period_id: RowId, user: OfficeUser, session: DbSession) -> Response:
     """The period's Excel workbook (written first if it is not there yet), as a download."""
     settings = settings_of(request)
     start = generated_period(session, period_id).start_date

@@ -9,7 +9,16 @@ from fastapi import APIRouter, Form, Request, Response
 from models.enums import ReviewDecision
 from monitor.accountability.explanations import FormRefused, review
 from monitor.accounts.scope import reviewable_item
-from monitor.web.context import CurrentUser, DbSession, flash, now_utc, redirect, settings_of, translations
+from monitor.web.context import (
+    CurrentUser,
+    DbSession,
+    RowId,
+    flash,
+    now_utc,
+    redirect,
+    settings_of,
+    translations,
+)
 from monitor.web.routes.items import item_page
 
 router = APIRouter()
@@ -18,7 +27,7 @@ router = APIRouter()
 @router.post("/items/{item_id}/review")
 def review_item(
     request: Request,
-    item_id: int,
+    item_id: RowId,
     user: CurrentUser,
     session: DbSession,
     decision: Annotated[str, Form()] = "",

@@ -7,7 +7,6 @@ which is recorded on the new assignment.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -19,6 +18,7 @@ from monitor.web.context import (
     DbSession,
     OfficeUser,
     flash,
+    form_day,
     now_utc,
     redirect,
     render,
@@ -72,7 +72,7 @@ def transfer(
     )
     _ = translations(request).gettext
     try:
-        day = dt.date.fromisoformat(form.effective)
+        day = form_day(form.effective)
     except ValueError:
         return roster_page(request, session, form, _("Enter the effective date as YYYY-MM-DD."), 400)
     settings = settings_of(request)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from models import User
 from monitor.accountability.waivers import WaiveError, unwaive, waive
 from monitor.accounts.scope import readable_item
-from monitor.web.context import DbSession, OfficeUser, flash, now_utc, redirect, translations
+from monitor.web.context import DbSession, OfficeUser, RowId, flash, now_utc, redirect, translations
 from monitor.web.routes.items import item_page
 
 router = APIRouter()
@@ -21,14 +21,22 @@ router = APIRouter()
 
 @router.post("/items/{item_id}/waive")
 def waive_route(
-    request: Request, item_id: int, user: OfficeUser, session: DbSession, reason: Annotated[str, Form()] = ""
+    request: Request,
+    item_id: RowId,
+    user: OfficeUser,
+    session: DbSession,
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
     return _decide(request, item_id, user, session, reason, unwaiving=False)
 
 
 @router.post("/items/{item_id}/unwaive")
 def unwaive_route(
-    request: Request, item_id: int, user: OfficeUser, session: DbSession, reason: Annotated[str, Form()] = ""
+    request: Request,
+    item_id: RowId,
+    user: OfficeUser,
+    session: DbSession,
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
     return _decide(request, item_id, user, session, reason, unwaiving=True)
 

@@ -17,7 +17,7 @@ from monitor.accounts.users import UserError, create_user
         (Role.REP, "R404", None, "no rep with code 'R404' in the roster"),
         (Role.MANAGER, None, "SH/404", "no team with code 'SH/404' in the roster"),
         (Role.MANAGER, "R404", "SH", "no rep with code 'R404' in the roster"),
-        (Role.REP, None, None, "a rep account needs --rep CODE"),
+        (Role.REP, None, None, "a rep account needs the rep's code from the roster (--rep CODE)"),
     ],
 )
 def test_unknown_rep_or_team_is_refused_and_no_user_is_added(

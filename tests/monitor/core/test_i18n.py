@@ -178,6 +178,7 @@ def test_web_pages_in_chinese_by_default_and_english_on_request(site: Site_) -> 
     assert english.select_one("html")["lang"] == "en"  # type: ignore[index]
     assert texts(english, "header nav a") == [
         "All items", "Overdue forms", "Periods", "Match review", "Crawl health", "Roster", "Leads",
+        "Accounts", "Audit log",
     ]  # fmt: skip
     assert texts(english, "table.list thead th")[:3] == ["Period", "Deadline", "Accountable customers"]
     assert texts(english, "form[action$='/publish'] button") == ["Publish"]
@@ -200,10 +201,15 @@ def test_sign_in_errors_follow_the_language(site: Site_) -> None:
     client = site.client()
     client.get("/login?lang=en")
     wrong = post_form(client, "/login", {"username": "r1", "password": "wrong"})
-    assert texts(BeautifulSoup(wrong.text, "html.parser"), "p.problem") == ["Wrong username or password."]
+    assert texts(BeautifulSoup(wrong.text, "html.parser"), "p.problem") == [
+        "Wrong username or password, or too many failed attempts for this account: "
+        "wait 15 minutes and try again, or ask an administrator."
+    ]
     chinese = site.client()
     wrong = post_form(chinese, "/login", {"username": "r1", "password": PASSWORD + "x"})
-    assert texts(BeautifulSoup(wrong.text, "html.parser"), "p.problem") == ["用户名或密码错误。"]
+    assert texts(BeautifulSoup(wrong.text, "html.parser"), "p.problem") == [
+        "用户名或密码错误，或该账号失败次数过多：请等待 15 分钟后再试，或联系管理员。"
+    ]
 
 
 def test_the_configured_language_is_the_default(

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pydantic import ValidationError
 
 from monitor.cli import main
-from monitor.core.settings import Settings, SettingsError, load_settings
+from monitor.core.settings import SettingsError, load_settings
 from monitor.core.siteconfig import SiteConfigError, load_site_config
 
 
@@ -57,16 +56,6 @@ def test_a_bad_environment_variable_is_named(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("RIVALWATCH_ACCOUNTABILITY__PERIOD_DAYS", "fortnight")
     with pytest.raises(SettingsError, match=r"RIVALWATCH_ACCOUNTABILITY__PERIOD_DAYS"):
         load_settings(None)
-
-
-def test_production_refuses_the_development_secret() -> None:
-    with pytest.raises(
-        SettingsError, match=r"RIVALWATCH_SECRET_KEY\): secret_key: must be set .* in production"
-    ):
-        load_settings(None, environment="production")
-    with pytest.raises(ValidationError, match="must be set to a secret of your own"):
-        Settings(environment="production")  # no way around the check
-    assert load_settings(None, environment="production", secret_key="s3cret-from-the-vault").secret_key
 
 
 def test_the_cli_reports_a_broken_settings_file_without_a_traceback(tmp_path: Path) -> None:

@@ -468,22 +468,6 @@ def test_secure_cookie_when_served_over_https(
 # --- sign-in -------------------------------------------------------------------------------------------
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(site: Site_) -> None:
-    client = site.client()
-    for _ in range(5):
-        assert post_form(client, "/login", {"username": "r1", "password": "wrong"}).status_code == 401
-    locked = post_form(client, "/login", {"username": "r1", "password": PASSWORD})
-    assert locked.status_code == 401
-    with site.session_factory() as session:
-        user = session.get(User, site.world["user_r1"])
-        assert user is not None and user.locked_until is not None
-        remaining = user.locked_until - dt.datetime.now(dt.UTC)
-        assert dt.timedelta(minutes=14) < remaining <= dt.timedelta(minutes=15)
-        user.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-        session.commit()
-    assert post_form(client, "/login", {"username": "r1", "password": PASSWORD}).status_code == 303
-
-
 def test_sign_in_keeps_next_path_on_this_site_only(site: Site_) -> None:
     client = site.client()
     inside = post_form(client, "/login", {"username": "r1", "password": PASSWORD, "next": "/items?period=1"})
