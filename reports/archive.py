@@ -1,18 +1,17 @@
 """Copy the evidence a report cites into a folder beside it, so the archived report stands on its own.
 
-`report-YYYY-MM-DD.html` refers to `report-YYYY-MM-DD/evidence/<sha>.<ext>` relatively. A file already in
-the archive is kept even after retention pruned it from the evidence store: the archive outlives the store.
+The report's pages refer to `report-YYYY-MM-DD/evidence/<sha>.<ext>` relatively. A file already in the
+archive is kept even after retention pruned it from the evidence store: the archive outlives the store.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
-from monitor.core.evidence import EvidenceStore, is_sha256_hex
+from monitor.core.evidence import EvidenceStore, InvalidEvidenceHash, is_sha256_hex
 from reports.context import EvidenceFile, ReportContext
 
 EVIDENCE_FOLDER = "evidence"
@@ -33,37 +32,31 @@ def cited_files(context: ReportContext) -> list[EvidenceFile]:
     return list(files.values())
 
 
-def archive_evidence(
-    store: EvidenceStore, folder: Path, files: Iterable[EvidenceFile], href_prefix: str
-) -> dict[str, str]:
-    """Copy `files` into `folder`; returns sha -> relative href for each file the archive now holds."""
+def archive_evidence(store: EvidenceStore, folder: Path, files: Iterable[EvidenceFile]) -> dict[str, str]:
+    """Copy `files` into `folder`; returns sha -> file name for each file the archive now holds."""
     folder.mkdir(parents=True, exist_ok=True)
-    hrefs: dict[str, str] = {}
+    present = {entry.name for entry in os.scandir(folder)}  # one listing, not a stat per file
+    names: dict[str, str] = {}
     for file in files:
         if not is_sha256_hex(file.sha256):
             continue  # a damaged hash from the database never becomes a file name
-        target = folder / file.filename
-        if target.is_file() or _copy_from_store(store, file.sha256, target):
-            hrefs[file.sha256] = f"{href_prefix}/{file.filename}"
-    return hrefs
+        if file.filename in present or _copy_from_store(store, file.sha256, folder / file.filename):
+            names[file.sha256] = file.filename
+    return names
 
 
 def _copy_from_store(store: EvidenceStore, sha: str, target: Path) -> bool:
-    source = store.path(sha)
-    if not source.is_file():
+    try:
+        data = store.read(sha)
+    except (FileNotFoundError, InvalidEvidenceHash):
         return False  # pruned or never stored: the report shows the hash instead
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{sha[:8]}.", suffix=".tmp")
-    os.close(handle)
     try:
-        shutil.copyfile(source, temporary)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return True
-
-
-def evidence_href(hrefs: Mapping[str, str], file: EvidenceFile | None) -> str | None:
-    """The archived file's relative href, or None when the archive could not get it."""
-    return hrefs.get(file.sha256) if file else None

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.db import transaction
 from monitor.accountability.generate import GenerationResult, generate_period
 from monitor.core.settings import Settings
-from reports.html import write_period_report
-from reports.xlsx import write_period_workbook
+from reports.context import load_report_context
+from reports.html import write_report
+from reports.xlsx import write_workbook
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ def build_period_report(
         with transaction(sessions) as session:
             generation = generate_period(session, settings, start, now)
     with sessions() as session:
-        report = write_period_report(session, settings, start)
-        book = write_period_workbook(session, settings, start) if workbook else None
+        context = load_report_context(session, start, settings.tz)
+    # The pages and the workbook are written from the one context, after the reading session ended.
+    report = write_report(settings, context)
+    book = write_workbook(settings, context) if workbook else None
     return BuiltReport(start, generation, report, book)

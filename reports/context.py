@@ -35,6 +35,7 @@ from reports.trends import TrendView, build_trend
 
 WEB_SCHEMES = ("http", "https")
 TREND_PERIODS = 8
+SUBMITTED_FORMS = ("submitted", "accepted")
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 
 
@@ -167,6 +168,11 @@ class RepSection:
     name: str
     items: tuple[ItemView, ...]
     totals: Totals
+
+    @property
+    def submitted(self) -> int:
+        """Items whose explanation form was submitted (accepted ones included)."""
+        return sum(1 for item in self.items if item.form_status in SUBMITTED_FORMS)
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,47 @@
-"""Render a period's report context to one self-contained HTML page and archive it atomically."""
+"""Render a period's report context to HTML pages and archive them atomically, with their evidence.
+
+A report is several pages, one template per page kind, so that none grows with the number of items:
+
+    report-YYYY-MM-DD.html                    the company page: totals by company, branch, team and rep,
+                                              trends, top customers, closed items, pending matches
+    report-YYYY-MM-DD/teams/<slug>.html       one per team: its reps and items, one line each
+    report-YYYY-MM-DD/reps/<slug>.html        one per rep: their items with placements and timelines
+    report-YYYY-MM-DD/evidence/<sha>.<ext>    every file the pages show or link, referenced relatively
+
+Each page refers to the others and to the evidence relatively, so the folder opens the same from the
+disk, from a copy, or through the web app (`monitor.web.routes.periods`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session
 
 from monitor.core.evidence import EvidenceStore
-from monitor.core.i18n import DEFAULT_LANGUAGE, html_lang, install_translations
-from monitor.core.labels import LABELS
+from monitor.core.i18n import DEFAULT_LANGUAGE, html_lang, install_translations, translator
+from monitor.core.labels import DAY_STATE, LABELS
 from monitor.core.settings import REPO_ROOT, Settings
-from reports.archive import EVIDENCE_FOLDER, archive_evidence, cited_files, evidence_href
-from reports.context import ReportContext, load_report_context
+from reports.archive import EVIDENCE_FOLDER, archive_evidence, cited_files
+from reports.context import DayCell, EvidenceFile, ReportContext, load_report_context
 
 TEMPLATES_DIR = REPO_ROOT / "templates"
-PERIOD_TEMPLATE = "reports/period.html"
+COMPANY_TEMPLATE = "reports/company.html"
+TEAM_TEMPLATE = "reports/team.html"
+REP_TEMPLATE = "reports/rep.html"
+REPS_FOLDER, TEAMS_FOLDER = "reps", "teams"
+TOP_CUSTOMERS = 20
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-]{1,60}")
+_DAY_MARKS = {"seen": "●", "unknown": "?", "pending": "–"}
 
 
 def make_environment(templates_dir: Path = TEMPLATES_DIR, language: str = DEFAULT_LANGUAGE) -> Environment:
@@ -35,33 +57,154 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR, language: str = DEFAUL
     return install_translations(environment, language)
 
 
+def page_slug(code: str | None) -> str:
+    """A file name for a rep's or team's page: the code when it is plain, else a readable part and a hash."""
+    code = code or "none"
+    if _SAFE_NAME.fullmatch(code):
+        return code
+    readable = re.sub(r"[^A-Za-z0-9_-]+", "_", code).strip("_")[:40]
+    return f"{readable or 'x'}-{hashlib.sha256(code.encode()).hexdigest()[:10]}"
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """Relative links from one page of the report (at `depth` folders below the company page)."""
+
+    start: dt.date
+    depth: int  # 0: the company page; 2: a rep's or team's page
+    files: Mapping[str, str]  # sha256 -> file name in the evidence folder, for the files archived
+
+    @property
+    def folder(self) -> str:
+        return f"report-{self.start:%Y-%m-%d}"
+
+    def _up(self) -> str:
+        return "../" * self.depth
+
+    def company(self) -> str:
+        return f"{self._up()}{self.folder}.html"
+
+    def rep(self, code: str) -> str:
+        return self._in_folder(f"{REPS_FOLDER}/{page_slug(code)}.html")
+
+    def team(self, code: str | None) -> str:
+        return self._in_folder(f"{TEAMS_FOLDER}/{page_slug(code)}.html")
+
+    def file(self, file: EvidenceFile | None) -> str | None:
+        """The archived file's relative href, or None when the archive could not get it."""
+        name = self.files.get(file.sha256) if file else None
+        return self._in_folder(f"{EVIDENCE_FOLDER}/{name}") if name else None
+
+    def _in_folder(self, path: str) -> str:
+        """`path` inside the report's folder: from the company page down into it, else up one level."""
+        return f"{self.folder}/{path}" if self.depth == 0 else f"{'../' * (self.depth - 1)}{path}"
+
+
+@dataclass(frozen=True)
+class TimelineCell:
+    """One day cell, computed once in Python so the template only prints it."""
+
+    day: str  # ISO date
+    state: str
+    title: str
+    mark: str
+    href: str | None
+
+
+def timeline_builder(
+    links: PageLinks, translate: Callable[[str], str]
+) -> Callable[[Sequence[DayCell]], list[TimelineCell]]:
+    """A function turning a placement's or item's day cells into printable cells (one call per row)."""
+    labels = {state: translate(label) for state, label in DAY_STATE.items()}
+
+    def cells(days: Sequence[DayCell]) -> list[TimelineCell]:
+        out = []
+        for cell in days:
+            iso = cell.day.isoformat()
+            href = links.file(cell.page_shot) if cell.state == "seen" else None
+            out.append(
+                TimelineCell(
+                    iso, cell.state, f"{iso} {labels[cell.state]}", _DAY_MARKS.get(cell.state, ""), href
+                )
+            )
+        return out
+
+    return cells
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    path: str  # relative to the reports folder
+    html: str
+
+
+def _generated(context: ReportContext, timezone: dt.tzinfo) -> str | None:
+    if context.generated_at is None:
+        return None
+    return context.generated_at.astimezone(timezone).strftime("%Y-%m-%d %H:%M")
+
+
+def render_report_pages(
+    context: ReportContext,
+    language: str = DEFAULT_LANGUAGE,
+    timezone: dt.tzinfo = dt.UTC,
+    files: Mapping[str, str] | None = None,
+    environment: Environment | None = None,
+) -> list[RenderedPage]:
+    """Every page of the report in `language`, the company page first; `files` maps a file's sha256 to
+    its name in the evidence folder (files not in it show as hashes)."""
+    environment = environment or make_environment(language=language)
+    translate = translator(language).gettext
+    base: dict[str, Any] = {"report": context, "generated": _generated(context, timezone)}
+    pages = [RenderedPage(f"report-{context.start:%Y-%m-%d}.html", _company(environment, base, files or {}))]
+    inner = PageLinks(context.start, 2, files or {})
+    cells = timeline_builder(inner, translate)
+    team_template, rep_template = (
+        environment.get_template(TEAM_TEMPLATE),
+        environment.get_template(REP_TEMPLATE),
+    )
+    folder = inner.folder
+    for team in context.teams:
+        html = team_template.render(**base, team=team, links=inner, cells=cells)
+        pages.append(RenderedPage(f"{folder}/{TEAMS_FOLDER}/{page_slug(team.code)}.html", html))
+        for rep in team.reps:
+            html = rep_template.render(**base, team=team, rep=rep, links=inner, cells=cells)
+            pages.append(RenderedPage(f"{folder}/{REPS_FOLDER}/{page_slug(rep.code)}.html", html))
+    return pages
+
+
+def _company(environment: Environment, base: dict[str, Any], files: Mapping[str, str]) -> str:
+    report = base["report"]
+    assert isinstance(report, ReportContext)
+    items = [item for rep in report.reps for item in rep.items]
+    top = sorted(items, key=lambda item: (-item.days_seen, -len(item.placements), item.customer_code))
+    links = PageLinks(report.start, 0, files)
+    template = environment.get_template(COMPANY_TEMPLATE)
+    return template.render(**base, links=links, top_customers=top[:TOP_CUSTOMERS])
+
+
 def render_period_report(
     context: ReportContext,
     language: str = DEFAULT_LANGUAGE,
     timezone: dt.tzinfo = dt.UTC,
     environment: Environment | None = None,
-    evidence: Mapping[str, str] | None = None,
 ) -> str:
-    """The report page for `context` in `language` (zh_CN or en), with times shown in `timezone`.
-
-    `evidence` maps a file's sha256 to its href relative to the page; files not in it show as hashes.
-    An `environment` given is used as it is (it carries its own language).
-    """
-    template = (environment or make_environment(language=language)).get_template(PERIOD_TEMPLATE)
-    generated = (
-        context.generated_at.astimezone(timezone).strftime("%Y-%m-%d %H:%M") if context.generated_at else None
-    )
-    hrefs = dict(evidence or {})
-    return template.render(report=context, generated=generated, href=lambda file: evidence_href(hrefs, file))
+    """The company page alone (what opens first), for callers that show only the summary."""
+    return render_report_pages(context, language, timezone, {}, environment)[0].html
 
 
 def report_path(settings: Settings, start: dt.date) -> Path:
+    """The company page; the other pages and the evidence live in `report_folder` beside it."""
     return settings.reports_path / f"report-{start:%Y-%m-%d}.html"
+
+
+def report_folder(settings: Settings, start: dt.date) -> Path:
+    return settings.reports_path / f"report-{start:%Y-%m-%d}"
 
 
 def evidence_folder(settings: Settings, start: dt.date) -> Path:
     """Where the report's cited evidence files are copied: `report-YYYY-MM-DD/evidence/`."""
-    return settings.reports_path / f"report-{start:%Y-%m-%d}" / EVIDENCE_FOLDER
+    return report_folder(settings, start) / EVIDENCE_FOLDER
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -71,8 +214,6 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
@@ -80,19 +221,39 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def write_period_report(session: Session, settings: Settings, start: dt.date) -> Path:
-    """Render the period starting on `start` in the settings' language and archive it with its evidence.
-
-    The cited screenshots are copied first, so the page never refers to a file that is not there yet.
-    """
-    context = load_report_context(session, start, settings.tz)
-    path = report_path(settings, start)
-    hrefs = archive_evidence(
-        EvidenceStore(settings.evidence_path),
-        evidence_folder(settings, start),
-        cited_files(context),
-        href_prefix=f"{path.stem}/{EVIDENCE_FOLDER}",
+def write_report(settings: Settings, context: ReportContext) -> Path:
+    """Archive the report of `context` (evidence first, then the pages, the company page last)."""
+    files = archive_evidence(
+        EvidenceStore(settings.evidence_path), evidence_folder(settings, context.start), cited_files(context)
     )
-    html = render_period_report(context, settings.language, settings.tz, evidence=hrefs)
-    write_atomically(path, html)
-    return path
+    pages = render_report_pages(context, settings.language, settings.tz, files)
+    for page in [*pages[1:], pages[0]]:
+        write_atomically(settings.reports_path / page.path, page.html)
+    _remove_stale_pages(settings, context.start, {page.path for page in pages})
+    return report_path(settings, context.start)
+
+
+def _remove_stale_pages(settings: Settings, start: dt.date, current: set[str]) -> None:
+    """Pages of reps or teams no longer in the report (a regeneration moved their items away)."""
+    folder = report_folder(settings, start)
+    for kind in (REPS_FOLDER, TEAMS_FOLDER):
+        for page in (folder / kind).glob("*.html"):
+            if str(page.relative_to(settings.reports_path)) not in current:
+                page.unlink(missing_ok=True)
+
+
+def write_period_report(session: Session, settings: Settings, start: dt.date) -> Path:
+    """Load the period starting on `start` and archive its report; returns the company page's path."""
+    return write_report(settings, load_report_context(session, start, settings.tz))
+
+
+__all__ = [
+    "PageLinks",
+    "evidence_folder",
+    "render_period_report",
+    "render_report_pages",
+    "report_folder",
+    "report_path",
+    "write_period_report",
+    "write_report",
+]

@@ -37,6 +37,21 @@ def soup_of(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
 
 
+def rep_page(path: Path, code: str) -> Path:
+    """The page of one rep beside the company page at `path`."""
+    return path.parent / path.stem / "reps" / f"{code}.html"
+
+
+def rep_pages(path: Path) -> BeautifulSoup:
+    """Every rep page's section of the report at `path`, gathered in one document (in rep order)."""
+    gathered = BeautifulSoup("<html><body></body></html>", "lxml")
+    assert gathered.body is not None
+    for page in sorted((path.parent / path.stem / "reps").glob("*.html")):
+        for section in soup_of(page).select(".rep-section"):
+            gathered.body.append(section)
+    return gathered
+
+
 def one(soup: BeautifulSoup | Tag, selector: str) -> Tag:
     found = soup.select(selector)
     assert len(found) == 1, f"{selector!r} matched {len(found)} elements"
@@ -64,7 +79,7 @@ def test_report_is_archived_under_reports_path_in_chinese(session: Session, tmp_
     assert one(soup, "h1#report-title").get_text() == "问责客户报表"
     assert "2026-11-27" in one(soup, "#form-deadline").get_text()
     assert "2026-11-24 10:00" in one(soup, "#generated-at").get_text()  # shown in Asia/Shanghai
-    headers = [th.get_text() for th in soup.select(".rep-section table.items > thead th")][:10]
+    headers = [th.get_text() for th in rep_pages(path).select(".rep-section table.items > thead th")][:10]
     assert headers == [
         "客户",
         "销售",
@@ -77,9 +92,19 @@ def test_report_is_archived_under_reports_path_in_chinese(session: Session, tmp_
         "末次",
         "证据",
     ]
-    assert not soup.select("link, script, iframe")  # self-contained, nothing to fetch or run
-    assert not soup.select("img")  # the world's evidence files are not in the store: no thumbnails
-    assert not list(tmp_path.joinpath("reports").glob(".*.tmp"))
+    pages = sorted(tmp_path.joinpath("reports").rglob("*.html"))
+    names = sorted(page.relative_to(path.parent).as_posix() for page in pages)
+    assert names[:3] == [
+        "report-2026-11-09.html",
+        "report-2026-11-09/reps/R002.html",
+        "report-2026-11-09/reps/R003.html",
+    ]
+    assert [name.split("/")[1] for name in names[3:]] == ["teams", "teams"]  # BR-EAST/SH-KA1, …/SH-KA2
+    for page in pages:
+        html = soup_of(page)
+        assert not html.select("link, script, iframe")  # self-contained, nothing to fetch or run
+        assert not html.select("img")  # the world's evidence files are not in the store: no thumbnails
+    assert not list(tmp_path.joinpath("reports").rglob(".*.tmp"))
 
 
 def test_report_has_a_section_per_rep_and_totals_per_team_branch_and_company(
@@ -87,12 +112,21 @@ def test_report_has_a_section_per_rep_and_totals_per_team_branch_and_company(
 ) -> None:
     world, path = generated_report(session, tmp_path)
     soup = soup_of(path)
-    assert [section["data-rep-code"] for section in soup.select(".rep-section[data-rep-code]")] == [
+    assert [row["data-rep-code"] for row in soup.select("#rep-totals tr.rep-row[data-rep-code]")] == [
+        "R002",
+        "R003",
+    ]
+    assert [str(link["href"]) for link in soup.select("#rep-totals a.rep-page")] == [
+        "report-2026-11-09/reps/R002.html",
+        "report-2026-11-09/reps/R003.html",
+    ]
+    items = rep_pages(path)
+    assert [section["data-rep-code"] for section in items.select(".rep-section[data-rep-code]")] == [
         "R002",
         "R003",
     ]
     bank_id, bmw_id = world.customers["C001"].id, world.customers["C002"].id
-    bank = one(soup, f".rep-section[data-rep-code=R002] .item[data-customer-id='{bank_id}']")
+    bank = one(items, f".rep-section[data-rep-code=R002] .item[data-customer-id='{bank_id}']")
     assert cell_texts(one(bank, "tr.item-row")) == [
         "上海浦东发展银行股份有限公司 C001",
         "李娜",
@@ -111,7 +145,7 @@ def test_report_has_a_section_per_rep_and_totals_per_team_branch_and_company(
         "智联招聘 · home · logos（logo） 位次 1 · 记录次数 3",
         "前程无忧 · home · banner（banner） 位次 1 · 记录次数 1",
     ]
-    one(soup, f".rep-section[data-rep-code=R003] .item[data-customer-id='{bmw_id}']")
+    one(items, f".rep-section[data-rep-code=R003] .item[data-customer-id='{bmw_id}']")
 
     company = {cell["data-total"]: cell.get_text() for cell in soup.select("#company-totals td[data-total]")}
     assert company == {"items": "2", "reps": "2", "days_seen": "4", "days_unknown": "2", "evidence": "5"}
@@ -137,7 +171,7 @@ def test_placement_row_shows_competitor_page_slot_text_link_and_owner(
     session: Session, tmp_path: Path
 ) -> None:
     world, path = generated_report(session, tmp_path)
-    row = placement_row(soup_of(path), world.customers["C001"].id, "job51", "banner")
+    row = placement_row(rep_pages(path), world.customers["C001"].id, "job51", "banner")
     assert one(row, ".competitor").get_text() == "前程无忧"
     assert one(row, ".page").get_text() == "home"
     assert one(row, ".slot").get_text() == "banner（banner）"
@@ -151,7 +185,7 @@ def test_placement_row_shows_competitor_page_slot_text_link_and_owner(
 
 def test_timeline_has_one_cell_per_day_seen_not_seen_or_unknown(session: Session, tmp_path: Path) -> None:
     world, path = generated_report(session, tmp_path)
-    soup = soup_of(path)
+    soup = rep_pages(path)
     bank = world.customers["C001"].id
     logos = placement_row(soup, bank, "zhaopin", "logos")
     cells = logos.select("td.day-cell")
@@ -177,17 +211,18 @@ def test_thumbnails_are_copied_beside_the_report_and_referenced_relatively(
     generate_period(session, settings, START, NOW)
     session.commit()
     path = write_period_report(session, settings, START)
-    soup = soup_of(path)
+    soup = rep_pages(path)
+    page = rep_page(path, "R002")  # every rep page sits two folders below the company page
 
     logos = placement_row(soup, world.customers["C001"].id, "zhaopin", "logos")
     element = shas["element:上海浦东发展银行"]
-    assert one(logos, "img.thumbnail")["src"] == f"report-2026-11-09/evidence/{element}.png"
+    assert one(logos, "img.thumbnail")["src"] == f"../evidence/{element}.png"
     page_link = one(logos, "a.page-shot")["href"]
-    assert page_link == f"report-2026-11-09/evidence/{shas['page:' + day(8).isoformat()]}.png"
+    assert page_link == f"../evidence/{shas['page:' + day(8).isoformat()]}.png"
     seen_day = one(logos, f"td.day-cell[data-day='{day(2).isoformat()}'] a")
-    assert seen_day["href"] == f"report-2026-11-09/evidence/{shas['page:' + day(2).isoformat()]}.png"
+    assert seen_day["href"] == f"../evidence/{shas['page:' + day(2).isoformat()]}.png"
     bmw = placement_row(soup, world.customers["C002"].id, "job51", "logos")
-    assert one(bmw, "img.thumbnail")["src"] == f"report-2026-11-09/evidence/{shas['creative']}.png"
+    assert one(bmw, "img.thumbnail")["src"] == f"../evidence/{shas['creative']}.png"
     assert one(bmw, "img.thumbnail")["alt"] == "素材"
 
     references = [str(tag["src"]) for tag in soup.select("img")] + [
@@ -195,23 +230,23 @@ def test_thumbnails_are_copied_beside_the_report_and_referenced_relatively(
     ]
     for reference in references:
         assert not reference.startswith(("/", "file:", "http")), reference
-        archived = path.parent / reference
+        archived = (page.parent / reference).resolve()
         assert archived.is_file(), reference
         assert store.read(archived.stem) == archived.read_bytes()
 
     # Retention prunes the store; the archived report keeps its evidence, even when rendered again.
     for sha in list(store.iter_all()):
         store.delete(sha)
-    again = soup_of(write_period_report(session, settings, START))
+    again = rep_pages(write_period_report(session, settings, START))
     assert [str(tag["src"]) for tag in again.select("img")] == [str(tag["src"]) for tag in soup.select("img")]
-    assert all((path.parent / str(tag["src"])).is_file() for tag in again.select("img"))
+    assert all((page.parent / str(tag["src"])).is_file() for tag in again.select("img"))
 
 
 def test_a_pruned_screenshot_shows_its_hash_instead_of_a_broken_image(
     session: Session, tmp_path: Path
 ) -> None:
     world, path = generated_report(session, tmp_path)  # the world's hashes are not in the store
-    logos = placement_row(soup_of(path), world.customers["C001"].id, "zhaopin", "logos")
+    logos = placement_row(rep_pages(path), world.customers["C001"].id, "zhaopin", "logos")
     assert not logos.select("img, a.page-shot")
     assert one(logos, ".thumb .missing").get_text() == "截图已清理 abababababab"
 
@@ -270,9 +305,10 @@ def test_withdrawn_item_leaves_the_sections_and_is_listed_with_its_reason(
     session.commit()
     generate_period(session, settings, START, NOW)
     session.commit()
-    soup = soup_of(write_period_report(session, settings, START))
+    path = write_period_report(session, settings, START)
+    soup = soup_of(path)
     bank_id = world.customers["C001"].id
-    assert not soup.select(f".item[data-customer-id='{bank_id}']")
+    assert not rep_pages(path).select(f".item[data-customer-id='{bank_id}']")
     closed = one(soup, f"#closed-items tr.closed-item[data-customer-id='{bank_id}']")
     assert one(closed, ".status").get_text() == "已撤回"
     assert one(closed, ".reason").get_text() == "匹配已被否决"
@@ -324,14 +360,15 @@ def test_report_renders_in_english_too(session: Session, tmp_path: Path) -> None
     world = build_world(session)
     settings = settings_for(tmp_path).model_copy(update={"language": "en"})
     generate_period(session, settings, START, NOW)
-    soup = soup_of(write_period_report(session, settings, START))
+    path = write_period_report(session, settings, START)
+    soup = soup_of(path)
     assert one(soup, "html")["lang"] == "en"
     assert one(soup, "h1#report-title").get_text() == "Accountable customers report"
     assert one(soup, "#period-label").get_text() == "Reporting period: 2026-11-09~2026-11-22"
     headings = [th.get_text() for th in soup.select("#company-totals th")]
     assert headings == ["Accountable customers", "Reps involved", "Days seen, total", "Days unknown, total",
                         "Evidence rows"]  # fmt: skip
-    bank = one(soup, f".item[data-customer-id='{world.customers['C001'].id}'] tr.item-row")
+    bank = one(rep_pages(path), f".item[data-customer-id='{world.customers['C001'].id}'] tr.item-row")
     assert cell_texts(bank)[-2:] == ["4 rows", "not started"]
     assert "统计周期" not in soup.get_text()
 
@@ -360,7 +397,7 @@ def test_report_command_generates_and_prints_the_path(
     path = Path(next(line for line in lines if line.startswith("report: ")).removeprefix("report: "))
     assert path == tmp_path / "var" / "reports" / "report-2026-11-09.html"
     assert path.is_file()
-    assert len(soup_of(path).select(".item[data-customer-id]")) == 2
+    assert len(rep_pages(path).select(".item[data-customer-id]")) == 2
     assert "2 open items (2 created" in result.output
 
     assert f"workbook: {path.with_suffix('.xlsx')}" in lines

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from openpyxl import load_workbook
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
@@ -82,10 +82,17 @@ def _page_states(base_url: str, item_id: int) -> tuple[dict[tuple[str, str, str]
     return placements, merged
 
 
+def _report_page(path: Path, kind: str, selector: str) -> Tag:
+    """The element matching `selector` on the report's rep or team pages (beside the company page)."""
+    for page in sorted((path.parent / path.stem / kind).glob("*.html")):
+        found = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml").select_one(selector)
+        if found is not None:
+            return found
+    raise AssertionError(f"no {selector} on any {kind} page")
+
+
 def _report_states(path: Path) -> dict[tuple[str, str, str], list[str]]:
-    report = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
-    item = report.select_one('.item[data-customer-code="C001"]')
-    assert item is not None
+    item = _report_page(path, "reps", '.item[data-customer-code="C001"]')
     return {
         (str(row["data-site"]), str(row["data-page"]), str(row["data-slot"])): [
             str(cell["data-state"]) for cell in row.select(".day-cell")
@@ -125,6 +132,8 @@ def test_page_report_workbook_and_mail_show_the_same_state_for_every_day(
     assert page == EXPECTED
     assert page_merged == MERGED
     assert _report_states(report_path) == EXPECTED
+    team_line = _report_page(report_path, "teams", "tr.item-line")
+    assert [str(cell["data-state"]) for cell in team_line.select(".day-cell")] == MERGED
     sites = {"zhaopin": "智联招聘", "job51": "前程无忧"}
     assert _workbook_states(workbook_path, settings) == {
         (sites[site], slot): states for (site, _page, slot), states in EXPECTED.items()
