@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -131,7 +131,11 @@ class ItemWaiver(Base):
 
 
 class PublishedMail(Base):
-    """One mail sent for a period to one address, so publishing twice never mails twice."""
+    """One mail of a period to one address: queued (rendered), then sent once, or failed with the reason.
+
+    The unique key keeps two publishers from queueing the same mail; the conditional claim of a queued
+    row (`reports.publish`) keeps them from sending it twice. The rendered message is dropped once sent.
+    """
 
     __tablename__ = "published_mail"
     __table_args__ = (UniqueConstraint("period_id", "kind", "recipient"),)
@@ -140,4 +144,11 @@ class PublishedMail(Base):
     period_id: Mapped[int] = mapped_column(ForeignKey("accountability_period.id"))
     kind: Mapped[str] = mapped_column(String(30))  # rep, manager, escalation
     recipient: Mapped[str] = mapped_column(String(320))
-    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="sent", server_default="sent")
+    message: Mapped[bytes | None] = mapped_column(LargeBinary)  # the rendered mail while not yet sent
+    size_bytes: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(Text)  # why the last attempt failed
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    queued_at: Mapped[dt.datetime | None]
+    claimed_at: Mapped[dt.datetime | None]  # when a publisher took it for sending
+    sent_at: Mapped[dt.datetime | None]

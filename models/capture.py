@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -42,8 +42,10 @@ class PageCapture(Base):
     url: Mapped[str] = mapped_column(String(2000))
     error: Mapped[str | None] = mapped_column(Text)
     # Evidence files, content-addressed in the evidence store (sha256 hex).
-    html_sha256: Mapped[str | None] = mapped_column(String(64))
-    screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    html_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    screenshot_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Retention has looked at this old capture's files once (pruned or kept them): never again.
+    retention_checked: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     page: Mapped[Page] = relationship()
     sightings: Mapped[list[Sighting]] = relationship(
@@ -92,7 +94,8 @@ class Sighting(Base):
     __tablename__ = "sighting"
     __table_args__ = (
         UniqueConstraint("capture_id", "slot_id", "position"),
-        Index("ix_sighting_advertiser_date", "advertiser_id", "seen_date"),
+        # Covers the leads and the review queue: an advertiser's sightings in a window, with slot and flag.
+        Index("ix_sighting_advertiser_day_slot", "advertiser_id", "seen_date", "slot_id", "is_house_ad"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,7 +111,7 @@ class Sighting(Base):
     is_house_ad: Mapped[bool] = mapped_column(default=False)
     advertiser_id: Mapped[int | None] = mapped_column(ForeignKey("advertiser.id"))
     creative_id: Mapped[int | None] = mapped_column(ForeignKey("creative.id"))
-    element_screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    element_screenshot_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     # Where the ad was on the full-page screenshot (CSS pixels), so a reviewer sees it outlined.
     box_x: Mapped[int | None]
     box_y: Mapped[int | None]

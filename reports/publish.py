@@ -1,21 +1,27 @@
 """Publish a period: mail each rep their own items and each manager their teams' summary, exactly once.
 
-Delivery protocol, one mail at a time (this is the one report function that commits, because a sent
-mail cannot be rolled back):
+Mails are rendered and queued first, then sent one by one with no database transaction open, so a
+slow mail server never holds SQLite's write lock (a crawl or a rep's draft saved meanwhile goes through):
 
-1. insert the `PublishedMail` row (period, kind, recipient) and flush: the unique key reserves the mail,
-   so a second publisher running at the same moment waits, then sees it as already sent;
-2. build the message (a rep's single-use sign-in link is written in the same transaction) and send it;
-3. commit. If sending fails, roll back: the row and the sign-in token disappear and a later run retries.
+1. queue: each planned mail not queued before is rendered (a rep's single-use sign-in link is written
+   with it) and inserted as a `PublishedMail` row with status `queued` and the message's bytes; the
+   unique key (period, kind, recipient) keeps two publishers from queueing the same mail;
+2. claim: a conditional UPDATE turns one `queued` row into `sending` and commits; of two publishers
+   only one gets it;
+3. send, outside any transaction; then record `sent` (the bytes are dropped) or, for a mail the server
+   refused, `failed` with the reason, and commit. A failed mail is queued again by the next run.
 
-A crash between 2 and 3 leaves the mail unrecorded, so the next run sends it again: delivery is at
-least once, never lost, and a duplicate is possible only for the one mail in flight. Each mail keeps the
-same Message-ID when re-sent, which lets mail clients fold such a duplicate.
+A crash between 2 and 3 leaves the row `sending`; once its claim is older than `CLAIM_LEASE` the next
+run sends it again: delivery is at least once, never lost, and a duplicate is possible only for the one
+mail in flight. Each mail keeps the same Message-ID when re-sent, which lets mail clients fold such a
+duplicate. `published_at` is set the first time every planned mail has gone out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import smtplib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -23,7 +29,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,10 +41,13 @@ from reports.mails import manager_message, rep_message
 from reports.queries import ManagerRow, rep_recipients, team_managers
 
 REP, MANAGER = "rep", "manager"
+QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+CLAIM_LEASE = dt.timedelta(minutes=15)  # a claim older than this belongs to a publisher that died
 # Refusals that concern one mail only; anything else (no connection, bad login) stops the run.
 _ONE_MAIL_FAILURES = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 Send = Callable[[list[EmailMessage]], Any]
+Progress = Callable[[int, int, str], None]  # (mails done, mails to send, "kind:recipient")
 
 
 @dataclass(frozen=True)
@@ -59,63 +68,149 @@ class PublishResult:
 
 
 def publish_period(
-    session: Session, settings: Settings, start: dt.date, now: dt.datetime, send: Send
+    session: Session,
+    settings: Settings,
+    start: dt.date,
+    now: dt.datetime,
+    send: Send,
+    progress: Progress | None = None,
 ) -> PublishResult:
     """Mail the period starting on `start` to its reps and managers; mails sent before are skipped.
 
-    Commits once per mail (see the module docstring). Sets the period's `published_at` the first time
-    every planned mail has gone out.
+    Commits per step (see the module docstring); no transaction is open while a mail is sent.
     """
     context = load_report_context(session, start, settings.tz)
     planned, without_address = plan_mails(session, settings, context, now)
-    done = _already_published(session, context.period_id)
-    session.rollback()  # end the reading transaction: each mail gets its own
-    sent: list[str] = []
-    skipped: list[str] = []
-    failed: list[tuple[str, str]] = []
-    for mail in planned:
-        label = f"{mail.kind}:{mail.recipient}"
-        if (mail.kind, mail.recipient) in done:
-            skipped.append(label)
-            continue
-        outcome = _deliver(session, context.period_id, mail, now, send)
-        if outcome == "sent":
-            sent.append(label)
-        elif outcome == "already":
-            skipped.append(label)
-        else:
-            failed.append((label, outcome))
+    session.rollback()  # end the reading transaction before anything is written
+    queue_mails(session, context.period_id, planned, now)
+    labels = {(mail.kind, mail.recipient) for mail in planned}
+    sent, skipped, failed = send_queued(session, context.period_id, labels, now, send, progress)
     published_at = _mark_published(session, context.period_id, now) if not failed else None
     return PublishResult(
         context.label, tuple(sent), tuple(skipped), tuple(failed), tuple(without_address), published_at
     )
 
 
-def _deliver(session: Session, period_id: int, mail: PlannedMail, now: dt.datetime, send: Send) -> str:
-    """Record, send, commit one mail; returns sent, already, or the error of a refused mail."""
-    try:
-        session.add(PublishedMail(period_id=period_id, kind=mail.kind, recipient=mail.recipient, sent_at=now))
-        session.flush()
-    except IntegrityError:
-        session.rollback()  # another publisher recorded it first
-        return "already"
-    try:
-        send([mail.build(session)])
-    except _ONE_MAIL_FAILURES as exc:
-        session.rollback()
-        return f"{exc.__class__.__name__}: {exc}"
-    except BaseException:
-        session.rollback()
-        raise
+def queue_mails(session: Session, period_id: int, planned: Sequence[PlannedMail], now: dt.datetime) -> int:
+    """Render and queue the planned mails not queued before (failed ones are queued again); how many."""
+    rows = {
+        (row.kind, row.recipient): row
+        for row in session.scalars(select(PublishedMail).where(PublishedMail.period_id == period_id))
+    }
+    for row in rows.values():
+        if row.status == FAILED:
+            row.status = QUEUED
     session.commit()
-    return "sent"
+    queued = 0
+    for mail in planned:
+        if (mail.kind, mail.recipient) in rows:
+            continue
+        message = mail.build(session).as_bytes()
+        session.add(
+            PublishedMail(
+                period_id=period_id,
+                kind=mail.kind,
+                recipient=mail.recipient,
+                status=QUEUED,
+                message=message,
+                size_bytes=len(message),
+                queued_at=now,
+                sent_at=None,
+            )
+        )
+        try:
+            session.commit()  # one short write per mail: rendering is the slow part, not this
+            queued += 1
+        except IntegrityError:
+            session.rollback()  # another publisher queued it first
+    return queued
 
 
-def _already_published(session: Session, period_id: int) -> set[tuple[str, str]]:
+def send_queued(
+    session: Session,
+    period_id: int,
+    labels: set[tuple[str, str]],
+    now: dt.datetime,
+    send: Send,
+    progress: Progress | None = None,
+) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """Send the period's queued mails of `labels`: (sent, sent before, failed with the error)."""
     rows = session.execute(
-        select(PublishedMail.kind, PublishedMail.recipient).where(PublishedMail.period_id == period_id)
+        select(PublishedMail.id, PublishedMail.kind, PublishedMail.recipient, PublishedMail.status)
+        .where(PublishedMail.period_id == period_id)
+        .order_by(PublishedMail.id)
+    ).all()
+    session.rollback()
+    sent: list[str] = []
+    skipped = [f"{kind}:{to}" for _, kind, to, status in rows if status == SENT and (kind, to) in labels]
+    failed: list[tuple[str, str]] = []
+    todo = [
+        (row_id, f"{kind}:{to}")
+        for row_id, kind, to, status in rows
+        if status != SENT and (kind, to) in labels
+    ]
+    for done, (row_id, label) in enumerate(todo, start=1):
+        message = _claim(session, row_id, now)
+        if message is None:
+            skipped.append(label)  # sent, or being sent, by another publisher
+        else:
+            error = _send_one(session, row_id, message, send, now)
+            (failed.append((label, error)) if error else sent.append(label))
+        if progress is not None:
+            progress(done, len(todo), label)
+    return sent, skipped, failed
+
+
+def _claim(session: Session, row_id: int, now: dt.datetime) -> EmailMessage | None:
+    """Take the mail for sending (queued, or claimed by a publisher gone for longer than the lease)."""
+    stale = now - CLAIM_LEASE
+    claimed = session.execute(
+        update(PublishedMail)
+        .where(
+            PublishedMail.id == row_id,
+            (PublishedMail.status == QUEUED)
+            | ((PublishedMail.status == SENDING) & (PublishedMail.claimed_at < stale)),
+        )
+        .values(status=SENDING, claimed_at=now, attempts=PublishedMail.attempts + 1)
+        .execution_options(synchronize_session=False)
     )
-    return {(kind, recipient) for kind, recipient in rows}
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        return None
+    data = session.scalar(select(PublishedMail.message).where(PublishedMail.id == row_id))
+    session.commit()
+    if data is None:
+        return None
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def _send_one(
+    session: Session, row_id: int, message: EmailMessage, send: Send, now: dt.datetime
+) -> str | None:
+    """Send one claimed mail (no transaction open), then record the outcome; the error of a refusal."""
+    try:
+        send([message])
+    except _ONE_MAIL_FAILURES as exc:
+        error = f"{exc.__class__.__name__}: {exc}"
+        _record(session, row_id, status=FAILED, error=error)
+        return error
+    except BaseException:
+        _record(session, row_id, status=QUEUED, claimed_at=None)  # not sent: the next run sends it
+        raise
+    _record(session, row_id, status=SENT, sent_at=now, message=None, error=None)
+    return None
+
+
+def _record(session: Session, row_id: int, **values: Any) -> None:
+    session.execute(
+        update(PublishedMail)
+        .where(PublishedMail.id == row_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
 
 
 def _mark_published(session: Session, period_id: int, now: dt.datetime) -> dt.datetime | None:
@@ -125,6 +220,39 @@ def _mark_published(session: Session, period_id: int, now: dt.datetime) -> dt.da
         period.published_at = now
         session.commit()
     return period.published_at
+
+
+@dataclass(frozen=True)
+class MailRow:
+    """One mail of a period as the office sees it."""
+
+    kind: str
+    recipient: str
+    status: str
+    size_bytes: int | None
+    attempts: int
+    queued_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    error: str | None
+
+
+def period_mails(session: Session, period_id: int) -> list[MailRow]:
+    """Every mail of the period: who was mailed, what waits, what failed and why."""
+    rows = session.execute(
+        select(
+            PublishedMail.kind,
+            PublishedMail.recipient,
+            PublishedMail.status,
+            PublishedMail.size_bytes,
+            PublishedMail.attempts,
+            PublishedMail.queued_at,
+            PublishedMail.sent_at,
+            PublishedMail.error,
+        )
+        .where(PublishedMail.period_id == period_id)
+        .order_by(PublishedMail.kind.desc(), PublishedMail.recipient)
+    )
+    return [MailRow(*row) for row in rows]
 
 
 # --- planning -------------------------------------------------------------------------------------------

@@ -68,6 +68,11 @@ def report_command(
         _publish(sessions, settings, period.start, now)
 
 
+def _print_progress(done: int, total: int, label: str) -> None:
+    """One line per mail on stderr, so a long publish shows where it is."""
+    click.echo(f"mail {done}/{total}: {label}", err=True)
+
+
 def _publish(factory: sessionmaker[Session], settings: Settings, start: dt.date, now: dt.datetime) -> None:
     from monitor.core.mail import send_messages
     from reports.publish import publish_period
@@ -75,7 +80,12 @@ def _publish(factory: sessionmaker[Session], settings: Settings, start: dt.date,
     with factory() as session:
         try:
             result = publish_period(
-                session, settings, start, now, lambda messages: send_messages(settings.smtp, messages)
+                session,
+                settings,
+                start,
+                now,
+                lambda messages: send_messages(settings.smtp, messages),
+                progress=_print_progress,
             )
         except OSError as exc:
             raise click.ClickException(

@@ -75,6 +75,15 @@ AUDIT_ACTION = {
     "signed_out_everywhere": N_("signed out everywhere"),
 }
 
+MAIL_STATUS = {
+    "queued": N_("queued"),
+    "sending": N_("being sent"),
+    "sent": N_("sent"),
+    "failed": N_("failed"),
+}
+
+MAIL_KIND = {"rep": N_("rep"), "manager": N_("manager"), "escalation": N_("escalation")}
+
 # What templates (pages, the report, mails) receive as `labels`: `labels.item_status[code]` and so on.
 LABELS = SimpleNamespace(
     item_status=ITEM_STATUS,
@@ -89,4 +98,6 @@ LABELS = SimpleNamespace(
     alert_kind=ALERT_KIND,
     role=ROLE,
     audit_action=AUDIT_ACTION,
+    mail_status=MAIL_STATUS,
+    mail_kind=MAIL_KIND,
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import email
+import email.policy
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -9,8 +12,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from models import AccountabilityPeriod, LoginToken, PublishedMail
 from monitor.accountability.generate import generate_period
@@ -181,7 +184,7 @@ def test_publishing_twice_sends_nothing_new(
     assert session.scalars(select(AccountabilityPeriod)).one().published_at == NOW
 
 
-def test_a_refused_mail_is_not_recorded_and_is_sent_on_the_next_run(
+def test_a_refused_mail_is_recorded_as_failed_and_is_sent_on_the_next_run(
     session: Session, tmp_path: Path, mailbox: tuple[Mailbox, SmtpSettings]
 ) -> None:
     box, smtp = mailbox
@@ -190,8 +193,10 @@ def test_a_refused_mail_is_not_recorded_and_is_sent_on_the_next_run(
     first = publish(session, settings)
     assert [label for label, _ in first.failed] == ["rep:r003@example.com"]
     assert first.published_at is None
-    recorded = {row.recipient for row in session.scalars(select(PublishedMail))}
-    assert "r003@example.com" not in recorded and len(recorded) == 3
+    recorded = {row.recipient: (row.status, row.error) for row in session.scalars(select(PublishedMail))}
+    assert len(recorded) == 4 and [status for status, _ in recorded.values()].count("sent") == 3
+    status, error = recorded["r003@example.com"]
+    assert status == "failed" and error is not None and "SMTPRecipientsRefused" in error
 
     box.refuse.clear()
     second = publish(session, settings)
@@ -239,3 +244,60 @@ def test_report_command_publishes_once(
 )
 def test_only_plain_addresses_are_mailed(value: str | None, address: str | None) -> None:
     assert normal_address(value) == address
+
+
+def test_no_database_transaction_is_open_while_a_mail_is_sent(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    mailbox: tuple[Mailbox, SmtpSettings],
+) -> None:
+    """Issue 15 item 11: a slow mail server must not hold SQLite's write lock (a crawl or a draft waits)."""
+    _, smtp = mailbox
+    _, settings = publishing_world(session, tmp_path, smtp)
+    writes: list[str] = []
+
+    def send_while_someone_writes(messages: list[EmailMessage]) -> None:
+        # Another connection writes with no wait at all: it fails at once if the publisher holds a lock.
+        with session_factory() as other:
+            other.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            if other.bind is not None and other.bind.dialect.name == "sqlite":
+                other.execute(text("PRAGMA busy_timeout = 0"))
+            other.execute(
+                update(AccountabilityPeriod).values(form_deadline=AccountabilityPeriod.form_deadline)
+            )
+            other.commit()
+        writes.append(str(messages[0]["To"]))
+        send_messages(smtp, messages)
+
+    result = publish_period(session, settings, START, NOW, send_while_someone_writes)
+    assert not result.failed and len(writes) == 4
+    rows = session.scalars(select(PublishedMail)).all()
+    assert {row.status for row in rows} == {"sent"} and all(row.message is None for row in rows)
+    assert all(row.size_bytes and row.size_bytes < 1_000_000 for row in rows)
+
+
+def test_a_mail_claimed_by_a_publisher_that_died_is_sent_again_after_the_lease(
+    session: Session, tmp_path: Path, mailbox: tuple[Mailbox, SmtpSettings]
+) -> None:
+    box, smtp = mailbox
+    _, settings = publishing_world(session, tmp_path, smtp)
+    crashed: list[str] = []
+
+    def crash_on_first(messages: list[EmailMessage]) -> None:
+        if not crashed:
+            crashed.append(str(messages[0]["To"]))
+            raise KeyboardInterrupt  # the process dies after the claim, before the mail went out
+        send_messages(smtp, messages)
+
+    with pytest.raises(KeyboardInterrupt):
+        publish_period(session, settings, START, NOW, crash_on_first)
+    session.rollback()
+    session.execute(
+        update(PublishedMail).where(PublishedMail.status == "queued").values(status="sending", claimed_at=NOW)
+    )
+    session.commit()  # as if the dead publisher had claimed every mail
+    early = publish_period(session, settings, START, NOW + dt.timedelta(minutes=1), crash_on_first)
+    assert early.sent == () and box.messages == []  # claimed by someone else, not yet stale
+    late = publish_period(session, settings, START, NOW + dt.timedelta(hours=1), crash_on_first)
+    assert len(late.sent) == 4 and len(box.messages) == 4 and late.published_at is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import smtplib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
@@ -34,8 +35,15 @@ from monitor.web.context import (
     translations,
 )
 from reports.build import build_period_report
-from reports.html import evidence_folder, report_path, write_period_report
-from reports.publish import PublishResult, publish_period
+from reports.html import (
+    REPS_FOLDER,
+    TEAMS_FOLDER,
+    evidence_folder,
+    report_folder,
+    report_path,
+    write_period_report,
+)
+from reports.publish import PublishResult, period_mails, publish_period
 from reports.xlsx import workbook_path, write_period_workbook
 
 router = APIRouter()
@@ -48,6 +56,7 @@ REPORT_CSP = (
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 _ARCHIVED_FILE = re.compile(r"[0-9a-f]{64}\.(png|jpg|gif|webp)")
+_ARCHIVED_PAGE = re.compile(r"[A-Za-z0-9_-]{1,80}\.html")
 
 
 def generated_period(session: Session, period_id: int) -> AccountabilityPeriod:
@@ -145,9 +154,7 @@ def archived_report(request: Request, period_id: RowId, user: OfficeUser, sessio
     path = report_path(settings, start)
     if not path.is_file():
         path = write_period_report(session, settings, start)
-    return FileResponse(
-        path, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": REPORT_CSP}
-    )
+    return _report_page(path)
 
 
 @router.get("/office/periods/{period_id}/{folder}/evidence/{name}")
@@ -163,6 +170,52 @@ def archived_evidence(
     if not path.is_file():
         raise NotInScope(name)
     return FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
+
+
+def _report_page(path: Path) -> Response:
+    return FileResponse(
+        path, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": REPORT_CSP}
+    )
+
+
+@router.get("/office/periods/{period_id}/{page}.html")
+def archived_company_page(
+    request: Request, period_id: int, page: str, user: OfficeUser, session: DbSession
+) -> Response:
+    """The company page again, under its own file name (the rep and team pages link back to it)."""
+    settings = settings_of(request)
+    path = report_path(settings, generated_period(session, period_id).start_date)
+    if f"{page}.html" != path.name or not path.is_file():
+        raise NotInScope(page)
+    return _report_page(path)
+
+
+@router.get("/office/periods/{period_id}/{folder}/{kind}/{name}")
+def archived_page(
+    request: Request, period_id: int, folder: str, kind: str, name: str, user: OfficeUser, session: DbSession
+) -> Response:
+    """A rep's or team's page of the archived report: `reps/<slug>.html` or `teams/<slug>.html` only."""
+    archive = report_folder(settings_of(request), generated_period(session, period_id).start_date)
+    if (
+        folder != archive.name
+        or kind not in (REPS_FOLDER, TEAMS_FOLDER)
+        or not _ARCHIVED_PAGE.fullmatch(name)
+    ):
+        raise NotInScope(name)
+    path = archive / kind / name
+    if not path.is_file():
+        raise NotInScope(name)
+    return _report_page(path)
+
+
+@router.get("/office/periods/{period_id}/mails")
+def mails(request: Request, period_id: int, user: OfficeUser, session: DbSession) -> Response:
+    """Who was mailed for the period, what waits and what failed (refresh it while a publish runs)."""
+    period = generated_period(session, period_id)
+    rows = period_mails(session, period.id)
+    order = ("sent", "sending", "queued", "failed")
+    counts = [(status, sum(1 for row in rows if row.status == status)) for status in order]
+    return render(request, "mails.html", {"period": period, "mails": rows, "counts": counts})
 
 
 @router.get("/office/periods/{period_id}/workbook")

@@ -86,8 +86,9 @@ def assignments_of(site: Site_, customer_code: str) -> list[tuple[str, dt.date, 
 
 
 def published_mails(site: Site_) -> int:
+    """Mails sent (queued ones are not sent yet)."""
     with site.session_factory() as session:
-        return len(session.scalars(select(PublishedMail)).all())
+        return len(session.scalars(select(PublishedMail).where(PublishedMail.status == "sent")).all())
 
 
 # --- who may act ---------------------------------------------------------------------------------------
@@ -153,6 +154,11 @@ def test_publish_mails_each_rep_and_manager_once(site: Site_, mailbox: Mailbox) 
     assert len(mailbox.messages) == 5 and published_mails(site) == 5
     assert flashes(office.get("/office/periods").text) == ["5 封邮件此前已发送，未重复发送。"]
 
+    # The office sees who was mailed: one row per recipient, each sent.
+    mails = page(office.get(f"/office/periods/{site.world['period']}/mails").text)
+    listed = {str(row["data-recipient"]): str(row["data-status"]) for row in mails.select("tr.mail")}
+    assert listed == dict.fromkeys(recipients, "sent")
+
 
 def test_a_rep_mail_from_the_web_carries_only_their_items_and_a_sign_in_link(
     site: Site_, mailbox: Mailbox
@@ -203,18 +209,37 @@ def test_archived_report_and_workbook_are_served_by_period_id(site: Site_) -> No
     assert report.headers["content-security-policy"].startswith("default-src 'none'")
     soup = page(report.text)
     assert soup.select_one("h1#report-title").get_text() == "问责客户报表"  # type: ignore[union-attr]
-    thumbnails = [str(img["src"]) for img in soup.select("img.thumbnail")]
+    # The company page links to a page per rep; their thumbnails and the way back resolve through the app.
+    report_base = f"{site.base_url}{report_url}"
+    rep_urls = [urljoin(report_base, str(a["href"])) for a in soup.select("#rep-totals a.rep-page")]
+    assert len(rep_urls) == 3
+    thumbnails = []
+    for rep_url in rep_urls:
+        rep = office.get(rep_url)
+        assert rep.status_code == 200 and rep.headers["content-security-policy"].startswith(
+            "default-src 'none'"
+        )
+        rep_soup = page(rep.text)
+        thumbnails += [urljoin(rep_url, str(img["src"])) for img in rep_soup.select("img.thumbnail")]
+        back = office.get(urljoin(rep_url, str(rep_soup.select_one("a.company-page")["href"])))  # type: ignore[index]
+        assert back.status_code == 200 and "company-totals" in back.text
+        team = office.get(urljoin(rep_url, str(rep_soup.select_one("a.team-page")["href"])))  # type: ignore[index]
+        assert team.status_code == 200 and "team-items" in team.text
     assert len(thumbnails) == 3
     for src in thumbnails:
-        image = office.get(urljoin(f"{site.base_url}{report_url}", src))
+        image = office.get(src)
         assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n"
-    folder = thumbnails[0].split("/")[0]
+    folder = rep_urls[0].split("/")[-3]
     base = f"/office/periods/{site.world['period']}/{folder}/evidence"
     assert office.get(f"{base}/..%2F..%2Frivalwatch.db").status_code == 404
     assert office.get(f"{base}/{'0' * 64}.png").status_code == 404
     assert (
         office.get(f"/office/periods/{site.world['period']}/other/evidence/{'0' * 64}.png").status_code == 404
     )
+    pages = f"/office/periods/{site.world['period']}/{folder}"
+    assert office.get(f"{pages}/reps/..%2F..%2F..%2Frivalwatch.db").status_code == 404
+    assert office.get(f"{pages}/other/x.html").status_code == 404
+    assert office.get(f"/office/periods/{site.world['period']}/rivalwatch.html").status_code == 404
 
     workbook = office.get(str(links.select_one("a.workbook-link")["href"]))  # type: ignore[index]
     assert workbook.status_code == 200

@@ -1,0 +1,64 @@
+"""At production size (issue 19): the indexes the plans ask for, the mail queue, retention's progress
+
+- page_capture: indexes on its screenshot and HTML hashes (retention asks "who else uses this file"),
+  and `retention_checked`, so each old capture's files are looked at once, not on every run;
+- sighting: an index on the element screenshot hash (retention keeps page files that are also an
+  element screenshot), and the advertiser/day index widened to cover slot and house-ad flag (leads and
+  the review queue count an advertiser's sightings in a window from the index alone);
+- published_mail: the rendered message, status, attempts and error, so mails are queued first and sent
+  outside any transaction; rows written before this revision are mails already sent.
+
+Revision ID: 5ca1e19a0b01
+Revises: 006922d2ce9d
+Create Date: 2026-11-28 09:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "5ca1e19a0b01"
+down_revision: str | None = "006922d2ce9d"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Plain ADD COLUMN and CREATE INDEX (no batch copy): sighting holds millions of rows.
+    op.add_column(
+        "page_capture",
+        sa.Column("retention_checked", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+    op.create_index("ix_page_capture_html_sha256", "page_capture", ["html_sha256"])
+    op.create_index("ix_page_capture_screenshot_sha256", "page_capture", ["screenshot_sha256"])
+    op.create_index("ix_sighting_element_screenshot_sha256", "sighting", ["element_screenshot_sha256"])
+    op.create_index(
+        "ix_sighting_advertiser_day_slot",
+        "sighting",
+        ["advertiser_id", "seen_date", "slot_id", "is_house_ad"],
+    )
+    op.drop_index("ix_sighting_advertiser_date", table_name="sighting")
+    with op.batch_alter_table("published_mail", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("status", sa.String(length=20), server_default="sent", nullable=False))
+        batch_op.add_column(sa.Column("message", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("size_bytes", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("error", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("attempts", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("queued_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.alter_column("sent_at", existing_type=sa.DateTime(timezone=True), nullable=True)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("published_mail", schema=None) as batch_op:
+        batch_op.alter_column("sent_at", existing_type=sa.DateTime(timezone=True), nullable=False)
+        for column in ("claimed_at", "queued_at", "attempts", "error", "size_bytes", "message", "status"):
+            batch_op.drop_column(column)
+    op.create_index("ix_sighting_advertiser_date", "sighting", ["advertiser_id", "seen_date"])
+    op.drop_index("ix_sighting_advertiser_day_slot", table_name="sighting")
+    op.drop_index("ix_sighting_element_screenshot_sha256", table_name="sighting")
+    op.drop_index("ix_page_capture_screenshot_sha256", table_name="page_capture")
+    op.drop_index("ix_page_capture_html_sha256", table_name="page_capture")
+    with op.batch_alter_table("page_capture", schema=None) as batch_op:
+        batch_op.drop_column("retention_checked")
