@@ -8,8 +8,8 @@ accountability item. Creatives and element screenshots are never pruned.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, select, union, update
@@ -59,52 +59,72 @@ def _hashes(session: Session, query: Select[Any]) -> set[str]:
     return {value for value in session.scalars(query) if value}
 
 
-def _page_files(where: ColumnElement[bool]) -> Select[Any]:
-    """Distinct screenshot and HTML hashes of the captures matching `where`."""
+def _page_files(where: ColumnElement[bool], among: list[str] | None = None) -> Select[Any]:
+    """Distinct screenshot and HTML hashes of the captures matching `where` (and in `among`, if given)."""
     screenshots = select(PageCapture.screenshot_sha256.label("sha")).where(where)
     pages = select(PageCapture.html_sha256.label("sha")).where(where)
+    if among is not None:
+        screenshots = screenshots.where(PageCapture.screenshot_sha256.in_(among))
+        pages = pages.where(PageCapture.html_sha256.in_(among))
     return select(union(screenshots, pages).subquery().c.sha)
 
 
-def _cited_files(session: Session) -> set[str]:
-    """Every file an accountability item cites: its sightings' pages, element screenshots, creatives."""
-    query = (
-        select(
-            PageCapture.screenshot_sha256,
-            PageCapture.html_sha256,
-            Sighting.element_screenshot_sha256,
-            Creative.sha256,
-        )
-        .select_from(ItemEvidence)
-        .join(Sighting, ItemEvidence.sighting_id == Sighting.id)
-        .join(PageCapture, Sighting.capture_id == PageCapture.id)
-        .outerjoin(Creative, Sighting.creative_id == Creative.id)
-        .distinct()
+def _cited_page_files(session: Session, candidates: list[str]) -> set[str]:
+    """Those of `candidates` that are the page screenshot or HTML of a capture an item cites a sighting of.
+
+    Asked per candidate through the page-file indexes and each capture's sightings, never by loading
+    every citation: the cost follows the batch, not the history.
+    """
+    cited = (
+        select(Sighting.id)
+        .join(ItemEvidence, ItemEvidence.sighting_id == Sighting.id)
+        .where(Sighting.capture_id == PageCapture.id)
+        .exists()
     )
-    return {value for row in session.execute(query) for value in row if value}
+    found: set[str] = set()
+    for column in _PAGE_FILE_COLUMNS:
+        found |= _hashes(session, select(column).where(column.in_(candidates), cited).distinct())
+    return found
 
 
-def _used_outside_pages(session: Session, candidates: set[str]) -> set[str]:
+def _used_since(session: Session, candidates: list[str], cutoff: dt.date) -> set[str]:
+    """Those of `candidates` that a capture inside the window still uses (the same bytes recur)."""
+    return _hashes(session, _page_files(PageCapture.capture_date >= cutoff, candidates))
+
+
+def _used_outside_pages(session: Session, candidates: list[str]) -> set[str]:
     """Those of `candidates` that are also an element screenshot or a creative (never pruned)."""
-    used: set[str] = set()
+    used = _hashes(
+        session,
+        select(Sighting.element_screenshot_sha256)
+        .where(Sighting.element_screenshot_sha256.in_(candidates))
+        .distinct(),
+    )
+    return used | _hashes(session, select(Creative.sha256).where(Creative.sha256.in_(candidates)))
+
+
+def needed_files(session: Session, candidates: set[str], cutoff: dt.date) -> set[str]:
+    """Those of the old captures' files `candidates` that must stay: cited, reused, or not page files."""
+    needed: set[str] = set()
     for batch in _batches(candidates):
-        used |= _hashes(
-            session,
-            select(Sighting.element_screenshot_sha256)
-            .where(Sighting.element_screenshot_sha256.in_(batch))
-            .distinct(),
+        needed |= _used_since(session, batch, cutoff)
+        rest = [sha for sha in batch if sha not in needed]
+        needed |= _cited_page_files(session, rest) if rest else set()
+        rest = [sha for sha in rest if sha not in needed]
+        needed |= _used_outside_pages(session, rest) if rest else set()
+    return needed
+
+
+def unchecked_days(session: Session, cutoff: dt.date) -> list[dt.date]:
+    """The capture days before `cutoff` with a capture retention has not looked at yet, oldest first."""
+    return list(
+        session.scalars(
+            select(PageCapture.capture_date)
+            .where(PageCapture.capture_date < cutoff, PageCapture.retention_checked.is_(False))
+            .distinct()
+            .order_by(PageCapture.capture_date)
         )
-        used |= _hashes(session, select(Creative.sha256).where(Creative.sha256.in_(batch)))
-    return used
-
-
-def prunable_files(session: Session, cutoff: dt.date) -> tuple[set[str], set[str]]:
-    """(prunable, kept): old captures' page files split by whether anything still needs them."""
-    old = _hashes(session, _page_files(PageCapture.capture_date < cutoff))
-    needed = _hashes(session, _page_files(PageCapture.capture_date >= cutoff))
-    needed |= _cited_files(session)
-    needed |= _used_outside_pages(session, old - needed)
-    return old - needed, old & needed
+    )
 
 
 def _clear_columns(session: Session, cutoff: dt.date, hashes: set[str]) -> int:
@@ -140,8 +160,46 @@ def _delete_files(store: EvidenceStore, hashes: set[str]) -> tuple[list[str], li
     return deleted, missing, freed
 
 
+@dataclass
+class _Progress:
+    deleted: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    cleared: int = 0
+    freed: int = 0
+
+
+def _prune_days(
+    session: Session, store: EvidenceStore, cutoff: dt.date, days: list[dt.date], progress: _Progress
+) -> None:
+    """Prune the page files of the unchecked captures of `days`, then mark those captures checked."""
+    on_days = PageCapture.capture_date.in_(days) & PageCapture.retention_checked.is_(False)
+    candidates = _hashes(session, _page_files(on_days))
+    needed = needed_files(session, candidates, cutoff)
+    prunable = candidates - needed
+    progress.cleared += _clear_columns(session, cutoff, prunable)
+    session.execute(
+        update(PageCapture)
+        .where(on_days)
+        .values(retention_checked=True)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()  # the database forgets the files before any of them is deleted
+    deleted, missing, freed = _delete_files(store, prunable)
+    progress.deleted += deleted
+    progress.missing += missing
+    progress.kept += sorted(candidates & needed)
+    progress.freed += freed
+
+
 def prune_evidence(
-    session: Session, store: EvidenceStore, today: dt.date, retention_days: int
+    session: Session,
+    store: EvidenceStore,
+    today: dt.date,
+    retention_days: int,
+    *,
+    batch_days: int = 7,
+    after_batch: Callable[[dt.date], None] | None = None,
 ) -> PruneResult:
     """Delete full-page screenshots and page HTML of captures older than `retention_days`.
 
@@ -149,18 +207,33 @@ def prune_evidence(
     screenshot and creative), every file a capture inside the window still uses (the same bytes
     recur day after day), and anything that is also an element screenshot or a creative.
 
+    Works through the old capture days not looked at before, `batch_days` at a time, oldest first: each
+    batch asks the indexes about its own files only, so time and memory follow the days to prune, not
+    the history kept. Each capture is looked at once (`retention_checked`); a daily run prunes one day.
+
     A pruned file's column is set to NULL on the old captures that held it, so the database never
-    points at a file that is gone: a capture dated before the cutoff without a screenshot or HTML was
-    pruned (or never had one). The columns are cleared and flushed before any file is deleted, so a
-    database error deletes nothing; the caller owns the transaction and should commit right after.
-    Run it while no crawl is writing, since a crawl may reuse a file between the check and the delete.
+    points at a file that is gone. Each batch's columns are cleared and flushed before its files are
+    deleted, so a database error deletes nothing of that batch. `after_batch(last day)` runs after each
+    batch: a caller that commits there keeps each transaction short; otherwise the caller owns the one
+    transaction and should commit right after. Run it while no crawl is writing, since a crawl may
+    reuse a file between the check and the delete.
     """
     cutoff = retention_cutoff(today, retention_days)
-    prunable, kept = prunable_files(session, cutoff)
-    cleared = _clear_columns(session, cutoff, prunable)
-    session.flush()
-    deleted, missing, freed = _delete_files(store, prunable)
-    return PruneResult(cutoff, tuple(deleted), tuple(missing), tuple(sorted(kept)), cleared, freed)
+    progress = _Progress()
+    days = unchecked_days(session, cutoff)
+    for start in range(0, len(days), batch_days):
+        batch = days[start : start + batch_days]
+        _prune_days(session, store, cutoff, batch, progress)
+        if after_batch is not None:
+            after_batch(batch[-1])
+    return PruneResult(
+        cutoff,
+        tuple(progress.deleted),
+        tuple(progress.missing),
+        tuple(sorted(set(progress.kept))),
+        progress.cleared,
+        progress.freed,
+    )
 
 
 def _references(session: Session) -> Iterator[tuple[str, str]]:

@@ -37,20 +37,26 @@ def verify_command(ctx: click.Context, no_rehash: bool) -> None:
 @click.pass_context
 def prune_command(ctx: click.Context) -> None:
     """Delete page screenshots and HTML older than crawl.retention_days that no item cites."""
-    from models.db import transaction
     from monitor.capture.retention import prune_evidence
     from monitor.core.evidence import EvidenceStore
     from monitor.core.locks import JobBusy, job_lock
 
     settings = settings_from(ctx)
     try:
-        with job_lock(settings, "crawl"), transaction(sessions_from(ctx)) as session:
+        with job_lock(settings, "crawl"), sessions_from(ctx)() as session:
+
+            def batch_done(last_day: dt.date) -> None:
+                session.commit()  # one short transaction per batch of days
+                click.echo(f"checked captures up to {last_day}", err=True)
+
             result = prune_evidence(
                 session,
                 EvidenceStore(settings.evidence_path),
                 settings.today(dt.datetime.now(dt.UTC)),
                 settings.crawl.retention_days,
+                after_batch=batch_done,
             )
+            session.commit()
     except JobBusy as exc:
         raise click.ClickException(f"{exc}; prune again when the crawl is done") from exc
     click.echo(

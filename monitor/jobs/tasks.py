@@ -78,6 +78,13 @@ def maintenance_job(config_file: str | None = None, now: dt.datetime | None = No
             escalated = escalate_overdue(session, settings, moment, smtp_sender(settings))
         log.info("escalations sent", extra={"count": len(escalated)})
         store = EvidenceStore(settings.evidence_path)
-        with job_lock(settings, "crawl"), transaction(factory) as session:
-            result = prune_evidence(session, store, settings.today(moment), settings.crawl.retention_days)
+        with job_lock(settings, "crawl"), factory() as session:
+            result = prune_evidence(
+                session,
+                store,
+                settings.today(moment),
+                settings.crawl.retention_days,
+                after_batch=lambda _day: session.commit(),  # one short transaction per batch of days
+            )
+            session.commit()
     log.info("evidence pruned", extra={"deleted": len(result.deleted), "kept": len(result.kept)})

@@ -24,7 +24,13 @@ from models import (
     Slot,
 )
 from models.enums import CaptureStatus, PageKind, SlotKind
-from monitor.capture.retention import PruneResult, prune_evidence, retention_cutoff, verify_evidence
+from monitor.capture.retention import (
+    PruneResult,
+    prune_evidence,
+    retention_cutoff,
+    unchecked_days,
+    verify_evidence,
+)
 from monitor.core.evidence import EvidenceStore
 
 # Both backends: pruning selects by date cut-offs and cross-table citations (NOT IN, shared hashes).
@@ -281,3 +287,39 @@ def test_verify_evidence_without_rehash_only_checks_presence(world: World) -> No
 
     assert verify_evidence(world.session, world.store, rehash=False) == []
     assert [problem.problem for problem in verify_evidence(world.session, world.store)] == ["corrupt"]
+
+
+def test_pruning_goes_day_by_day_and_commits_each_batch(world: World) -> None:
+    days = [OLD + dt.timedelta(days=n) for n in range(3)]
+    files = [world.put(f"screenshot of {day}") for day in days]
+    for day, sha in zip(days, files, strict=True):
+        world.capture(day, screenshot=sha, html=None)
+    world.session.flush()
+    seen: list[tuple[dt.date, list[bool]]] = []
+
+    def after_batch(last_day: dt.date) -> None:
+        world.session.commit()  # each batch is its own transaction
+        seen.append((last_day, [world.store.exists(sha) for sha in files]))
+
+    prune_evidence(world.session, world.store, TODAY, RETENTION_DAYS, batch_days=1, after_batch=after_batch)
+
+    assert seen == [
+        (days[0], [False, True, True]),
+        (days[1], [False, False, True]),
+        (days[2], [False, False, False]),
+    ]
+
+
+def test_each_old_capture_is_looked_at_once(world: World) -> None:
+    cited = world.capture(OLD, screenshot=world.put("cited"), html=None)
+    world.cite(world.sighting(cited))
+    world.prune()
+    assert unchecked_days(world.session, CUTOFF) == []
+
+    later = world.capture(CUTOFF, screenshot=world.put("next day"), html=None)
+    world.session.flush()
+    assert unchecked_days(world.session, CUTOFF + dt.timedelta(days=1)) == [CUTOFF]
+    result = prune_evidence(world.session, world.store, TODAY + dt.timedelta(days=1), RETENTION_DAYS)
+    assert result.kept == () and len(result.deleted) == 1  # the cited day was not looked at again
+    world.session.expire_all()
+    assert later.retention_checked and cited.retention_checked
