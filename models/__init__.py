@@ -12,7 +12,14 @@ from models.accountability import (
 from models.accounts import AuditEvent, LoginAttempt, WebSession
 from models.base import Base, UTCDateTime, utcnow
 from models.capture import CrawlRun, Creative, PageCapture, Sighting, SlotCapture
-from models.matching import Advertiser, AdvertiserMatch, CompetitorCompanyId, MatchRejection
+from models.matching import (
+    Advertiser,
+    AdvertiserDay,
+    AdvertiserDaySource,
+    AdvertiserMatch,
+    CompetitorCompanyId,
+    MatchRejection,
+)
 from models.roster import Assignment, Customer, CustomerAlias, Order, Rep, Team
 from models.sites import Page, Site, Slot
 from models.users import User
@@ -22,6 +29,8 @@ __all__ = [
     "AccountabilityItem",
     "AccountabilityPeriod",
     "Advertiser",
+    "AdvertiserDay",
+    "AdvertiserDaySource",
     "AdvertiserMatch",
     "Assignment",
     "AuditEvent",

@@ -70,3 +70,34 @@ class CompetitorCompanyId(Base):
     learned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     site: Mapped[Site] = relationship()
+
+
+class AdvertiserDay(Base):
+    """One advertiser on one day, summed from its sightings (house ads left out): what leads rank by.
+
+    Kept by `monitor.matching.activity`, a day at a time, and summed again whenever that day's captures
+    change (`AdvertiserDaySource`), so a list over weeks reads a few rows per advertiser and day.
+    """
+
+    __tablename__ = "advertiser_day"
+    __table_args__ = (UniqueConstraint("day", "advertiser_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date]
+    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertiser.id"), index=True)
+    sightings: Mapped[int]
+    banner: Mapped[bool]  # seen in a banner slot that day
+    logo: Mapped[bool]  # seen in a logo slot that day
+    sites: Mapped[str] = mapped_column(String(500))  # ids of the sites it was seen on, comma-separated
+    link: Mapped[str | None] = mapped_column(String(2000))  # the day's last link (untrusted)
+
+
+class AdvertiserDaySource(Base):
+    """What a day's `AdvertiserDay` rows were summed from: that day's captures, counted and last fetched."""
+
+    __tablename__ = "advertiser_day_source"
+
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    captures: Mapped[int]
+    last_fetched_at: Mapped[dt.datetime | None]
+    summed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -11,18 +11,18 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Advertiser, AdvertiserMatch, Page, Sighting, Site, Slot
-from models.enums import MatchDecision, SlotKind
+from models import Advertiser, AdvertiserDay, AdvertiserMatch, PageCapture, Site
+from models.enums import MatchDecision
 from monitor.core.i18n import DEFAULT_LANGUAGE, N_, translator
 from monitor.core.labels import MATCH_DECISION
+from monitor.matching.activity import refresh_days
 
 LEAD_DECISIONS = (MatchDecision.NONE, MatchDecision.REJECTED)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -45,72 +45,99 @@ class LeadRow:
 
 
 def leads_since(session: Session, since: dt.date, limit: int = 100) -> list[LeadRow]:
-    """Advertisers matched to no customer, seen (not as house ads) on or after `since`, best first."""
-    banner = case((Slot.kind == SlotKind.BANNER, Sighting.seen_date))
-    logo = case((Slot.kind == SlotKind.LOGO, Sighting.seen_date))
-    days = func.count(Sighting.seen_date.distinct())
-    sites = func.count(Page.site_id.distinct())
-    banner_days = func.count(banner.distinct())
-    sightings = func.count(Sighting.id)
-    stmt = (
+    """Advertisers matched to no customer, seen (not as house ads) on or after `since`, best first.
+
+    Reads each advertiser's activity per day (monitor.matching.activity), summing first the days whose
+    captures changed since they were last summed; the caller commits (those sums are kept).
+    """
+    last = session.scalar(select(func.max(PageCapture.capture_date)).where(PageCapture.capture_date >= since))
+    if last is None:
+        return []
+    refresh_days(session, since, last)
+    rows = session.execute(
         select(
-            Advertiser.id,
-            Advertiser.text,
-            AdvertiserMatch.decision,
-            days,
-            sightings,
-            sites,
-            banner_days,
-            func.count(logo.distinct()),
-            func.min(Sighting.seen_date),
-            func.max(Sighting.seen_date),
+            AdvertiserDay.advertiser_id,
+            AdvertiserDay.day,
+            AdvertiserDay.sightings,
+            AdvertiserDay.banner,
+            AdvertiserDay.logo,
+            AdvertiserDay.sites,
+            AdvertiserDay.link,
         )
-        .join(AdvertiserMatch, AdvertiserMatch.advertiser_id == Advertiser.id)
-        .join(Sighting, Sighting.advertiser_id == Advertiser.id)
-        .join(Slot, Slot.id == Sighting.slot_id)
-        .join(Page, Page.id == Slot.page_id)
-        .where(
-            AdvertiserMatch.decision.in_(LEAD_DECISIONS),
-            Sighting.is_house_ad.is_(False),
-            Sighting.seen_date >= since,
-            Advertiser.text != "",
-        )
-        .group_by(Advertiser.id, Advertiser.text, AdvertiserMatch.decision)
-        .order_by(days.desc(), sites.desc(), banner_days.desc(), sightings.desc(), Advertiser.text)
-        .limit(limit)
+        .join(AdvertiserMatch, AdvertiserMatch.advertiser_id == AdvertiserDay.advertiser_id)
+        .where(AdvertiserDay.day >= since, AdvertiserMatch.decision.in_(LEAD_DECISIONS))
+        .order_by(AdvertiserDay.day)
     )
-    rows = [LeadRow(row[0], row[1], str(row[2]), *row[3:]) for row in session.execute(stmt)]
-    return _with_details(session, rows, since)
+    totals: dict[int, _Lead] = {}
+    for advertiser_id, day, sightings, banner, logo, sites, link in rows:
+        lead = totals.setdefault(advertiser_id, _Lead(first=day))
+        lead.add(day, sightings, banner, logo, sites, link)
+    heads = _heads(session, list(totals))
+    ranked = sorted(
+        (advertiser_id for advertiser_id in totals if heads.get(advertiser_id, ("", ""))[0]),
+        key=lambda key: (*totals[key].rank(), heads[key][0]),
+    )
+    names = dict(session.execute(select(Site.id, Site.display_name)).all())
+    return [totals[key].row(key, *heads[key], names) for key in ranked[:limit]]
 
 
-def _with_details(session: Session, rows: list[LeadRow], since: dt.date) -> list[LeadRow]:
-    """Add each lead's competitor names and newest link."""
-    ids = [row.advertiser_id for row in rows]
-    if not ids:
-        return rows
-    stmt = (
-        select(Sighting.advertiser_id, Site.display_name, Sighting.link)
-        .join(Slot, Slot.id == Sighting.slot_id)
-        .join(Page, Page.id == Slot.page_id)
-        .join(Site, Site.id == Page.site_id)
-        .where(Sighting.advertiser_id.in_(ids), Sighting.is_house_ad.is_(False), Sighting.seen_date >= since)
-        .order_by(Sighting.seen_date, Sighting.id)
-    )
-    names: dict[int, set[str]] = defaultdict(set)
-    links: dict[int, str] = {}
-    for advertiser_id, site, link in session.execute(stmt):
-        assert advertiser_id is not None  # filtered on above
-        names[advertiser_id].add(site)
-        if link:
-            links[advertiser_id] = link
-    return [
-        dataclasses.replace(
-            row,
-            competitor_names=tuple(sorted(names[row.advertiser_id])),
-            sample_link=links.get(row.advertiser_id),
+@dataclass
+class _Lead:
+    """One advertiser's activity summed over the days asked for."""
+
+    first: dt.date
+    last: dt.date | None = None
+    days: int = 0
+    sightings: int = 0
+    banner_days: int = 0
+    logo_days: int = 0
+    sites: set[int] = dataclasses.field(default_factory=set)
+    link: str | None = None
+
+    def add(
+        self, day: dt.date, sightings: int, banner: bool, logo: bool, sites: str, link: str | None
+    ) -> None:
+        self.last = day
+        self.days += 1
+        self.sightings += sightings
+        self.banner_days += int(banner)
+        self.logo_days += int(logo)
+        self.sites.update(int(site) for site in sites.split(",") if site)
+        self.link = link or self.link  # rows come oldest first: the newest link wins
+
+    def rank(self) -> tuple[int, int, int, int]:
+        """Most days, then most competitors, banner days and sightings first."""
+        return (-self.days, -len(self.sites), -self.banner_days, -self.sightings)
+
+    def row(self, advertiser_id: int, text: str, decision: str, names: dict[int, str]) -> LeadRow:
+        return LeadRow(
+            advertiser_id,
+            text,
+            decision,
+            self.days,
+            self.sightings,
+            len(self.sites),
+            self.banner_days,
+            self.logo_days,
+            self.first,
+            self.last or self.first,
+            tuple(sorted(names[site] for site in self.sites if site in names)),
+            self.link,
         )
-        for row in rows
-    ]
+
+
+def _heads(session: Session, advertiser_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Text and match decision of each advertiser."""
+    found: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(advertiser_ids), 1_000):
+        batch = advertiser_ids[start : start + 1_000]
+        rows = session.execute(
+            select(Advertiser.id, Advertiser.text, AdvertiserMatch.decision)
+            .join(AdvertiserMatch, AdvertiserMatch.advertiser_id == Advertiser.id)
+            .where(Advertiser.id.in_(batch))
+        )
+        found.update({advertiser_id: (text, str(decision)) for advertiser_id, text, decision in rows})
+    return found
 
 
 CSV_HEADERS = (

@@ -5,6 +5,8 @@
 - sighting: an index on the element screenshot hash (retention keeps page files that are also an
   element screenshot), and the advertiser/day index widened to cover slot and house-ad flag (leads and
   the review queue count an advertiser's sightings in a window from the index alone);
+- advertiser_day and advertiser_day_source: each advertiser's sightings summed per day, kept a day at a
+  time, so the leads over weeks read thousands of rows instead of hundreds of thousands of sightings;
 - published_mail: the rendered message, status, attempts and error, so mails are queued first and sent
   outside any transaction; rows written before this revision are mails already sent.
 
@@ -39,6 +41,31 @@ def upgrade() -> None:
         ["advertiser_id", "seen_date", "slot_id", "is_house_ad"],
     )
     op.drop_index("ix_sighting_advertiser_date", table_name="sighting")
+    op.create_table(
+        "advertiser_day",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("advertiser_id", sa.Integer(), nullable=False),
+        sa.Column("sightings", sa.Integer(), nullable=False),
+        sa.Column("banner", sa.Boolean(), nullable=False),
+        sa.Column("logo", sa.Boolean(), nullable=False),
+        sa.Column("sites", sa.String(length=500), nullable=False),
+        sa.Column("link", sa.String(length=2000), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["advertiser_id"], ["advertiser.id"], name=op.f("fk_advertiser_day_advertiser_id_advertiser")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_advertiser_day")),
+        sa.UniqueConstraint("day", "advertiser_id", name=op.f("uq_advertiser_day_day_advertiser_id")),
+    )
+    op.create_index(op.f("ix_advertiser_day_advertiser_id"), "advertiser_day", ["advertiser_id"])
+    op.create_table(
+        "advertiser_day_source",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("captures", sa.Integer(), nullable=False),
+        sa.Column("last_fetched_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("summed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("day", name=op.f("pk_advertiser_day_source")),
+    )
     with op.batch_alter_table("published_mail", schema=None) as batch_op:
         batch_op.add_column(sa.Column("status", sa.String(length=20), server_default="sent", nullable=False))
         batch_op.add_column(sa.Column("message", sa.LargeBinary(), nullable=True))
@@ -51,6 +78,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("advertiser_day_source")
+    op.drop_index(op.f("ix_advertiser_day_advertiser_id"), table_name="advertiser_day")
+    op.drop_table("advertiser_day")
     with op.batch_alter_table("published_mail", schema=None) as batch_op:
         batch_op.alter_column("sent_at", existing_type=sa.DateTime(timezone=True), nullable=False)
         for column in ("claimed_at", "queued_at", "attempts", "error", "size_bytes", "message", "status"):

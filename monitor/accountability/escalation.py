@@ -78,9 +78,7 @@ def escalate_overdue(
     A form whose mail fails or that has no manager address is left for the next run. The caller commits.
     """
     escalated = []
-    for item in overdue_items(session, None, settings.today(now)):
-        if item.explanation is not None and item.explanation.escalated_at is not None:
-            continue
+    for item in overdue_items(session, None, settings.today(now), unescalated=True):
         recipients = manager_addresses(session, item.rep.team)
         if not recipients:
             log.warning("no manager address for overdue item %s (rep %s)", item.id, item.rep.code)

@@ -374,8 +374,7 @@ def choose_period(periods: list[AccountabilityPeriod], period_id: int | None) ->
     return chosen[0] if chosen else (periods[0] if periods else None)
 
 
-def overdue_items(session: Session, user: User | None, today: dt.date) -> list[AccountabilityItem]:
-    """Open items past their deadline without a submitted form (in `user`'s scope; None: all)."""
+def _overdue_statement(today: dt.date, unescalated: bool) -> Select[AccountabilityItem]:
     statement = (
         select(AccountabilityItem)
         .join(AccountabilityPeriod, AccountabilityPeriod.id == AccountabilityItem.period_id)
@@ -385,6 +384,25 @@ def overdue_items(session: Session, user: User | None, today: dt.date) -> list[A
             AccountabilityPeriod.form_deadline < today,
             or_(Explanation.id.is_(None), Explanation.status == ExplanationStatus.DRAFT),
         )
+    )
+    if unescalated:
+        statement = statement.where(Explanation.escalated_at.is_(None))
+    return statement
+
+
+def overdue_items(
+    session: Session,
+    user: User | None,
+    today: dt.date,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    unescalated: bool = False,
+) -> list[AccountabilityItem]:
+    """Open items past their deadline without a submitted form (in `user`'s scope; None: all), oldest
+    deadline first; `limit`/`offset` page through them, `unescalated` leaves out those escalated."""
+    statement = (
+        _overdue_statement(today, unescalated)
         .options(
             selectinload(AccountabilityItem.customer),
             selectinload(AccountabilityItem.rep).selectinload(Rep.team),
@@ -392,7 +410,17 @@ def overdue_items(session: Session, user: User | None, today: dt.date) -> list[A
             selectinload(AccountabilityItem.period),
         )
         .order_by(AccountabilityPeriod.form_deadline, AccountabilityItem.rep_id, AccountabilityItem.id)
+        .limit(limit)
+        .offset(offset)
     )
     if user is not None:
         statement = restrict_items(statement, session, user)
     return list(session.scalars(statement))
+
+
+def overdue_count(session: Session, user: User | None, today: dt.date) -> int:
+    """How many items `overdue_items` lists in all (for paging)."""
+    statement = _overdue_statement(today, False).with_only_columns(func.count(AccountabilityItem.id))
+    if user is not None:
+        statement = restrict_items(statement, session, user)
+    return int(session.scalar(statement) or 0)

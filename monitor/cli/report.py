@@ -158,6 +158,7 @@ def leads_command(ctx: click.Context, since: dt.datetime | None, limit: int, csv
     )
     with sessions_from(ctx)() as session:
         rows = leads_since(session, first_day, limit)
+        session.commit()  # keep the days' activity summed on the way
     if not rows:
         click.echo(f"no leads since {first_day}")
     for rank, row in enumerate(rows, start=1):

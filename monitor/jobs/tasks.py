@@ -22,6 +22,7 @@ def daily_job(config_file: str | None = None, day: dt.date | None = None) -> Non
     from models.db import transaction
     from monitor.capture.crawl import run_crawl_subprocess
     from monitor.capture.health import load_health, mail_alerts
+    from monitor.matching.activity import refresh_days
     from monitor.matching.store import rematch_advertisers
 
     settings = load_settings(config_file)
@@ -34,6 +35,9 @@ def daily_job(config_file: str | None = None, day: dt.date | None = None) -> Non
             with transaction(factory) as session:
                 result = rematch_advertisers(session, settings, now=dt.datetime.now(dt.UTC))
             log.info("matching finished", extra={"result": str(result)})
+            with transaction(factory) as session:
+                # The day's sightings summed per advertiser now, so the office's leads read them ready.
+                refresh_days(session, when - dt.timedelta(days=1), when)
             with factory() as session:
                 health = load_health(session, when)
     for alert in health.alerts:

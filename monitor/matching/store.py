@@ -336,25 +336,38 @@ class ReviewRow:
     explanation: MatchExplanation | None = None
 
 
-def pending_reviews(session: Session, limit: int | None = None) -> list[tuple[AdvertiserMatch, int]]:
-    """Matches waiting for a person, each with how often its advertiser was seen, most often first.
+def pending_reviews(
+    session: Session, limit: int | None = None, *, since: dt.date | None = None, offset: int = 0
+) -> list[tuple[AdvertiserMatch, int]]:
+    """Matches waiting for a person, each with how often its advertiser was seen (on or after `since`,
+    if given), most often first; `limit` and `offset` page through them.
 
-    Advertiser and proposed customer are loaded with them (the CLI and the web list both show them)."""
-    counts = (
-        select(Sighting.advertiser_id, func.count(Sighting.id).label("n"))
-        .group_by(Sighting.advertiser_id)
-        .subquery()
-    )
-    seen = func.coalesce(counts.c.n, 0)
+    Each count is a range of the advertiser/day index, for the waiting advertisers only: the cost
+    follows the queue and the window, not the whole sighting history. Advertiser and proposed customer
+    are loaded with them (the CLI and the web list both show them)."""
+    counted = select(func.count(Sighting.id)).where(Sighting.advertiser_id == AdvertiserMatch.advertiser_id)
+    if since is not None:
+        counted = counted.where(Sighting.seen_date >= since)
+    seen = counted.scalar_subquery()
     rows = session.execute(
         select(AdvertiserMatch, seen)
-        .outerjoin(counts, counts.c.advertiser_id == AdvertiserMatch.advertiser_id)
         .where(AdvertiserMatch.decision == MatchDecision.REVIEW)
         .options(selectinload(AdvertiserMatch.advertiser), selectinload(AdvertiserMatch.customer))
         .order_by(seen.desc(), AdvertiserMatch.advertiser_id)
         .limit(limit)
+        .offset(offset)
     )
     return [(match, count) for match, count in rows]
+
+
+def pending_review_count(session: Session) -> int:
+    """How many matches wait for a person."""
+    return int(
+        session.scalar(
+            select(func.count(AdvertiserMatch.id)).where(AdvertiserMatch.decision == MatchDecision.REVIEW)
+        )
+        or 0
+    )
 
 
 def review_queue(session: Session) -> list[ReviewRow]:

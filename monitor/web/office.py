@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import (
+    Advertiser,
     AdvertiserMatch,
     Sighting,
     User,
@@ -30,34 +31,34 @@ class MatchRow:
     sample: Sighting | None
 
 
-def review_queue(session: Session) -> list[MatchRow]:
-    """Matches waiting for a person, most often seen first, each with its advertiser's latest sighting."""
-    pending = match_db.pending_reviews(session, LIST_LIMIT)
+def review_queue(session: Session, since: dt.date | None = None, page: int = 1) -> tuple[list[MatchRow], int]:
+    """One page of the matches waiting for a person, most often seen since `since` first, each with its
+    advertiser's latest sighting; and how many wait in all."""
+    offset = (max(page, 1) - 1) * LIST_LIMIT
+    pending = match_db.pending_reviews(session, LIST_LIMIT, since=since, offset=offset)
     samples = _latest_sightings(session, [match.advertiser_id for match, _ in pending])
-    return [MatchRow(match, count, samples.get(match.advertiser_id)) for match, count in pending]
+    rows = [MatchRow(match, count, samples.get(match.advertiser_id)) for match, count in pending]
+    return rows, match_db.pending_review_count(session)
 
 
 def _latest_sightings(session: Session, advertiser_ids: list[int]) -> dict[int, Sighting]:
-    """Per advertiser, a sighting of the last day it was seen (one query for the whole list)."""
+    """Per advertiser, a sighting of the last day it was seen: one index seek each (newest entry of the
+    advertiser/day index), never a scan of its history."""
     if not advertiser_ids:
         return {}
     latest = (
-        select(Sighting.advertiser_id, func.max(Sighting.seen_date).label("day"))
-        .where(Sighting.advertiser_id.in_(advertiser_ids))
-        .group_by(Sighting.advertiser_id)
-        .subquery()
+        select(Sighting.id)
+        .where(Sighting.advertiser_id == Advertiser.id)
+        .order_by(Sighting.seen_date.desc(), Sighting.id.desc())  # the day's last stored
+        .limit(1)
+        .scalar_subquery()
     )
+    ids = session.scalars(select(latest).where(Advertiser.id.in_(advertiser_ids))).all()
+    sightings = session.scalars(select(Sighting).where(Sighting.id.in_([i for i in ids if i is not None])))
     found: dict[int, Sighting] = {}
-    rows = session.execute(
-        select(latest.c.advertiser_id, Sighting)
-        .join(
-            latest,
-            (Sighting.advertiser_id == latest.c.advertiser_id) & (Sighting.seen_date == latest.c.day),
-        )
-        .order_by(Sighting.id.desc())
-    )
-    for advertiser_id, sighting in rows:
-        found.setdefault(advertiser_id, sighting)
+    for sighting in sightings:
+        if sighting.advertiser_id is not None:
+            found[sighting.advertiser_id] = sighting
     return found
 
 

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from models import Advertiser, AdvertiserMatch
 from models.enums import MatchDecision
 from monitor.cli import main
+from monitor.matching.activity import refresh_days
 from reports.leads import leads_since, write_leads_csv
-from tests.support.world import START, World, build_world, day
+from tests.support.world import NOW, START, World, build_world, day
 
 # Both backends: leads are ranked by GROUP BY counts and dates, ordered differently on each.
 pytestmark = pytest.mark.both_backends
@@ -95,3 +96,16 @@ def test_leads_command_lists_and_writes_csv(session: Session, database_url: str,
     assert lines[1].startswith("  2. 浦发硅谷银行  days 2")
     assert lines[-1] == f"csv: {target}"
     assert target.is_file()
+
+
+def test_a_day_is_summed_again_when_its_captures_change(session: Session) -> None:
+    world = leads_world(session)
+    assert [row.sightings for row in leads_since(session, day(5))] == [2, 1]
+    session.commit()
+    assert refresh_days(session, day(5), day(14)) == 0  # nothing changed since: nothing summed again
+
+    capture = world.captures[("job51/home", day(6))]
+    world.see(session, "job51/home/logos", 6, "rejected")
+    capture.fetched_at = NOW  # a re-crawl of the day replaces its captures with newer ones
+    session.flush()
+    assert [row.sightings for row in leads_since(session, day(5))] == [3, 1]

@@ -37,6 +37,7 @@ def first_day(settings: Settings, since: dt.date | None) -> dt.date:
 def lead_list(request: Request, user: OfficeUser, session: DbSession, since: QueryDay = None) -> Response:
     day = first_day(settings_of(request), since)
     rows = leads_since(session, day, LEADS_LIMIT)
+    session.commit()  # keep the days' activity summed on the way (normally none needed summing)
     return render(request, "leads.html", {"leads": rows, "since": day})
 
 
@@ -44,6 +45,7 @@ def lead_list(request: Request, user: OfficeUser, session: DbSession, since: Que
 def lead_csv(request: Request, user: OfficeUser, session: DbSession, since: QueryDay = None) -> Response:
     day = first_day(settings_of(request), since)
     rows = leads_since(session, day, LEADS_LIMIT)
+    session.commit()
     with tempfile.TemporaryDirectory(prefix="rivalwatch-leads-") as folder:
         path = Path(folder) / "leads.csv"
         write_leads_csv(path, rows, request_language(request))

@@ -116,7 +116,8 @@ def test_review_lists_count_sightings_and_the_web_list_shows_the_latest(session:
         (doubtful, "C001", 4),
         (stranger, None, 1),
     ]
-    web = office.review_queue(session)
+    web, total = office.review_queue(session)
+    assert total == 2
     assert [(row.match.advertiser_id, row.sightings) for row in web] == [(doubtful, 4), (stranger, 1)]
     # The last day's sighting (of two that day, the one stored last), not the first one found.
     assert web[0].sample is not None and web[0].sample.id == latest.id
