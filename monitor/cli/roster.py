@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import transaction
 from monitor.cli._context import sessions_from
-from monitor.roster import ImportSummary, Roster, RosterInvalid, apply_roster, read_roster
+from monitor.roster import PROGRESS_ROWS, ImportSummary, Roster, RosterInvalid, apply_roster, read_roster
 
 
 def _report_invalid(exc: RosterInvalid) -> None:
@@ -21,13 +21,22 @@ def _report_invalid(exc: RosterInvalid) -> None:
     click.echo(f"{len(exc.errors)} error(s); nothing was imported.", err=True)
 
 
+def _read_progress(source: str, rows: int) -> None:
+    click.echo(f"{source}: {rows} rows read", err=True)
+
+
+def _write_progress(table: str, done: int, total: int) -> None:
+    if total >= PROGRESS_ROWS:  # a small table is written in a blink: no progress to show
+        click.echo(f"{table}: {done}/{total} written", err=True)
+
+
 def _import(factory: sessionmaker[Session], roster: Roster, dry_run: bool) -> ImportSummary:
     """Apply the roster in one transaction; a dry run rolls it back."""
     if not dry_run:
         with transaction(factory) as session:
-            return apply_roster(session, roster)
+            return apply_roster(session, roster, _write_progress)
     with factory() as session:
-        summary = apply_roster(session, roster)
+        summary = apply_roster(session, roster, _write_progress)
         session.rollback()
         return summary
 
@@ -45,10 +54,11 @@ def import_roster(ctx: click.Context, paths: Sequence[Path], dry_run: bool) -> N
     """Import reps, customers, assignments and orders (CSV files, folders of them, or an .xlsx workbook).
 
     All or nothing: any error aborts the import and lists every problem. Rows are matched by their codes;
-    rows absent from the files are left as they are (nothing is deleted). See docs/roster.md.
+    rows absent from the files are left as they are (nothing is deleted). Files are streamed; progress
+    goes to stderr. See docs/roster.md.
     """
     try:
-        roster = read_roster(paths)
+        roster = read_roster(paths, _read_progress)
         summary = _import(sessions_from(ctx), roster, dry_run)
     except RosterInvalid as exc:
         _report_invalid(exc)

@@ -2,11 +2,13 @@
 
 Public API (callers import these names from `monitor.roster`; the modules behind them may move):
 
-    read_roster(paths: Iterable[str | Path]) -> Roster
-        Files to plain rows; every problem found in the files goes to `Roster.errors` (no session).
-    apply_roster(session: Session, roster: Roster) -> ImportSummary
+    read_roster(paths: Iterable[str | Path], progress=None) -> Roster
+        Files to plain rows, streamed; every problem found in the files goes to `Roster.errors` (no
+        session). `progress(source, rows read)` every PROGRESS_ROWS rows of a long file.
+    apply_roster(session: Session, roster: Roster, progress=None) -> ImportSummary
         Checks references against the database, raises RosterInvalid listing every error before writing
-        anything, then upserts by code in the caller's transaction (flushed, not committed).
+        anything, then upserts by code in the caller's transaction (flushed, not committed); customers a
+        chunk at a time. `progress(table, rows written, rows)` as it goes.
     Roster(reps, customers, assignments, orders, errors, unreadable)
         Tables are lists of RepRow, CustomerRow, AssignmentRow, OrderRow, or None when not imported;
         each row's `origin` is a RowOrigin(source, row) naming where it came from.
@@ -20,7 +22,7 @@ database); `records` holds the plain types they share. The file format is docume
 """
 
 from monitor.roster.apply import ImportSummary, TableCounts, apply_roster
-from monitor.roster.read import read_roster
+from monitor.roster.read import PROGRESS_ROWS, read_roster
 from monitor.roster.records import (
     TABLES,
     AssignmentRow,
@@ -35,6 +37,7 @@ from monitor.roster.records import (
 )
 
 __all__ = [
+    "PROGRESS_ROWS",
     "TABLES",
     "AssignmentRow",
     "CustomerRow",

@@ -66,19 +66,20 @@ class ImportSummary:
 
 @dataclass
 class _Existing:
-    """The rows already in the database that an import may update or refer to, by code."""
+    """The rows already in the database that an import may update or refer to, by code.
+
+    Customers are kept as ids only (there may be hundreds of thousands); `_apply_customers` loads them a
+    chunk at a time.
+    """
 
     teams: dict[str, Team]
     reps: dict[str, Rep]
-    customers: dict[str, Customer]
+    customers: dict[str, int]  # code -> id
     assignments: dict[int, list[Assignment]]  # customer.id -> its assignments
     orders: dict[str, Order]
 
     @classmethod
     def load(cls, session: Session, roster: Roster) -> _Existing:
-        customer_query = select(Customer)
-        if roster.customers:
-            customer_query = customer_query.options(selectinload(Customer.aliases))
         assignments: dict[int, list[Assignment]] = {}
         if roster.assignments:
             for assignment in session.scalars(select(Assignment)):
@@ -86,14 +87,14 @@ class _Existing:
         return cls(
             teams={team.code: team for team in session.scalars(select(Team))},
             reps={rep.code: rep for rep in session.scalars(select(Rep))},
-            customers={customer.code: customer for customer in session.scalars(customer_query)},
+            customers={code: id_ for code, id_ in session.execute(select(Customer.code, Customer.id))},
             assignments=assignments,
             orders={order.code: order for order in session.scalars(select(Order))} if roster.orders else {},
         )
 
     def kept_assignments(self) -> dict[str, list[KeptAssignment]]:
         """The loaded assignments as plain values, by customer code (reps are all loaded: no query)."""
-        codes = {customer.id: code for code, customer in self.customers.items()}
+        codes = {customer_id: code for code, customer_id in self.customers.items()}
         return {
             codes[customer_id]: [KeptAssignment(row.rep.code, row.start_date, row.end_date) for row in rows]
             for customer_id, rows in self.assignments.items()
@@ -168,33 +169,57 @@ def _sync_aliases(customer: Customer, aliases: Sequence[str]) -> bool:
     return bool(stale or added)
 
 
+CHUNK = 2_000  # customers loaded, written and let go at a time
+
+
 def _apply_customers(
-    session: Session, customers: Sequence[CustomerRow], existing: _Existing, counts: TableCounts
+    session: Session,
+    customers: Sequence[CustomerRow],
+    existing: _Existing,
+    counts: TableCounts,
+    progress: Progress | None = None,
 ) -> None:
-    for row in customers:
-        values = {
-            "name": row.name,
-            "short_name": row.short_name,
-            "english_name": row.english_name,
-            "website": row.website,
-            "is_ka": row.ka,
+    """Upsert the customers a chunk at a time: each chunk's rows are loaded, written, flushed and let go
+    (the session holds clean objects weakly), so memory follows the chunk, not the roster."""
+    for start in range(0, len(customers), CHUNK):
+        chunk = customers[start : start + CHUNK]
+        codes = [row.customer_id for row in chunk]
+        loaded = {
+            customer.code: customer
+            for customer in session.scalars(
+                select(Customer).where(Customer.code.in_(codes)).options(selectinload(Customer.aliases))
+            )
         }
-        found = existing.customers.get(row.customer_id)
-        customer, created = _find_or_add(session, found, partial(Customer, code=row.customer_id))
-        existing.customers[row.customer_id] = customer
-        changed = _set_changed(customer, values)
-        counts.record(created, _sync_aliases(customer, row.aliases) or changed)
+        written = []
+        for row in chunk:
+            values = {
+                "name": row.name,
+                "short_name": row.short_name,
+                "english_name": row.english_name,
+                "website": row.website,
+                "is_ka": row.ka,
+            }
+            found = loaded.get(row.customer_id)
+            customer, created = _find_or_add(session, found, partial(Customer, code=row.customer_id))
+            loaded[row.customer_id] = customer
+            changed = _set_changed(customer, values)
+            counts.record(created, _sync_aliases(customer, row.aliases) or changed)
+            written.append(customer)
+        session.flush()
+        existing.customers.update((customer.code, customer.id) for customer in written)
+        if progress is not None:
+            progress("customers", start + len(chunk), len(customers))
 
 
 def _apply_assignments(
     session: Session, assignments: Sequence[AssignmentRow], existing: _Existing, counts: TableCounts
 ) -> None:
     for row in assignments:
-        customer = existing.customers[row.customer_id]
-        kept = existing.assignments.get(customer.id, []) if customer.id else []
+        customer_id = existing.customers[row.customer_id]
+        kept = existing.assignments.get(customer_id, [])
         found = next((a for a in kept if a.start_date == row.start_date), None)
         values = {"rep": existing.reps[row.rep_id], "end_date": row.end_date, "reason": row.reason}
-        make = partial(Assignment, customer=customer, start_date=row.start_date)
+        make = partial(Assignment, customer_id=customer_id, start_date=row.start_date)
         assignment, created = _find_or_add(session, found, make)
         counts.record(created, _set_changed(assignment, values))
 
@@ -204,7 +229,7 @@ def _apply_orders(
 ) -> None:
     for row in orders:
         values = {
-            "customer": existing.customers[row.customer_id],
+            "customer_id": existing.customers[row.customer_id],
             "signed_date": row.signed_date,
             "start_date": row.start_date,
             "end_date": row.end_date,
@@ -216,7 +241,11 @@ def _apply_orders(
         counts.record(created, _set_changed(order, values))
 
 
-def apply_roster(session: Session, roster: Roster) -> ImportSummary:
+# (table, rows written, rows in the table)
+Progress = Callable[[str, int, int], None]
+
+
+def apply_roster(session: Session, roster: Roster, progress: Progress | None = None) -> ImportSummary:
     """Upsert the roster into `session`, flushed but not committed.
 
     Raises RosterInvalid, before writing anything, listing the roster's own errors and those found against
@@ -236,8 +265,14 @@ def apply_roster(session: Session, roster: Roster) -> ImportSummary:
         ("orders", roster.orders, _apply_orders),
     ]
     for table, rows, apply in steps:
-        if rows is not None:
-            with session.no_autoflush:
+        if rows is None:
+            continue
+        with session.no_autoflush:
+            if apply is _apply_customers:
+                _apply_customers(session, rows, existing, summary.counts(table), progress)
+            else:
                 apply(session, rows, existing, summary.counts(table))
-            session.flush()  # table by table, in the order the files are documented
+        session.flush()  # table by table, in the order the files are documented
+        if progress is not None:
+            progress(table, len(rows), len(rows))
     return summary

@@ -5,7 +5,8 @@ No session: references to the database are checked when the roster is applied (`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,26 +25,48 @@ from monitor.roster.cells import (
 )
 from monitor.roster.checks import cross_row_errors, row_errors
 from monitor.roster.records import INVALID, ROW_TYPES, TABLES, Roster, RosterError, RowOrigin
-from monitor.roster.sheets import Rows, Sheet, file_sheets, unique_tables
+from monitor.roster.sheets import BrokenRow, Rows, Sheet, file_sheets, unique_tables
+
+# (file or sheet, rows read so far): called every PROGRESS_ROWS rows, and at the end of a sheet that long.
+Progress = Callable[[str, int], None]
+PROGRESS_ROWS = 10_000
 
 
-def read_roster(paths: Iterable[str | Path]) -> Roster:
-    """Read and check roster CSV files, folders of them and XLSX workbooks; problems go to `errors`."""
+def read_roster(paths: Iterable[str | Path], progress: Progress | None = None) -> Roster:
+    """Read and check roster CSV files, folders of them and XLSX workbooks; problems go to `errors`.
+
+    Each file is streamed: its rows are parsed as they are read, and only the parsed rows are kept.
+    """
     roster = Roster()
     sheets: list[Sheet] = []
-    for path in paths:
-        errors_before = len(roster.errors)
-        found = file_sheets(Path(path), roster.errors)
-        if not found and len(roster.errors) > errors_before:
-            roster.unreadable.update(TABLES)  # an unreadable file might have held any table
-        sheets += found
-    for sheet in unique_tables(sheets, roster.errors):
-        rows = parse_sheet(sheet, roster.errors)
-        if rows is None:
-            roster.unreadable.add(sheet.table)
-        setattr(roster, sheet.table, rows or [])
+    with ExitStack() as open_files:
+        for path in paths:
+            errors_before = len(roster.errors)
+            found = file_sheets(Path(path), roster.errors, open_files)
+            if not found and len(roster.errors) > errors_before:
+                roster.unreadable.update(TABLES)  # an unreadable file might have held any table
+            sheets += found
+        for sheet in unique_tables(sheets, roster.errors):
+            rows = parse_sheet(sheet, roster.errors, progress)
+            if rows is None:
+                roster.unreadable.add(sheet.table)
+            setattr(roster, sheet.table, rows or [])
     roster.errors += cross_row_errors(roster)
     return roster
+
+
+def _counted(sheet: Sheet, rows: Rows, errors: list[RosterError], progress: Progress | None) -> Rows:
+    """`rows` as they come; a broken row is reported and ends the sheet (what follows cannot be trusted)."""
+    count = 0
+    try:
+        for count, row in enumerate(rows, start=1):  # noqa: B007 - the count is reported after the loop
+            if progress is not None and count % PROGRESS_ROWS == 0:
+                progress(sheet.source, count)
+            yield row
+    except BrokenRow as exc:
+        errors.append(RosterError(sheet.source, f"{exc.message}; nothing after it was read", exc.row))
+    if progress is not None and count >= PROGRESS_ROWS:
+        progress(sheet.source, count)
 
 
 @dataclass(frozen=True)
@@ -116,18 +139,21 @@ def _parse_row(
     return values, errors
 
 
-def parse_sheet(sheet: Sheet, errors: list[RosterError]) -> list[Any] | None:
+def parse_sheet(
+    sheet: Sheet, errors: list[RosterError], progress: Progress | None = None
+) -> list[Any] | None:
     """The sheet's rows, or None when they cannot be read (no file, no header, a required column missing).
 
     The sheet's rows are read once, in order; errors are reported header first, then values without a
-    header, then each row's cells.
+    header, then each row's cells, then a row that ended the reading (an open quote).
     """
     if sheet.rows is None:
         return None
-    rows = _non_blank_rows(sheet.rows)
+    broken: list[RosterError] = []
+    rows = _non_blank_rows(_counted(sheet, sheet.rows, broken, progress))
     first = next(rows, None)
     if first is None:
-        errors.append(RosterError(sheet.source, "empty: no header row"))
+        errors.extend(broken or [RosterError(sheet.source, "empty: no header row")])
         return None
     header = _read_header(sheet, *first, errors)
     headerless: list[RosterError] = []
@@ -143,7 +169,7 @@ def parse_sheet(sheet: Sheet, errors: list[RosterError]) -> list[Any] | None:
             row = ROW_TYPES[sheet.table](origin=origin, **_dataclass_values(sheet.table, values))
             cell_errors += [] if bad_cells else row_errors(row)
             parsed.append(row)
-    errors += headerless + cell_errors
+    errors += headerless + cell_errors + broken
     return parsed if header.complete else None
 
 

@@ -40,7 +40,7 @@ class RosterInvalid(Exception):
         super().__init__("\n".join(str(error) for error in self.errors))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # hundreds of thousands of rows are held at once
 class RowOrigin:
     """Where a row came from, with the headers as typed, so later checks can name the column."""
 
@@ -56,7 +56,7 @@ class RowOrigin:
         return column if typed == column else f"{typed} ({column})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # hundreds of thousands of rows are held at once
 class RepRow:
     origin: RowOrigin
     rep_id: str
@@ -72,7 +72,7 @@ class RepRow:
         return team_code(self.team, self.branch)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # hundreds of thousands of rows are held at once
 class CustomerRow:
     origin: RowOrigin
     customer_id: str
@@ -84,7 +84,7 @@ class CustomerRow:
     ka: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # hundreds of thousands of rows are held at once
 class AssignmentRow:
     origin: RowOrigin
     customer_id: str
@@ -97,7 +97,7 @@ class AssignmentRow:
         return periods_overlap(self.start_date, self.end_date, start, end)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # hundreds of thousands of rows are held at once
 class OrderRow:
     origin: RowOrigin
     order_id: str
@@ -109,7 +109,7 @@ class OrderRow:
     product: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # hundreds of thousands of rows are held at once
 class KeptAssignment:
     """An assignment already in the database, as the checks against the database see it."""
 

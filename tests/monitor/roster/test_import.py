@@ -391,6 +391,46 @@ def test_unreadable_files_are_reported(
     assert str(errors[0]).startswith(f"{path}: {expected}")
 
 
+CUSTOMERS_HEADER = "customer_id,name,ka\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "row", "expected"),
+    [
+        # An unterminated quote swallowed the next row into a customer's name, and the import succeeded.
+        ('C001,"上海浦东发展银行,yes\nC002,华晨宝马汽车有限公司,yes\nC003,游戏科学,no\n', 2, "never closed"),
+        ('C001,上海浦东发展银行,yes\nC002,"华晨宝马\n汽车有限公司",yes\n', 3, "runs over a line break"),
+        ('C001,上海浦东发展银行,yes\nC002,"华晨宝马"汽车,yes\n', 3, "cannot be read as CSV"),
+        ('C001,上海浦东发展银行,yes\nC002,华晨宝马,"yes\n', 3, "never closed"),
+    ],
+)
+def test_a_quote_left_open_or_a_line_break_in_a_value_names_the_file_and_row(
+    session: Session, tmp_path: Path, body: str, row: int, expected: str
+) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(CUSTOMERS_HEADER + body, encoding="utf-8")
+
+    roster = read_roster([path])
+
+    errors = [error for error in roster.errors if error.row == row]
+    assert errors and errors[0].source == str(path) and expected in errors[0].message, roster.errors
+    with pytest.raises(RosterInvalid):
+        apply_roster(session, roster)
+    assert row_counts(session)["Customer"] == 0
+
+
+def test_reading_reports_progress_as_rows_come(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    rows = "".join(f"C{n:05d},客户{n}有限公司,yes\n" for n in range(25_000))
+    path.write_text(CUSTOMERS_HEADER + rows, encoding="utf-8")
+    seen: list[tuple[str, int]] = []
+
+    roster = read_roster([path], progress=lambda source, count: seen.append((source, count)))
+
+    assert roster.errors == [] and len(roster.customers or []) == 25_000
+    assert seen == [(str(path), 10_000), (str(path), 20_000), (str(path), 25_001)]
+
+
 def test_same_table_given_twice_is_refused(tmp_path: Path) -> None:
     folder = write_csv_set(tmp_path / "roster", {"reps": GOOD["reps"]})
     workbook = write_workbook(tmp_path / "roster.xlsx", {"reps": GOOD["reps"]})
