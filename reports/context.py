@@ -6,9 +6,11 @@ Open items make the report; withdrawn and waived items are listed apart so nothi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
@@ -52,8 +54,7 @@ class EvidenceFile:
         return f"{self.sha256}.{self.extension}"
 
 
-@dataclass(frozen=True)
-class DayCell:
+class DayCell(NamedTuple):
     day: dt.date
     state: str  # a monitor.accountability.timeline.DayState value
     page_shot: EvidenceFile | None = None  # that day's full-page screenshot, on a day seen
@@ -89,8 +90,7 @@ class PlacementView:
     owners: tuple[str, ...]  # "name（code）" of the reps who owned the customer on the days seen
 
 
-@dataclass(frozen=True)
-class EvidenceView:
+class EvidenceView(NamedTuple):
     sighting_id: int
     day: dt.date
     competitor: str
@@ -132,7 +132,9 @@ class ItemView:
     form_status: str  # an ExplanationStatus value, or "not_started" when no form exists
     competitors: tuple[str, ...]
     positions: tuple[str, ...]  # "competitor · page · slot"
-    evidence: tuple[EvidenceView, ...]
+    # Every sighting behind the item, in evidence order, as the read model gives them: `evidence_view`
+    # adds what a reader shows (the clickable link, the files); the workbook asks for it row by row.
+    evidence: tuple[EvidenceRow, ...]
     placements: tuple[PlacementView, ...] = ()
     timeline: tuple[DayCell, ...] = ()  # the item's days over all its placements (monitor.accountability)
 
@@ -282,7 +284,9 @@ def placement_view(placement: Placement, days: Sequence[dt.date]) -> PlacementVi
         slot=first.slot_name,
         slot_kind=first.slot_kind,
         raw_text=first.raw_text,
-        links=tuple(dict.fromkeys(LinkView(row.link, safe_href(row.link)) for row in rows if row.link)),
+        links=tuple(
+            LinkView(link, safe_href(link)) for link in dict.fromkeys(row.link for row in rows if row.link)
+        ),
         positions=placement.positions,
         days=cells,
         days_seen=placement.days_seen,
@@ -307,17 +311,24 @@ def _item_days(record: ItemRecord, placements: Sequence[PlacementView]) -> tuple
 
 def _thumbnail_file(row: EvidenceRow) -> EvidenceFile | None:
     if row.element_screenshot_sha256:
-        return EvidenceFile(row.element_screenshot_sha256, "element")
+        return _evidence_file(row.element_screenshot_sha256, "element")
     if row.creative_sha256:
         extension = _EXTENSIONS.get((row.creative_mime_type or "").lower(), "img")
-        return EvidenceFile(row.creative_sha256, "creative", extension)
+        return _evidence_file(row.creative_sha256, "creative", extension)
     return None
 
 
 def _page_file(row: EvidenceRow) -> EvidenceFile | None:
-    return EvidenceFile(row.page_screenshot_sha256, "page") if row.page_screenshot_sha256 else None
+    return _evidence_file(row.page_screenshot_sha256, "page") if row.page_screenshot_sha256 else None
 
 
+# The same few thousand files and links recur over tens of thousands of evidence rows: made once each.
+@functools.lru_cache(maxsize=65_536)
+def _evidence_file(sha: str, kind: str, extension: str = "png") -> EvidenceFile:
+    return EvidenceFile(sha, kind, extension)
+
+
+@functools.lru_cache(maxsize=65_536)
 def safe_href(link: str | None) -> str | None:
     """`link` when it is an absolute http(s) URL with a host; anything else is shown as text only."""
     if not link:
@@ -351,7 +362,7 @@ def evidence_view(row: EvidenceRow) -> EvidenceView:
 
 def item_view(record: ItemRecord) -> ItemView:
     row = record.row
-    evidence = [evidence_view(e) for e in record.evidence]
+    evidence = record.evidence
     placements = tuple(placement_view(placement, record.days) for placement in record.placements)
     return ItemView(
         item_id=row.item_id,
@@ -373,9 +384,9 @@ def item_view(record: ItemRecord) -> ItemView:
         form_status=row.form_status,
         competitors=row.competitors,
         positions=tuple(
-            dict.fromkeys(f"{shown.competitor} · {shown.page} · {shown.slot}" for shown in evidence)
+            dict.fromkeys(f"{row.site_display_name} · {row.page_key} · {row.slot_name}" for row in evidence)
         ),
-        evidence=tuple(evidence),
+        evidence=evidence,
         placements=placements,
         timeline=_item_days(record, placements),
     )

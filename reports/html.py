@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from monitor.core.evidence import EvidenceStore
@@ -100,36 +101,32 @@ class PageLinks:
         return f"{self.folder}/{path}" if self.depth == 0 else f"{'../' * (self.depth - 1)}{path}"
 
 
-@dataclass(frozen=True)
-class TimelineCell:
-    """One day cell, computed once in Python so the template only prints it."""
-
-    day: str  # ISO date
-    state: str
-    title: str
-    mark: str
-    href: str | None
-
-
-def timeline_builder(
-    links: PageLinks, translate: Callable[[str], str]
-) -> Callable[[Sequence[DayCell]], list[TimelineCell]]:
-    """A function turning a placement's or item's day cells into printable cells (one call per row)."""
+def timeline_builder(links: PageLinks, translate: Callable[[str], str]) -> Callable[..., Markup]:
+    """A function turning a placement's or item's day cells into the row's `<td>`s, built once per row in
+    Python: a period's pages have tens of thousands of day cells, too many for template calls per cell.
+    """
     labels = {state: translate(label) for state, label in DAY_STATE.items()}
 
-    def cells(days: Sequence[DayCell]) -> list[TimelineCell]:
+    def cells(days: Sequence[DayCell], links_to_shots: bool = True) -> Markup:
         out = []
         for cell in days:
-            iso = cell.day.isoformat()
-            href = links.file(cell.page_shot) if cell.state == "seen" else None
+            iso, state = cell.day.isoformat(), cell.state
+            mark = _DAY_MARKS.get(state, "")
+            href = links.file(cell.page_shot) if state == "seen" and links_to_shots else None
+            if href:
+                mark = f'<a href="{escape(href)}" target="_blank" rel="noopener">{mark}</a>'
             out.append(
-                TimelineCell(
-                    iso, cell.state, f"{iso} {labels[cell.state]}", _DAY_MARKS.get(cell.state, ""), href
-                )
+                f'<td class="day-cell day-{state}" data-day="{iso}" data-state="{state}" '
+                f'title="{iso} {escape(labels[state])}">{mark}</td>'
             )
-        return out
+        return Markup("".join(out))
 
     return cells
+
+
+def day_heads(days: Sequence[dt.date]) -> Markup:
+    """The day columns' headers of a timeline table (the same on every table of a page)."""
+    return Markup("".join(f'<th class="day-head" title="{day.isoformat()}">{day.day}</th>' for day in days))
 
 
 @dataclass(frozen=True)
@@ -155,7 +152,11 @@ def render_report_pages(
     its name in the evidence folder (files not in it show as hashes)."""
     environment = environment or make_environment(language=language)
     translate = translator(language).gettext
-    base: dict[str, Any] = {"report": context, "generated": _generated(context, timezone)}
+    base: dict[str, Any] = {
+        "report": context,
+        "generated": _generated(context, timezone),
+        "day_heads": day_heads(context.days),
+    }
     pages = [RenderedPage(f"report-{context.start:%Y-%m-%d}.html", _company(environment, base, files or {}))]
     inner = PageLinks(context.start, 2, files or {})
     cells = timeline_builder(inner, translate)

@@ -29,7 +29,9 @@ from reports.html import TEMPLATES_DIR
 
 MAX_IMAGES_PER_ITEM = 3
 MAX_IMAGES_PER_MAIL = 45
-THUMBNAIL_BOX = (240, 90)  # width, height in pixels; keeps a rep's mail around a megabyte at most
+# The images' bytes in one mail: base64 adds a third, so with the text a rep's mail stays under 1 MB.
+MAX_IMAGE_BYTES_PER_MAIL = 560_000
+THUMBNAIL_BOX = (240, 90)  # width, height in pixels
 _WHITESPACE = re.compile(r"\s+")
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
 
@@ -48,8 +50,10 @@ class ImageBudget:
 
     store: EvidenceStore
     limit: int = MAX_IMAGES_PER_MAIL
+    max_bytes: int = MAX_IMAGE_BYTES_PER_MAIL
     images: dict[str, InlineImage] = field(default_factory=dict)
     left_out: int = 0
+    size: int = 0
 
     def take(self, files: Sequence[EvidenceFile]) -> list[InlineImage]:
         """Up to MAX_IMAGES_PER_ITEM of `files` as inline images (missing or unreadable files skipped)."""
@@ -62,7 +66,7 @@ class ImageBudget:
         return taken
 
     def _load(self, file: EvidenceFile) -> InlineImage | None:
-        if len(self.images) >= self.limit:
+        if len(self.images) >= self.limit or self.size >= self.max_bytes:
             self.left_out += 1
             return None
         try:
@@ -70,8 +74,14 @@ class ImageBudget:
         except (FileNotFoundError, InvalidEvidenceHash):
             return None
         image = thumbnail(file.sha256, data)
-        if image is not None:
-            self.images[file.sha256] = image
+        if image is None:
+            return None
+        if self.size + len(image.data) > self.max_bytes:
+            self.left_out += 1
+            self.size = self.max_bytes  # full: the next images are left out too, in order
+            return None
+        self.images[file.sha256] = image
+        self.size += len(image.data)
         return image
 
 

@@ -32,14 +32,13 @@ from reports.context import (
     ItemView,
     ReportContext,
     Totals,
+    evidence_view,
     load_report_context,
 )
 from reports.html import evidence_folder
-from reports.xlsx_stream import LINK, PLAIN, QUOTED, Cell, StreamingWorkbook
+from reports.xlsx_stream import LINK, Cell, StreamingWorkbook
 
 DATE_FORMAT = "yyyy-mm-dd"
-MAX_CELL_TEXT = 32_767  # Excel's limit per cell
-_FORMULA_STARTS = ("=", "+", "-", "@")
 
 Translate = Callable[[str], str]
 
@@ -59,10 +58,11 @@ def write_workbook(settings: Settings, context: ReportContext) -> Path:
     archived = evidence_folder(settings, context.start)
     present = {entry.name for entry in os.scandir(archived)} if archived.is_dir() else set()
 
+    prefix = f"{archived.parent.name}/{EVIDENCE_FOLDER}/"  # relative to the workbook, beside the folder
+
     def archived_href(file: EvidenceFile) -> str | None:
-        # Relative to the workbook, which sits beside the report and its evidence folder.
-        exists = file.filename in present
-        return f"{archived.parent.name}/{EVIDENCE_FOLDER}/{file.filename}" if exists else None
+        name = file.filename
+        return prefix + name if name in present else None
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".xlsx-") as folder:
@@ -107,21 +107,21 @@ def _summary_sheet(book: StreamingWorkbook, context: ReportContext, _: Translate
     sheet = book.sheet(_("Summary"), headers)
     everything = [item for rep in context.reps for item in rep.items]
     no_team = _("No team")
-    book.row(sheet, _texts([_(LEVEL["company"]), "", "", "", *_totals(context.company, everything)]))
+    book.row(sheet, [_(LEVEL["company"]), "", "", "", *_totals(context.company, everything)])
     for branch in context.branches:
         items = [item for team in branch.teams for rep in team.reps for item in rep.items]
         book.row(
             sheet,
-            _texts([_(LEVEL["branch"]), branch.name or no_team, "", "", *_totals(branch.totals, items)]),
+            [_(LEVEL["branch"]), branch.name or no_team, "", "", *_totals(branch.totals, items)],
         )
     for team in context.teams:
         items = [item for rep in team.reps for item in rep.items]
         names = [team.branch_name or no_team, team.name or no_team, ""]
-        book.row(sheet, _texts([_(LEVEL["team"]), *names, *_totals(team.totals, items)]))
+        book.row(sheet, [_(LEVEL["team"]), *names, *_totals(team.totals, items)])
     for team in context.teams:
         for rep in team.reps:
             names = [team.branch_name or no_team, team.name or no_team, f"{rep.name}（{rep.code}）"]
-            book.row(sheet, _texts([_(LEVEL["rep"]), *names, *_totals(rep.totals, rep.items)]))
+            book.row(sheet, [_(LEVEL["rep"]), *names, *_totals(rep.totals, rep.items)])
 
 
 def _totals(totals: Totals, items: Sequence[ItemView]) -> list[int]:
@@ -150,23 +150,21 @@ def _items_sheet(book: StreamingWorkbook, context: ReportContext, _: Translate) 
     for item in [*open_items, *context.closed_items]:
         book.row(
             sheet,
-            _texts(
-                [
-                    item.customer_code,
-                    item.customer_name,
-                    f"{item.rep_name}（{item.rep_code}）",
-                    item.team_name or _("No team"),
-                    item.branch_name or _("No team"),
-                    "、".join(item.competitors),
-                    item.days_seen,
-                    item.days_unknown,
-                    item.first_seen,
-                    item.last_seen,
-                    _(ITEM_STATUS[item.status]),
-                    _(EXPLANATION_STATUS[item.form_status]),
-                    _reason(item, _),
-                ]
-            ),
+            [
+                item.customer_code,
+                item.customer_name,
+                f"{item.rep_name}（{item.rep_code}）",
+                item.team_name or _("No team"),
+                item.branch_name or _("No team"),
+                "、".join(item.competitors),
+                item.days_seen,
+                item.days_unknown,
+                item.first_seen,
+                item.last_seen,
+                _(ITEM_STATUS[item.status]),
+                _(EXPLANATION_STATUS[item.form_status]),
+                _reason(item, _),
+            ],
         )
 
 
@@ -188,7 +186,7 @@ def _days_sheet(book: StreamingWorkbook, context: ReportContext, _: Translate) -
         for placement in item.placements:
             names = [placement.competitor, placement.page, placement.slot, placement.raw_text]
             days = [states[cell.state] for cell in placement.days]
-            book.row(sheet, _texts([item.customer_code, item.customer_name, *names, *days]))
+            book.row(sheet, [item.customer_code, item.customer_name, *names, *days])
 
 
 def _reason(item: ItemView, _: Translate) -> str:
@@ -222,7 +220,8 @@ def _evidence_sheet(
     kinds = {kind: _(label) for kind, label in SLOT_KIND.items()}
     items = [*(item for rep in context.reps for item in rep.items), *context.closed_items]
     for item in items:
-        for evidence in item.evidence:
+        for row in item.evidence:
+            evidence = evidence_view(row)
             book.row(sheet, _evidence_cells(item, evidence, kinds, archived_href))
 
 
@@ -233,40 +232,23 @@ def _evidence_cells(
     archived_href: Callable[[EvidenceFile], str | None],
 ) -> list[Any]:
     slot_kind = kinds.get(evidence.slot_kind, evidence.slot_kind)
-    cells = _texts(
-        [
-            item.customer_code,
-            item.customer_name,
-            evidence.day,
-            evidence.competitor,
-            evidence.page,
-            f"{evidence.slot}（{slot_kind}）#{evidence.position}",
-            evidence.raw_text,
-            evidence.link or "",
-            f"{evidence.owner_rep_name}（{evidence.owner_rep_code}）",
-            evidence.shot.filename if evidence.shot else "",
-            evidence.page_shot.filename if evidence.page_shot else "",
-        ]
-    )
+    cells: list[Any] = [
+        item.customer_code,
+        item.customer_name,
+        evidence.day,
+        evidence.competitor,
+        evidence.page,
+        f"{evidence.slot}（{slot_kind}）#{evidence.position}",
+        evidence.raw_text,
+        evidence.link or "",
+        f"{evidence.owner_rep_name}（{evidence.owner_rep_code}）",
+        evidence.shot.filename if evidence.shot else "",
+        evidence.page_shot.filename if evidence.page_shot else "",
+    ]
     if evidence.link_href:
-        cells[7] = Cell(cells[7].value, LINK, evidence.link_href)
+        cells[7] = Cell(cells[7], LINK, evidence.link_href)
     for column, file in ((9, evidence.shot), (10, evidence.page_shot)):
         href = archived_href(file) if file else None
         if href:
-            cells[column] = Cell(cells[column].value, LINK, href)
+            cells[column] = Cell(cells[column], LINK, href)
     return cells
-
-
-# --- cells ----------------------------------------------------------------------------------------------
-
-
-def _texts(values: Sequence[Any]) -> list[Any]:
-    """Values as cells: texts cut to Excel's limit, quote-prefixed when they start like a formula."""
-    out: list[Any] = []
-    for value in values:
-        if isinstance(value, str):
-            text = value[:MAX_CELL_TEXT]
-            out.append(Cell(text, QUOTED if text.startswith(_FORMULA_STARTS) else PLAIN))
-        else:
-            out.append(Cell(value))
-    return out

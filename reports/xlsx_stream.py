@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 from openpyxl.utils import get_column_letter
@@ -25,6 +25,8 @@ from openpyxl.utils import get_column_letter
 # Style indexes in styles.xml's cellXfs, in this order.
 PLAIN, HEADER, DATE, QUOTED, LINK = 0, 1, 2, 3, 4
 _EPOCH = dt.date(1899, 12, 30)
+MAX_CELL_TEXT = 32_767  # Excel's limit per cell
+_FORMULA_STARTS = ("=", "+", "-", "@")
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _REL_NS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
@@ -55,8 +57,7 @@ _STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </styleSheet>"""
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """A value with a style and, optionally, a hyperlink target."""
 
     value: Any
@@ -72,7 +73,8 @@ class _Sheet:
     widths: Sequence[int] = ()
     rows: int = 0
     columns: int = 0
-    links: list[tuple[str, str]] = field(default_factory=list)  # (cell reference, target)
+    links: list[tuple[str, int]] = field(default_factory=list)  # (cell reference, relationship number)
+    targets: dict[str, int] = field(default_factory=dict)  # one relationship per distinct target
 
 
 class StreamingWorkbook:
@@ -81,6 +83,7 @@ class StreamingWorkbook:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.sheets: list[_Sheet] = []
+        self._texts: dict[str, str] = {}  # a text -> its cell's XML after the reference
 
     def sheet(self, title: str, headers: Sequence[tuple[str, int]]) -> _Sheet:
         """Start a sheet with a bold, frozen header row of `(name, width)` columns."""
@@ -102,17 +105,28 @@ class StreamingWorkbook:
         return sheet
 
     def row(self, sheet: _Sheet, values: Iterable[Any]) -> None:
-        """Append a row of plain values or `Cell`s."""
+        """Append a row of plain values or `Cell`s. A text is never a formula: it is an inline string, and
+        quote-prefixed when it starts like one (`= + - @`), so it stays text when edited in Excel."""
         sheet.rows += 1
         number = sheet.rows
+        texts = self._texts
         parts = [f'<row r="{number}">']
+        letters = _LETTERS
         for index, value in enumerate(values):
+            if type(value) is str:  # the common case first, without a Cell; texts recur: made once each
+                if value:
+                    body = texts.get(value)
+                    if body is None:
+                        body = texts[value] = _text_body(value, PLAIN)
+                    parts.append(f'<c r="{letters[index]}{number}"{body}')
+                continue
             cell = value if isinstance(value, Cell) else Cell(value)
-            reference = f"{_letter(index)}{number}"
+            reference = f"{letters[index]}{number}"
             parts.append(_cell_xml(reference, cell))
             if cell.link:
-                sheet.links.append((reference, cell.link))
-        sheet.columns = max(sheet.columns, len(parts) - 1)
+                target = sheet.targets.setdefault(cell.link, len(sheet.targets) + 1)
+                sheet.links.append((reference, target))
+        sheet.columns = max(sheet.columns, index + 1 if parts else 0)
         parts.append("</row>")
         sheet.stream.write("".join(parts))
 
@@ -176,9 +190,7 @@ class StreamingWorkbook:
         for n, sheet in enumerate(self.sheets, 1):
             archive.write(sheet.path, f"xl/worksheets/sheet{n}.xml")
             if sheet.links:
-                links = [
-                    (f"rId{i}", "hyperlink", target, True) for i, (_, target) in enumerate(sheet.links, 1)
-                ]
+                links = [(f"rId{i}", "hyperlink", target, True) for target, i in sheet.targets.items()]
                 archive.writestr(f"xl/worksheets/_rels/sheet{n}.xml.rels", _rels(links))
 
 
@@ -187,9 +199,7 @@ def _finish(sheet: _Sheet) -> None:
     stream.write(f'</sheetData><autoFilter ref="{_filter_range(sheet)}"/>')
     if sheet.links:
         stream.write("<hyperlinks>")
-        stream.write(
-            "".join(f'<hyperlink ref="{ref}" r:id="rId{n}"/>' for n, (ref, _) in enumerate(sheet.links, 1))
-        )
+        stream.write("".join(f'<hyperlink ref="{ref}" r:id="rId{target}"/>' for ref, target in sheet.links))
         stream.write("</hyperlinks>")
     stream.write("</worksheet>")
     stream.close()
@@ -215,14 +225,11 @@ def _rels(relations: Sequence[tuple[str, str, str, bool]]) -> str:
     )
 
 
-_LETTERS: dict[int, str] = {}
+_LETTERS = [get_column_letter(n) for n in range(1, 16_385)]  # A .. XFD, every column a sheet has
 
 
 def _letter(index: int) -> str:
-    letter = _LETTERS.get(index)
-    if letter is None:
-        letter = _LETTERS[index] = get_column_letter(index + 1)
-    return letter
+    return _LETTERS[index]
 
 
 def _cell_xml(reference: str, cell: Cell) -> str:
@@ -232,6 +239,8 @@ def _cell_xml(reference: str, cell: Cell) -> str:
     attribute = f' s="{style}"' if style else ""
     if value is None or value == "":
         return f'<c r="{reference}"{attribute}/>' if style else ""
+    if isinstance(value, str):
+        return _text_xml(reference, value, style)
     if isinstance(value, bool):
         return f'<c r="{reference}"{attribute} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
@@ -239,9 +248,24 @@ def _cell_xml(reference: str, cell: Cell) -> str:
     if isinstance(value, dt.date):
         day = value.date() if isinstance(value, dt.datetime) else value
         return f'<c r="{reference}" s="{DATE}"><v>{(day - _EPOCH).days}</v></c>'
-    text = escape(_ILLEGAL.sub("", str(value)))
+    return _text_xml(reference, str(value), style)
+
+
+def _text_xml(reference: str, value: str, style: int) -> str:
+    return f'<c r="{reference}"{_text_body(value, style)}'
+
+
+def _text_body(value: str, style: int) -> str:
+    """A text cell's XML after `<c r="A1"`: style, type and the escaped text."""
+    text = value[:MAX_CELL_TEXT]
+    if style == PLAIN and text.startswith(_FORMULA_STARTS):
+        style = QUOTED
+    if _ILLEGAL.search(text):
+        text = _ILLEGAL.sub("", text)
+    text = escape(text)
+    attribute = f' s="{style}"' if style else ""
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'<c r="{reference}"{attribute} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    return f'{attribute} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
 def _title(title: str) -> str:

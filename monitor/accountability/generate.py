@@ -7,10 +7,12 @@ Explanations and reviews are never touched. The caller owns the transaction (not
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -79,24 +81,44 @@ class GenerationResult:
 def generate_period(
     session: Session, settings: Settings, start_date: dt.date, now: dt.datetime
 ) -> GenerationResult:
-    """Create or refresh the period starting on `start_date` and its items, as of `now` (aware)."""
+    """Create or refresh the period starting on `start_date` and its items, as of `now` (aware).
+
+    Set-based: the period's items are loaded once (without their evidence), their evidence once as plain
+    (item, sighting, rep) rows, and the evidence changes are written in bulk, not object by object.
+    """
     calendar = PeriodCalendar.of(settings.accountability)
     period = calendar.starting(start_date)
     check_generable(session, period, settings.today(now))
     period_row = ensure_period(session, period, calendar.deadline(period))
     outcome = run_rule(session, period_row, settings, settings.today(now))
     existing = _items_by_customer(session, period_row.id)
+    evidence = _evidence_by_item(session, period_row.id)
+    changes = _EvidenceChanges()
     counts = {"created": 0, "updated": 0, "unchanged": 0, "withdrawn": 0, "reopened": 0}
+    created: list[ItemDraft] = []
     for draft in outcome.items:
-        counts[_upsert_item(session, period_row, existing.pop(draft.customer_id, None), draft, now)] += 1
+        item = existing.pop(draft.customer_id, None)
+        if item is None:
+            created.append(draft)
+        else:
+            counts[_update_item(item, evidence.get(item.id, {}), draft, changes, now)] += 1
     for item in existing.values():
-        counts[_withdraw_item(item, outcome, now)] += 1
+        counts[_withdraw_item(item, evidence.get(item.id, {}), outcome, now)] += 1
     period_row.generated_at = now
     session.flush()
-    open_items = sum(
-        1 for item in _items_by_customer(session, period_row.id).values() if item.status == ItemStatus.OPEN
+    new_ids = _insert_items(session, period_row.id, created, now)
+    counts["created"] = len(created)
+    for draft in created:
+        changes.added += [(new_ids[draft.customer_id], row.sighting_id, row.rep_id) for row in draft.evidence]
+    changes.write(session)
+    open_items = session.scalar(
+        select(func.count(AccountabilityItem.id)).where(
+            AccountabilityItem.period_id == period_row.id, AccountabilityItem.status == ItemStatus.OPEN
+        )
     )
-    return GenerationResult(period_row.id, period, **counts, open_items=open_items, pending=outcome.pending)
+    return GenerationResult(
+        period_row.id, period, **counts, open_items=int(open_items or 0), pending=outcome.pending
+    )
 
 
 class PeriodRefused(ValueError):
@@ -126,7 +148,8 @@ def run_rule(
     """Load the period's facts and apply the rule, without writing anything."""
     period = Period(period_row.start_date, period_row.end_date)
     sightings = load_sighting_facts(session, period_row)
-    facts = load_facts(session, period, settings.accountability.deal_grace_days)
+    customers = {sighting.customer_id for sighting in sightings if sighting.customer_id is not None}
+    facts = load_facts(session, period, settings.accountability.deal_grace_days, customers)
     watched_pages = {(sighting.site, sighting.page) for sighting in sightings}
     unknown = capture_log(session, period, today, watched_pages).unknown_places(watched_pages)
     return apply_rule(period, sightings, facts, unknown)
@@ -178,7 +201,7 @@ def load_sighting_facts(session: Session, period_row: AccountabilityPeriod) -> l
             advertiser_id=row[8],
             advertiser_text=row[9] or "",
         )
-        for row in session.execute(stmt)
+        for row in session.connection().execute(stmt)  # Core rows: no ORM loading for 100,000s of them
     ]
 
 
@@ -191,65 +214,140 @@ def _customers_matched_in(period: Period) -> Select[Any]:
     )
 
 
-def load_facts(session: Session, period: Period, deal_grace_days: int) -> Facts:
-    """KA flags, assignments and orders of the customers matched to any sighting of the period."""
-    matched = _customers_matched_in(period)
-    customers = session.execute(select(Customer.id, Customer.is_ka).where(Customer.id.in_(matched)))
-    assignments = session.execute(
-        select(Assignment.customer_id, Assignment.rep_id, Assignment.start_date, Assignment.end_date).where(
-            Assignment.customer_id.in_(matched),
-            Assignment.start_date <= period.end,
-            Assignment.end_date.is_(None) | (Assignment.end_date >= period.start),
-        )
-    )
+def load_facts(
+    session: Session, period: Period, deal_grace_days: int, customer_ids: Collection[int] | None = None
+) -> Facts:
+    """KA flags, assignments and orders of `customer_ids` (default: every customer matched to any
+    sighting of the period, found by a query; generation passes the ones its sightings name)."""
+    if customer_ids is None:
+        customer_ids = set(session.scalars(_customers_matched_in(period)))
+    ids = sorted(customer_ids)
+    customers: list[CustomerFact] = []
+    assignments: list[AssignmentSpan] = []
+    orders: list[OrderSpan] = []
     grace_start = period.start - dt.timedelta(days=deal_grace_days)
-    orders = session.execute(
-        select(Order.customer_id, Order.start_date, Order.end_date, Order.signed_date).where(
-            Order.customer_id.in_(matched),
-            ((Order.start_date <= period.end) & (Order.end_date >= period.start))
-            | Order.signed_date.between(grace_start, period.end),
-        )
-    )
-    return Facts.build(
-        customers=[CustomerFact(row[0], row[1]) for row in customers],
-        assignments=[AssignmentSpan(row[0], row[1], row[2], row[3]) for row in assignments],
-        orders=[OrderSpan(row[0], row[1], row[2], row[3]) for row in orders],
-        deal_grace_days=deal_grace_days,
-    )
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        customers += [
+            CustomerFact(*row)
+            for row in session.execute(select(Customer.id, Customer.is_ka).where(Customer.id.in_(chunk)))
+        ]
+        assignments += [
+            AssignmentSpan(*row)
+            for row in session.execute(
+                select(
+                    Assignment.customer_id, Assignment.rep_id, Assignment.start_date, Assignment.end_date
+                ).where(
+                    Assignment.customer_id.in_(chunk),
+                    Assignment.start_date <= period.end,
+                    Assignment.end_date.is_(None) | (Assignment.end_date >= period.start),
+                )
+            )
+        ]
+        orders += [
+            OrderSpan(*row)
+            for row in session.execute(
+                select(Order.customer_id, Order.start_date, Order.end_date, Order.signed_date).where(
+                    Order.customer_id.in_(chunk),
+                    ((Order.start_date <= period.end) & (Order.end_date >= period.start))
+                    | Order.signed_date.between(grace_start, period.end),
+                )
+            )
+        ]
+    return Facts.build(customers, assignments, orders, deal_grace_days=deal_grace_days)
 
 
 def _items_by_customer(session: Session, period_id: int) -> dict[int, AccountabilityItem]:
     stmt = (
         select(AccountabilityItem)
         .where(AccountabilityItem.period_id == period_id)
-        .options(selectinload(AccountabilityItem.evidence), selectinload(AccountabilityItem.explanation))
+        .options(selectinload(AccountabilityItem.explanation))  # the item's state needs its form
     )
     return {item.customer_id: item for item in session.scalars(stmt)}
+
+
+def _evidence_by_item(session: Session, period_id: int) -> dict[int, dict[int, tuple[int, int]]]:
+    """The period's evidence as item id -> sighting id -> (evidence id, owner rep id): plain rows."""
+    rows = session.execute(
+        select(ItemEvidence.item_id, ItemEvidence.sighting_id, ItemEvidence.id, ItemEvidence.rep_id)
+        .join(AccountabilityItem, AccountabilityItem.id == ItemEvidence.item_id)
+        .where(AccountabilityItem.period_id == period_id)
+    )
+    found: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+    for item_id, sighting_id, evidence_id, rep_id in rows:
+        found[item_id][sighting_id] = (evidence_id, rep_id)
+    return found
 
 
 # --- writing ------------------------------------------------------------------------------------------
 
 
-def _upsert_item(
-    session: Session,
-    period_row: AccountabilityPeriod,
-    item: AccountabilityItem | None,
+@dataclass
+class _EvidenceChanges:
+    """Evidence rows to add, remove and re-own, written in bulk once every item is decided."""
+
+    added: list[tuple[int, int, int]] = field(default_factory=list)  # (item id, sighting id, rep id)
+    removed: list[int] = field(default_factory=list)  # evidence ids
+    owners: list[tuple[int, int]] = field(default_factory=list)  # (evidence id, rep id)
+
+    def write(self, session: Session) -> None:
+        for start in range(0, len(self.removed), _CHUNK):
+            chunk = self.removed[start : start + _CHUNK]
+            session.execute(delete(ItemEvidence).where(ItemEvidence.id.in_(chunk)))
+        if self.owners:
+            session.execute(
+                update(ItemEvidence), [{"id": evidence, "rep_id": rep} for evidence, rep in self.owners]
+            )
+        rows = [
+            {"item_id": item, "sighting_id": sighting, "rep_id": rep} for item, sighting, rep in self.added
+        ]
+        for start in range(0, len(rows), _CHUNK):
+            session.execute(insert(ItemEvidence), rows[start : start + _CHUNK])
+
+
+_CHUNK = 5_000
+
+
+def _insert_items(
+    session: Session, period_id: int, drafts: list[ItemDraft], now: dt.datetime
+) -> dict[int, int]:
+    """Insert new open items for `drafts` in bulk; their ids by customer id (evidence comes after)."""
+    if not drafts:
+        return {}
+    rows = [
+        {
+            "period_id": period_id,
+            "customer_id": draft.customer_id,
+            "rep_id": draft.rep_id,
+            "status": ItemStatus.OPEN,
+            "days_seen": draft.days_seen,
+            "days_unknown": draft.days_unknown,
+            "first_seen": draft.first_seen,
+            "last_seen": draft.last_seen,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for draft in drafts
+    ]
+    session.connection().execute(insert(AccountabilityItem), rows)  # on the connection: Core, not ORM
+    created = session.execute(
+        select(AccountabilityItem.customer_id, AccountabilityItem.id).where(
+            AccountabilityItem.period_id == period_id,
+            AccountabilityItem.customer_id.in_([draft.customer_id for draft in drafts]),
+        )
+    )
+    return {customer_id: item_id for customer_id, item_id in created}
+
+
+def _update_item(
+    item: AccountabilityItem,
+    current: dict[int, tuple[int, int]],
     draft: ItemDraft,
+    changes: _EvidenceChanges,
     now: dt.datetime,
 ) -> str:
-    """Create or refresh one item from its draft; returns created, updated, unchanged or reopened."""
-    if item is None:
-        item = AccountabilityItem(
-            period_id=period_row.id, customer_id=draft.customer_id, status=ItemStatus.OPEN, created_at=now
-        )
-        _copy_draft(item, draft)
-        item.evidence = [
-            ItemEvidence(sighting_id=row.sighting_id, rep_id=row.rep_id) for row in draft.evidence
-        ]
-        item.updated_at = now
-        session.add(item)
-        return "created"
-    changed = _copy_draft(item, draft) | _sync_evidence(item, draft)
+    """Refresh one item from its draft; returns updated, unchanged or reopened."""
+    changed = _copy_draft(item, draft) | _sync_evidence(item.id, current, draft, changes)
     # Only what generation withdrew comes back by itself; the deadline changes nothing about it.
     reopened = item.status_changed_by == GENERATOR and allowed(_state(item), Action.REOPEN)
     if reopened:
@@ -276,22 +374,22 @@ def _copy_draft(item: AccountabilityItem, draft: ItemDraft) -> bool:
     return changed
 
 
-def _sync_evidence(item: AccountabilityItem, draft: ItemDraft) -> bool:
-    """Make the item's evidence rows exactly the draft's; whether anything changed."""
-    wanted = {row.sighting_id: row for row in draft.evidence}
-    changed = False
-    for evidence in list(item.evidence):
-        row = wanted.pop(evidence.sighting_id, None)
-        if row is None:
-            item.evidence.remove(evidence)
-            changed = True
-        elif evidence.rep_id != row.rep_id:
-            evidence.rep_id = row.rep_id
-            changed = True
-    for row in wanted.values():
-        item.evidence.append(ItemEvidence(sighting_id=row.sighting_id, rep_id=row.rep_id))
-        changed = True
-    return changed
+def _sync_evidence(
+    item_id: int, current: dict[int, tuple[int, int]], draft: ItemDraft, changes: _EvidenceChanges
+) -> bool:
+    """Plan the changes that make the item's evidence exactly the draft's; whether there are any."""
+    wanted = {row.sighting_id: row.rep_id for row in draft.evidence}
+    removed = [evidence for sighting, (evidence, _rep) in current.items() if sighting not in wanted]
+    owners = [
+        (current[sighting][0], rep)
+        for sighting, rep in wanted.items()
+        if sighting in current and current[sighting][1] != rep
+    ]
+    added = [(item_id, sighting, rep) for sighting, rep in wanted.items() if sighting not in current]
+    changes.removed += removed
+    changes.owners += owners
+    changes.added += added
+    return bool(removed or owners or added)
 
 
 def _state(item: AccountabilityItem) -> ItemState:
@@ -299,16 +397,13 @@ def _state(item: AccountabilityItem) -> ItemState:
     return item_state(item.status.value, form, deadline_passed=False)
 
 
-def _withdraw_item(item: AccountabilityItem, outcome: RuleResult, now: dt.datetime) -> str:
+def _withdraw_item(
+    item: AccountabilityItem, current: dict[int, tuple[int, int]], outcome: RuleResult, now: dt.datetime
+) -> str:
     """An open item with no accountable evidence left is withdrawn, keeping its evidence for the record."""
     if not allowed(_state(item), Action.WITHDRAW):
         return "unchanged"  # already withdrawn, or waived by a person: leave it as it is
-    reasons = sorted(
-        {
-            outcome.exclusions.get(evidence.sighting_id, Exclusion.SIGHTING_REMOVED)
-            for evidence in item.evidence
-        }
-    )
+    reasons = sorted({outcome.exclusions.get(sighting, Exclusion.SIGHTING_REMOVED) for sighting in current})
     item.status = ItemStatus.WITHDRAWN
     item.status_reason = ",".join(reasons) or Exclusion.SIGHTING_REMOVED
     item.status_changed_by = GENERATOR

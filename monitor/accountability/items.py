@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -45,8 +45,7 @@ from monitor.accounts.scope import restrict_items
 NOT_STARTED = "not_started"
 
 
-@dataclass(frozen=True)
-class Box:
+class Box(NamedTuple):
     """Where an ad sat on its full-page screenshot, in CSS pixels of the page at scale 1."""
 
     x: int
@@ -57,12 +56,12 @@ class Box:
 
 def sighting_box(values: Sequence[int | None]) -> Box | None:
     """The ad's box from (x, y, width, height), or None when the capture did not record a usable one."""
-    if len(values) != 4 or any(value is None for value in values):
+    if len(values) != 4:
         return None
-    x, y, width, height = (int(value) for value in values)  # type: ignore[arg-type]
-    if width <= 0 or height <= 0:
+    x, y, width, height = values
+    if x is None or y is None or width is None or height is None or width <= 0 or height <= 0:
         return None
-    return Box(x, y, width, height)
+    return Box(int(x), int(y), int(width), int(height))
 
 
 @dataclass(frozen=True)
@@ -108,8 +107,7 @@ class ItemRow:
         return None if self.by_generator else self.status_reason
 
 
-@dataclass(frozen=True)
-class EvidenceRow:
+class EvidenceRow(NamedTuple):
     """One sighting behind an item (`raw_text` and `link` are untrusted: as on the competitor's page)."""
 
     evidence_id: int
@@ -310,18 +308,22 @@ def evidence_rows(session: Session, item_ids: Collection[int]) -> list[EvidenceR
     """Every sighting behind these items, in evidence order."""
     if not item_ids:
         return []
-    statement = _evidence_statement().where(ItemEvidence.item_id.in_(list(item_ids)))
-    rows = [_evidence_row(row) for row in session.execute(statement).mappings()]
+    rows: list[EvidenceRow] = []
+    ids = list(item_ids)
+    for start in range(0, len(ids), _ITEMS_PER_QUERY):
+        statement = _evidence_statement().where(
+            ItemEvidence.item_id.in_(ids[start : start + _ITEMS_PER_QUERY])
+        )
+        rows += [_evidence_row(row) for row in session.connection().execute(statement)]  # Core rows
     return sorted(rows, key=lambda row: (row.item_id, *_evidence_order(row)))
 
 
-_BOX_COLUMNS = ("box_x", "box_y", "box_width", "box_height")
+_ITEMS_PER_QUERY = 2_000
 
 
 def _evidence_row(row: Any) -> EvidenceRow:
-    values = {key: value for key, value in row.items() if key not in _BOX_COLUMNS}
-    box = sighting_box([row[key] for key in _BOX_COLUMNS])
-    return EvidenceRow(**{**values, "slot_kind": str(row["slot_kind"])}, box=box)
+    # The statement selects EvidenceRow's fields in order (slot_kind an enum), then the box's four.
+    return EvidenceRow._make((*row[:10], str(row[10]), *row[11:20], sighting_box(row[20:24])))
 
 
 def item_records(

@@ -11,7 +11,8 @@ import datetime as dt
 import enum
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from monitor.accountability.periods import Period
 from monitor.accountability.timeline import CaptureLog, UnknownPlace
@@ -29,8 +30,7 @@ class Decision(enum.StrEnum):
     REJECTED = "rejected"
 
 
-@dataclass(frozen=True)
-class SightingFact:
+class SightingFact(NamedTuple):
     """One ad seen in one slot of one page on one day, with its advertiser's current match."""
 
     sighting_id: int
@@ -102,6 +102,10 @@ class Facts:
     assignments: Mapping[int, tuple[AssignmentSpan, ...]]
     orders: Mapping[int, tuple[OrderSpan, ...]]
     deal_grace_days: int = 0
+    # (customer, day) -> verdict: a period has a few thousand of them behind a few hundred thousand sightings.
+    _verdicts: dict[tuple[int, dt.date], int | Exclusion] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def build(
@@ -136,6 +140,13 @@ class Facts:
 
     def accountable_owner(self, customer_id: int, day: dt.date) -> int | Exclusion:
         """The rep accountable for the customer on `day`, or why nobody is."""
+        key = (customer_id, day)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = self._accountable_owner(customer_id, day)
+        return verdict
+
+    def _accountable_owner(self, customer_id: int, day: dt.date) -> int | Exclusion:
         fact = self.customers.get(customer_id)
         if fact is None or not fact.is_ka:
             return Exclusion.NOT_KA
@@ -147,7 +158,7 @@ class Facts:
         return owner
 
 
-_MATCH_EXCLUSIONS = {
+_MATCH_EXCLUSIONS: dict[str, Exclusion] = {
     Decision.REVIEW: Exclusion.MATCH_PENDING,
     Decision.NONE: Exclusion.NOT_MATCHED,
     Decision.REJECTED: Exclusion.MATCH_REJECTED,
@@ -160,9 +171,9 @@ def judge_sighting(sighting: SightingFact, period: Period, facts: Facts) -> int 
         return Exclusion.OUTSIDE_PERIOD
     if sighting.is_house_ad:
         return Exclusion.HOUSE_AD
-    decision = Decision(sighting.match_decision)
-    if decision in _MATCH_EXCLUSIONS:
-        return _MATCH_EXCLUSIONS[decision]
+    excluded = _MATCH_EXCLUSIONS.get(sighting.match_decision)  # a StrEnum: its value finds it
+    if excluded is not None:
+        return excluded
     if sighting.customer_id is None:
         return Exclusion.NOT_MATCHED
     return facts.accountable_owner(sighting.customer_id, sighting.day)
@@ -171,8 +182,7 @@ def judge_sighting(sighting: SightingFact, period: Period, facts: Facts) -> int 
 # --- outputs ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EvidenceDraft:
+class EvidenceDraft(NamedTuple):
     sighting_id: int
     day: dt.date
     rep_id: int  # the owner on the sighting day
