@@ -7,7 +7,8 @@ Builds the office once per size and seed (monitor.demo.scale: 300 reps in 30 tea
 (`var/bench/<key>.db` for SQLite, database `rw_bench_<key>` for PostgreSQL) with its evidence store
 beside it, then runs each operation in a child process of its own, so `peak_mb` (the child's peak RSS,
 interpreter and imports included) belongs to that operation alone. `seconds` is the operation's own wall
-time inside the child (minimum over `--rounds` for the web pages). Operations:
+time inside the child (minimum over `--rounds` for the web pages), `cpu_seconds` its CPU time (steadier
+on a busy machine). Operations:
 
 - `report`: generate the newest period from scratch (its items deleted first, untimed), write its HTML
   pages and its workbook (what `rivalwatch report` does); also prints the largest page's size;
@@ -153,7 +154,19 @@ def build(target: Target, size: Size, seed: int, rebuild: bool) -> None:
 # --- the operations, each run in a child process -------------------------------------------------------
 
 
+_cpu_started = [0.0]  # process CPU time when the operation's clock started (see `_start`)
+
+
+def _start() -> float:
+    """Start an operation's clocks: wall time returned, CPU time kept for `_emit`."""
+    _cpu_started[0] = time.process_time()
+    return time.perf_counter()
+
+
 def _emit(op: str, target: Target, size: Size, seconds: float, **extra: Any) -> None:
+    """One JSON line. `cpu_seconds` is the operation's own CPU time: on a machine shared with others it
+    moves far less than the wall time. SQLite works inside the process, so its work is counted;
+    PostgreSQL's server is another process, so its work is not."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     row = {
         "op": op,
@@ -161,6 +174,7 @@ def _emit(op: str, target: Target, size: Size, seconds: float, **extra: Any) -> 
         "months": size.months,
         "seconds": round(seconds, 3),
         "peak_mb": round(peak, 1),
+        "cpu_seconds": round(time.process_time() - _cpu_started[0], 3),
         **extra,
     }
     print(json.dumps(row, ensure_ascii=False), flush=True)
@@ -214,7 +228,7 @@ def op_report(target: Target, size: Size, generate: bool, workbook: bool) -> Non
     engine = make_engine(target.url)
     factory = make_session_factory(engine)
     now = dt.datetime.combine(LAST_DAY + dt.timedelta(days=2), dt.time(1), tzinfo=dt.UTC)
-    began = time.perf_counter()
+    began = _start()
     build_period_report(factory, settings, start, now, generate=generate, workbook=workbook)
     seconds = time.perf_counter() - began
     op = ("report" if workbook else "report_no_xlsx") if generate else "html"
@@ -237,7 +251,7 @@ def op_publish(target: Target, size: Size, smtp_port: int) -> None:
         _forget_mails(connection, tables, period)
     factory = make_session_factory(engine)
     now = dt.datetime.combine(LAST_DAY + dt.timedelta(days=2), dt.time(1), tzinfo=dt.UTC)
-    began = time.perf_counter()
+    began = _start()
     build_period_report(factory, settings, start, now, generate=False, workbook=False)
     with factory() as session:
         result = publish_period(
@@ -283,7 +297,7 @@ def op_prune(target: Target, size: Size) -> None:
             ("prune", LAST_DAY + dt.timedelta(days=1)),
             ("prune_day", LAST_DAY + dt.timedelta(days=2)),
         ):
-            began = time.perf_counter()
+            began = _start()
             with transaction(factory) as session:
                 result = prune_evidence(session, store, today, settings.crawl.retention_days)
             _emit(op, target, size, time.perf_counter() - began, deleted=len(result.deleted))
@@ -313,7 +327,7 @@ def op_web(target: Target, size: Size, rounds: int) -> None:
         ):
             timings = []
             for _ in range(rounds):
-                began = time.perf_counter()
+                began = _start()
                 response = client.get(path)
                 timings.append(time.perf_counter() - began)
                 assert response.status_code == 200, (path, response.status_code)
@@ -347,7 +361,7 @@ def op_roster(target: Target, size: Size) -> None:
     try:
         engine = make_engine(scratch.url)
         upgrade(engine)
-        began = time.perf_counter()
+        began = _start()
         roster = read_roster([csv_path])
         with transaction(make_session_factory(engine)) as session:
             summary = apply_roster(session, roster)

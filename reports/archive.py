@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from monitor.core.evidence import EvidenceStore, InvalidEvidenceHash, is_sha256_hex
@@ -32,16 +33,25 @@ def cited_files(context: ReportContext) -> list[EvidenceFile]:
     return list(files.values())
 
 
+COPY_THREADS = 8  # copying is file-system waits, not CPU: a period's first archive copies thousands
+
+
 def archive_evidence(store: EvidenceStore, folder: Path, files: Iterable[EvidenceFile]) -> dict[str, str]:
     """Copy `files` into `folder`; returns sha -> file name for each file the archive now holds."""
     folder.mkdir(parents=True, exist_ok=True)
     present = {entry.name for entry in os.scandir(folder)}  # one listing, not a stat per file
     names: dict[str, str] = {}
+    missing: list[EvidenceFile] = []
     for file in files:
         if not is_sha256_hex(file.sha256):
             continue  # a damaged hash from the database never becomes a file name
-        if file.filename in present or _copy_from_store(store, file.sha256, folder / file.filename):
+        if file.filename in present:
             names[file.sha256] = file.filename
+        else:
+            missing.append(file)
+    with ThreadPoolExecutor(COPY_THREADS) as pool:
+        copied = pool.map(lambda file: _copy_from_store(store, file.sha256, folder / file.filename), missing)
+        names.update((file.sha256, file.filename) for file, done in zip(missing, copied, strict=True) if done)
     return names
 
 

@@ -54,7 +54,7 @@ def leads_since(session: Session, since: dt.date, limit: int = 100) -> list[Lead
     if last is None:
         return []
     refresh_days(session, since, last)
-    rows = session.execute(
+    rows = session.connection().execute(  # Core rows: tens of thousands of advertiser days
         select(
             AdvertiserDay.advertiser_id,
             AdvertiserDay.day,

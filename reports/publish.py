@@ -43,6 +43,7 @@ from reports.queries import ManagerRow, rep_recipients, team_managers
 REP, MANAGER = "rep", "manager"
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 CLAIM_LEASE = dt.timedelta(minutes=15)  # a claim older than this belongs to a publisher that died
+QUEUE_BATCH = 20  # mails rendered and queued per transaction
 # Refusals that concern one mail only; anything else (no connection, bad login) stops the run.
 _ONE_MAIL_FAILURES = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
@@ -101,28 +102,37 @@ def queue_mails(session: Session, period_id: int, planned: Sequence[PlannedMail]
         if row.status == FAILED:
             row.status = QUEUED
     session.commit()
+    todo = [mail for mail in planned if (mail.kind, mail.recipient) not in rows]
     queued = 0
-    for mail in planned:
-        if (mail.kind, mail.recipient) in rows:
-            continue
+    for start in range(0, len(todo), QUEUE_BATCH):
+        queued += _queue_batch(session, period_id, todo[start : start + QUEUE_BATCH], now)
+    return queued
+
+
+def _queue_batch(session: Session, period_id: int, batch: Sequence[PlannedMail], now: dt.datetime) -> int:
+    """Render and queue a few mails in one short transaction (no network I/O in it); each in a savepoint,
+    so a mail another publisher queued first is skipped, not the batch."""
+    queued = 0
+    for mail in batch:
         message = mail.build(session).as_bytes()
-        session.add(
-            PublishedMail(
-                period_id=period_id,
-                kind=mail.kind,
-                recipient=mail.recipient,
-                status=QUEUED,
-                message=message,
-                size_bytes=len(message),
-                queued_at=now,
-                sent_at=None,
-            )
-        )
         try:
-            session.commit()  # one short write per mail: rendering is the slow part, not this
+            with session.begin_nested():
+                session.add(
+                    PublishedMail(
+                        period_id=period_id,
+                        kind=mail.kind,
+                        recipient=mail.recipient,
+                        status=QUEUED,
+                        message=message,
+                        size_bytes=len(message),
+                        queued_at=now,
+                        sent_at=None,
+                    )
+                )
             queued += 1
         except IntegrityError:
-            session.rollback()  # another publisher queued it first
+            pass  # another publisher queued it first; the sign-in link made for it is never mailed
+    session.commit()
     return queued
 
 
