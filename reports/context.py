@@ -231,7 +231,7 @@ def load_report_context(session: Session, start: dt.date, timezone: dt.tzinfo = 
     if period is None:
         raise LookupError(f"no accountability period starts on {start}: generate it first")
     as_of = as_of_day(period.end, period.generated_at, timezone)
-    rows = item_rows(session, period.id)
+    rows = item_rows(session, period.id, competitors=False)  # item_records takes them from the evidence
     records = item_records(session, Period(period.start, period.end), as_of, rows)
     return build_report_context(
         period,

@@ -8,6 +8,7 @@ was generated (what the rule saw), never from the reader's clock.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
@@ -203,8 +204,13 @@ def item_rows(
     *,
     user: User | None = None,
     item_ids: Collection[int] | None = None,
+    competitors: bool = True,
 ) -> list[ItemRow]:
-    """The period's items (any status) that `user` may read (None: all), by rep, most days seen first."""
+    """The period's items (any status) that `user` may read (None: all), by rep, most days seen first.
+
+    `competitors=False` leaves `competitors` empty: `item_records` fills it from the evidence it loads
+    anyway, sparing a second pass over every evidence row.
+    """
     team, branch = aliased(Team), aliased(Team)
     statement = (
         select(
@@ -242,8 +248,8 @@ def item_rows(
     if user is not None:
         statement = restrict_items(statement, session, user)
     rows = session.execute(statement).mappings().all()
-    competitors = _competitors(session, [row["item_id"] for row in rows])
-    return [_item_row(row, competitors.get(row["item_id"], ())) for row in rows]
+    names = _competitors(session, [row["item_id"] for row in rows]) if competitors else {}
+    return [_item_row(row, names.get(row["item_id"], ())) for row in rows]
 
 
 def _item_row(row: Any, competitors: tuple[str, ...]) -> ItemRow:
@@ -337,7 +343,17 @@ def item_records(
     for row in evidence:
         by_item[row.item_id].append(row)
     days = tuple(period.days())
-    return [ItemRecord(row, days, _placements(by_item[row.item_id], log)) for row in rows]
+    return [
+        ItemRecord(_with_competitors(row, by_item[row.item_id]), days, _placements(by_item[row.item_id], log))
+        for row in rows
+    ]
+
+
+def _with_competitors(row: ItemRow, evidence: Sequence[EvidenceRow]) -> ItemRow:
+    """`row` with its competitors from its evidence, when `item_rows` was asked to leave them out."""
+    if row.competitors or not evidence:
+        return row
+    return dataclasses.replace(row, competitors=tuple(sorted({e.site_display_name for e in evidence})))
 
 
 def _placements(rows: Iterable[EvidenceRow], log: CaptureLog) -> tuple[Placement, ...]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Assignment, Customer, CustomerAlias, Order, Rep, Team
@@ -74,22 +74,27 @@ class _Existing:
 
     teams: dict[str, Team]
     reps: dict[str, Rep]
-    customers: dict[str, int]  # code -> id
+    customers: dict[str, int]  # code -> id; only when assignments or orders refer to customers
     assignments: dict[int, list[Assignment]]  # customer.id -> its assignments
     orders: dict[str, Order]
+    keep_customer_ids: bool = True
 
     @classmethod
     def load(cls, session: Session, roster: Roster) -> _Existing:
         assignments: dict[int, list[Assignment]] = {}
+        refers = bool(roster.assignments or roster.orders)  # only then are customers needed by code
         if roster.assignments:
             for assignment in session.scalars(select(Assignment)):
                 assignments.setdefault(assignment.customer_id, []).append(assignment)
         return cls(
             teams={team.code: team for team in session.scalars(select(Team))},
             reps={rep.code: rep for rep in session.scalars(select(Rep))},
-            customers={code: id_ for code, id_ in session.execute(select(Customer.code, Customer.id))},
+            customers={code: id_ for code, id_ in session.execute(select(Customer.code, Customer.id))}
+            if refers
+            else {},
             assignments=assignments,
             orders={order.code: order for order in session.scalars(select(Order))} if roster.orders else {},
+            keep_customer_ids=refers,
         )
 
     def kept_assignments(self) -> dict[str, list[KeptAssignment]]:
@@ -172,6 +177,37 @@ def _sync_aliases(customer: Customer, aliases: Sequence[str]) -> bool:
 CHUNK = 2_000  # customers loaded, written and let go at a time
 
 
+def _customer_values(row: CustomerRow) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "short_name": row.short_name,
+        "english_name": row.english_name,
+        "website": row.website,
+        "is_ka": row.ka,
+    }
+
+
+def _insert_customers(session: Session, rows: Sequence[CustomerRow]) -> dict[str, int]:
+    """New customers and their roster aliases as plain rows in bulk (no objects); their ids by code."""
+    if not rows:
+        return {}
+    connection = session.connection()
+    connection.execute(insert(Customer), [{"code": row.customer_id, **_customer_values(row)} for row in rows])
+    ids = dict(
+        connection.execute(
+            select(Customer.code, Customer.id).where(Customer.code.in_([row.customer_id for row in rows]))
+        ).all()
+    )
+    aliases = [
+        {"customer_id": ids[row.customer_id], "alias": alias, "source": ALIAS_SOURCE}
+        for row in rows
+        for alias in row.aliases
+    ]
+    if aliases:
+        connection.execute(insert(CustomerAlias), aliases)
+    return ids
+
+
 def _apply_customers(
     session: Session,
     customers: Sequence[CustomerRow],
@@ -190,23 +226,20 @@ def _apply_customers(
                 select(Customer).where(Customer.code.in_(codes)).options(selectinload(Customer.aliases))
             )
         }
-        written = []
+        new_rows: dict[str, CustomerRow] = {}
         for row in chunk:
-            values = {
-                "name": row.name,
-                "short_name": row.short_name,
-                "english_name": row.english_name,
-                "website": row.website,
-                "is_ka": row.ka,
-            }
             found = loaded.get(row.customer_id)
-            customer, created = _find_or_add(session, found, partial(Customer, code=row.customer_id))
-            loaded[row.customer_id] = customer
-            changed = _set_changed(customer, values)
-            counts.record(created, _sync_aliases(customer, row.aliases) or changed)
-            written.append(customer)
+            if found is None:
+                new_rows[row.customer_id] = row  # a repeated code is refused before anything is written
+                counts.record(True, True)
+                continue
+            changed = _set_changed(found, _customer_values(row))
+            counts.record(False, _sync_aliases(found, row.aliases) or changed)
         session.flush()
-        existing.customers.update((customer.code, customer.id) for customer in written)
+        ids = _insert_customers(session, list(new_rows.values()))
+        if existing.keep_customer_ids:
+            existing.customers.update((customer.code, customer.id) for customer in loaded.values())
+            existing.customers.update(ids)
         if progress is not None:
             progress("customers", start + len(chunk), len(customers))
 

@@ -17,7 +17,6 @@ from monitor.roster.records import (
     RepRow,
     Roster,
     RosterError,
-    RowOrigin,
 )
 
 
@@ -50,17 +49,17 @@ def usable(row: Any, *names: str) -> bool:
 
 def duplicate_errors(rows: Sequence[Any], key: str) -> list[RosterError]:
     """Rows repeating the `key` value of an earlier row."""
-    first: dict[str, RowOrigin] = {}
+    first: dict[str, int] = {}  # value -> the row it is first on (hundreds of thousands of them)
     errors = []
     for row in rows:
         value = getattr(row, key)
         if value is INVALID:
             continue
         if value in first:
-            message = f"duplicate {key} {value!r} (first on row {first[value].row})"
+            message = f"duplicate {key} {value!r} (first on row {first[value]})"
             errors.append(row.origin.error(key, message))
         else:
-            first[value] = row.origin
+            first[value] = row.origin.row
     return errors
 
 
@@ -114,6 +113,8 @@ def reference_errors(
 
     A table that could not be read is not checked against: every row would only repeat that problem.
     """
+    if not roster.assignments and not roster.orders:
+        return []  # nothing refers to anything: no sets of every code to build
     rep_codes = set(rep_codes) | {rep.rep_id for rep in roster.reps or ()}
     customer_codes = set(customer_codes) | {customer.customer_id for customer in roster.customers or ()}
     check_reps, check_customers = "reps" not in roster.unreadable, "customers" not in roster.unreadable
