@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import io
+import random
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -301,3 +303,24 @@ def test_a_mail_claimed_by_a_publisher_that_died_is_sent_again_after_the_lease(
     assert early.sent == () and box.messages == []  # claimed by someone else, not yet stale
     late = publish_period(session, settings, START, NOW + dt.timedelta(hours=1), crash_on_first)
     assert len(late.sent) == 4 and len(box.messages) == 4 and late.published_at is not None
+
+
+def test_a_rep_mail_holds_its_images_to_the_byte_budget(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from reports.context import EvidenceFile
+    from reports.mails import ImageBudget
+
+    store = EvidenceStore(tmp_path / "evidence")
+    files = []
+    for n in range(30):  # noisy screenshots compress badly: each thumbnail is tens of kilobytes
+        picture = Image.frombytes("RGB", (240, 90), random.Random(n).randbytes(240 * 90 * 3))
+        out = io.BytesIO()
+        picture.save(out, format="PNG")
+        files.append(EvidenceFile(store.put(out.getvalue()), "element"))
+    budget = ImageBudget(store, max_bytes=200_000)
+
+    taken = [image for start in range(0, 30, 3) for image in budget.take(files[start : start + 3])]
+
+    assert sum(len(image.data) for image in taken) <= 200_000
+    assert 0 < len(taken) < 30 and budget.left_out == 30 - len(taken)
