@@ -75,20 +75,27 @@ def escalate_overdue(
 ) -> list[AccountabilityItem]:
     """Mail each overdue form's manager once (Explanation.escalated_at); returns the items escalated.
 
-    A form whose mail fails or that has no manager address is left for the next run. The caller commits.
+    The mails are built first; each is then sent with no transaction open and its escalation committed
+    right after (a sent mail cannot be rolled back), so a slow mail server never holds SQLite's write
+    lock. A form whose mail fails or that has no manager address is left for the next run.
     """
-    escalated = []
+    planned = []
     for item in overdue_items(session, None, settings.today(now), unescalated=True):
         recipients = manager_addresses(session, item.rep.team)
         if not recipients:
             log.warning("no manager address for overdue item %s (rep %s)", item.id, item.rep.code)
             continue
+        planned.append((item, escalation_message(settings, item, recipients)))
+    session.commit()  # end the reading transaction: nothing is held while mails go out
+    escalated = []
+    for item, message in planned:
         try:
-            send(escalation_message(settings, item, recipients))
+            send(message)
         except (OSError, smtplib.SMTPException):
             log.exception("escalation mail for item %s failed; will retry next run", item.id)
             continue
         _mark_escalated(item, now)
+        session.commit()
         escalated.append(item)
     return escalated
 

@@ -70,7 +70,6 @@ def maintenance_job(config_file: str | None = None, now: dt.datetime | None = No
 
     Pruning holds the crawl lock: a crawl reusing a file must not lose it between check and delete.
     """
-    from models.db import transaction
     from monitor.accountability.escalation import escalate_overdue, smtp_sender
     from monitor.capture.retention import prune_evidence
     from monitor.core.evidence import EvidenceStore
@@ -78,7 +77,7 @@ def maintenance_job(config_file: str | None = None, now: dt.datetime | None = No
     settings = load_settings(config_file)
     moment = now or dt.datetime.now(dt.UTC)
     with migrated_sessions(settings.database) as factory:
-        with transaction(factory) as session:
+        with factory() as session:  # commits per mail sent (none open while sending)
             escalated = escalate_overdue(session, settings, moment, smtp_sender(settings))
         log.info("escalations sent", extra={"count": len(escalated)})
         store = EvidenceStore(settings.evidence_path)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import (
@@ -556,6 +556,28 @@ def test_escalation_mails_each_overdue_form_once(site: Site_) -> None:
     assert len(sent) == 1
     assert sent[0]["To"] == "mgr-bj@example.com"
     assert "客户1有限公司" in sent[0]["Subject"]
+    assert explanation_of(site, "item_overdue").escalated_at is not None  # type: ignore[union-attr]
+
+
+def test_no_transaction_is_open_while_an_escalation_is_sent(site: Site_) -> None:
+    """Like publishing (issue 15 item 11): another writer must get through while the mail goes out."""
+    writes: list[str] = []
+    session = site.session_factory()
+
+    def send(message: EmailMessage) -> None:
+        assert not session.in_transaction()  # not even a read: nothing is held across the network
+        with site.session_factory() as other:
+            if other.bind is not None and other.bind.dialect.name == "sqlite":
+                other.execute(text("PRAGMA busy_timeout = 0"))  # fail at once if a lock is held
+            other.execute(
+                update(AccountabilityPeriod).values(form_deadline=AccountabilityPeriod.form_deadline)
+            )
+            other.commit()
+        writes.append(str(message["To"]))
+
+    with session:
+        escalated = escalate_overdue(session, site.settings, dt.datetime.now(dt.UTC), send)
+    assert len(escalated) == 1 and writes == ["mgr-bj@example.com"]
     assert explanation_of(site, "item_overdue").escalated_at is not None  # type: ignore[union-attr]
 
 
