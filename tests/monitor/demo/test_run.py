@@ -40,9 +40,16 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> BeautifulSoup:
     path = Path(report_lines[0].removeprefix("report: "))
     assert path.is_file() and path.is_relative_to(var_dir)
     assert path.with_suffix(".xlsx").is_file()
+    # The company page with every rep's section gathered into it: the items live on the rep pages.
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
-    for img in soup.select("img.thumbnail"):
-        assert (path.parent / img["src"]).is_file(), img["src"]
+    assert soup.body is not None
+    for page in sorted((path.parent / path.stem / "reps").glob("*.html")):
+        rep = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
+        assert not rep.select("script")
+        for img in rep.select("img.thumbnail"):
+            assert (page.parent / img["src"]).is_file(), img["src"]
+        for section in rep.select(".rep-section"):
+            soup.body.append(section)
     return soup
 
 
