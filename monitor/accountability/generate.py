@@ -186,7 +186,6 @@ def load_sighting_facts(session: Session, period_row: AccountabilityPeriod) -> l
         .outerjoin(AdvertiserMatch, AdvertiserMatch.advertiser_id == Sighting.advertiser_id)
         .where(Sighting.seen_date.between(period_row.start_date, period_row.end_date))
         .where(candidate | Sighting.id.in_(current_evidence))
-        .order_by(Sighting.id)
     )
     return [
         SightingFact(
