@@ -310,8 +310,14 @@ def _evidence_statement() -> Select[*tuple[Any, ...]]:
     )
 
 
-def evidence_rows(session: Session, item_ids: Collection[int]) -> list[EvidenceRow]:
-    """Every sighting behind these items, in evidence order."""
+def evidence_rows(
+    session: Session, item_ids: Collection[int], period: Period | None = None
+) -> list[EvidenceRow]:
+    """Every sighting behind these items, in evidence order.
+
+    With the items' `period`, the sightings are also bounded by its days (where an item's evidence always
+    lies): the planner then reads the period's range of sightings, never the whole history.
+    """
     if not item_ids:
         return []
     rows: list[EvidenceRow] = []
@@ -336,7 +342,7 @@ def item_records(
     session: Session, period: Period, as_of: dt.date, rows: Sequence[ItemRow]
 ) -> list[ItemRecord]:
     """`rows` (of `period`) with their placements and timelines as of the users' day `as_of`, in order."""
-    evidence = evidence_rows(session, [row.item_id for row in rows])
+    evidence = evidence_rows(session, [row.item_id for row in rows], period)
     pages = {(row.site_name, row.page_key) for row in evidence}
     log = capture_log(session, period, as_of, pages)
     by_item: dict[int, list[EvidenceRow]] = defaultdict(list)
