@@ -8,6 +8,7 @@ that Outlook, Gmail and Foxmail show the same thing. Only building happens here;
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -106,8 +107,13 @@ class RepMailItem:
     images: tuple[InlineImage, ...]
 
 
+@functools.lru_cache(maxsize=8)
 def mail_environment(language: str = DEFAULT_LANGUAGE) -> Environment:
-    """Jinja2 for mails in `language`: HTML autoescaped, plain text not (it is never rendered as markup)."""
+    """Jinja2 for mails in `language`: HTML autoescaped, plain text not (it is never rendered as markup).
+
+    One per language for the process: a publish renders hundreds of mails, and compiling the templates
+    again for each took most of its time.
+    """
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=lambda name: bool(name and name.endswith(".html")),
