@@ -3,13 +3,14 @@
 Mails are rendered and queued first, then sent one by one with no database transaction open, so a
 slow mail server never holds SQLite's write lock (a crawl or a rep's draft saved meanwhile goes through):
 
-1. queue: each planned mail not queued before is rendered (a rep's single-use sign-in link is written
-   with it) and inserted as a `PublishedMail` row with status `queued` and the message's bytes; the
-   unique key (period, kind, recipient) keeps two publishers from queueing the same mail;
+1. queue: each planned mail not sent yet is rendered (a rep's single-use sign-in link is written with it)
+   and inserted as a `PublishedMail` row with status `queued` and the message's bytes, or, queued or
+   failed before, its row gets the new rendering; the unique key (period, kind, recipient) keeps two
+   publishers from queueing the same mail twice;
 2. claim: a conditional UPDATE turns one `queued` row into `sending` and commits; of two publishers
    only one gets it;
 3. send, outside any transaction; then record `sent` (the bytes are dropped) or, for a mail the server
-   refused, `failed` with the reason, and commit. A failed mail is queued again by the next run.
+   refused, `failed` with the reason, and commit. The next run renders a failed mail again and sends it.
 
 A crash between 2 and 3 leaves the row `sending`; once its claim is older than `CLAIM_LEASE` the next
 run sends it again: delivery is at least once, never lost, and a duplicate is possible only for the one
@@ -93,43 +94,58 @@ def publish_period(
 
 
 def queue_mails(session: Session, period_id: int, planned: Sequence[PlannedMail], now: dt.datetime) -> int:
-    """Render and queue the planned mails not queued before (failed ones are queued again); how many."""
-    rows = {
-        (row.kind, row.recipient): row
-        for row in session.scalars(select(PublishedMail).where(PublishedMail.period_id == period_id))
+    """Render and queue the planned mails not sent yet; how many were (re)queued.
+
+    A mail queued or failed before and not sent is rendered again from the current plan (the items, and a
+    fresh sign-in link, may have changed since), then queued; one being sent or sent is left alone.
+    """
+    states = {
+        (kind, recipient): (row_id, status)
+        for row_id, kind, recipient, status in session.execute(
+            select(PublishedMail.id, PublishedMail.kind, PublishedMail.recipient, PublishedMail.status).where(
+                PublishedMail.period_id == period_id
+            )
+        )
     }
-    for row in rows.values():
-        if row.status == FAILED:
-            row.status = QUEUED
-    session.commit()
-    todo = [mail for mail in planned if (mail.kind, mail.recipient) not in rows]
+    session.rollback()
+    todo = [
+        (mail, states.get((mail.kind, mail.recipient)))
+        for mail in planned
+        if states.get((mail.kind, mail.recipient), (None, QUEUED))[1] in (QUEUED, FAILED)
+    ]
     queued = 0
     for start in range(0, len(todo), QUEUE_BATCH):
         queued += _queue_batch(session, period_id, todo[start : start + QUEUE_BATCH], now)
     return queued
 
 
-def _queue_batch(session: Session, period_id: int, batch: Sequence[PlannedMail], now: dt.datetime) -> int:
+def _queue_batch(
+    session: Session,
+    period_id: int,
+    batch: Sequence[tuple[PlannedMail, tuple[int, str] | None]],
+    now: dt.datetime,
+) -> int:
     """Render and queue a few mails in one short transaction (no network I/O in it); each in a savepoint,
-    so a mail another publisher queued first is skipped, not the batch."""
+    so a mail another publisher queued (or started sending) first is skipped, not the batch."""
     queued = 0
-    for mail in batch:
+    for mail, state in batch:
         message = mail.build(session).as_bytes()
+        values = {"status": QUEUED, "message": message, "size_bytes": len(message), "queued_at": now}
         try:
             with session.begin_nested():
-                session.add(
-                    PublishedMail(
-                        period_id=period_id,
-                        kind=mail.kind,
-                        recipient=mail.recipient,
-                        status=QUEUED,
-                        message=message,
-                        size_bytes=len(message),
-                        queued_at=now,
-                        sent_at=None,
+                if state is None:
+                    session.add(
+                        PublishedMail(period_id=period_id, kind=mail.kind, recipient=mail.recipient, **values)
                     )
-                )
-            queued += 1
+                    queued += 1
+                else:
+                    requeued = session.execute(
+                        update(PublishedMail)
+                        .where(PublishedMail.id == state[0], PublishedMail.status.in_((QUEUED, FAILED)))
+                        .values(**values)
+                        .execution_options(synchronize_session=False)
+                    )
+                    queued += int(requeued.rowcount)  # type: ignore[attr-defined]
         except IntegrityError:
             pass  # another publisher queued it first; the sign-in link made for it is never mailed
     session.commit()

@@ -200,11 +200,26 @@ def test_a_refused_mail_is_recorded_as_failed_and_is_sent_on_the_next_run(
     status, error = recorded["r003@example.com"]
     assert status == "failed" and error is not None and "SMTPRecipientsRefused" in error
 
+    refused = session.scalars(
+        select(PublishedMail).where(PublishedMail.recipient == "r003@example.com")
+    ).one()
+    first_rendering = refused.message
+    session.rollback()
+
     box.refuse.clear()
     second = publish(session, settings)
     assert second.sent == ("rep:r003@example.com",)
     assert len(box.to("r003@example.com")) == 1 and len(box.messages) == 4
     assert second.published_at == NOW
+    # Rendered again for the retry: a fresh single-use sign-in link, not the one of the refused attempt.
+    assert first_rendering is not None
+    stored = email.message_from_bytes(first_rendering, policy=email.policy.default)
+    assert isinstance(stored, EmailMessage)
+    links = [
+        str(html_part(message).select_one("#forms-link")["href"])  # type: ignore[index]
+        for message in (stored, box.to("r003@example.com")[0])
+    ]
+    assert all("/login/link?token=" in link for link in links) and links[0] != links[1]
 
 
 def test_report_command_publishes_once(
