@@ -11,7 +11,7 @@
   outside any transaction; rows written before this revision are mails already sent.
 
 Revision ID: 5ca1e19a0b01
-Revises: 006922d2ce9d
+Revises: 6639d0a2d474
 Create Date: 2026-11-28 09:00:00
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5ca1e19a0b01"
-down_revision: str | None = "006922d2ce9d"
+down_revision: str | None = "6639d0a2d474"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
