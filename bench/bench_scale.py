@@ -180,14 +180,17 @@ def _emit(op: str, target: Target, size: Size, seconds: float, **extra: Any) -> 
     print(json.dumps(row, ensure_ascii=False), flush=True)
 
 
+def _period_id(connection: Any, start: dt.date) -> int | None:
+    query = text("SELECT id FROM accountability_period WHERE start_date = :s")
+    return connection.execute(query, {"s": start}).scalar()  # type: ignore[no-any-return]
+
+
 def _forget_period(target: Target, start: dt.date) -> None:
     """Delete the period's items, evidence, mails and links, so it is generated from scratch (untimed)."""
     engine = make_engine(target.url)
     tables = set(inspect(engine).get_table_names())
     with engine.begin() as connection:
-        period = connection.execute(
-            text("SELECT id FROM accountability_period WHERE start_date = :s"), {"s": start}
-        ).scalar()
+        period = _period_id(connection, start)
         if period is not None:
             items = "SELECT id FROM accountability_item WHERE period_id = :p"
             connection.execute(text(f"DELETE FROM item_evidence WHERE item_id IN ({items})"), {"p": period})
@@ -245,9 +248,7 @@ def op_publish(target: Target, size: Size, smtp_port: int) -> None:
     engine = make_engine(target.url)
     tables = set(inspect(engine).get_table_names())
     with engine.begin() as connection:
-        period = connection.execute(
-            text("SELECT id FROM accountability_period WHERE start_date = :s"), {"s": start}
-        ).scalar()
+        period = _period_id(connection, start)
         _forget_mails(connection, tables, period)
     factory = make_session_factory(engine)
     now = dt.datetime.combine(LAST_DAY + dt.timedelta(days=2), dt.time(1), tzinfo=dt.UTC)
