@@ -180,7 +180,7 @@ def _report_page(path: Path) -> Response:
 
 @router.get("/office/periods/{period_id}/{page}.html")
 def archived_company_page(
-    request: Request, period_id: int, page: str, user: OfficeUser, session: DbSession
+    request: Request, period_id: RowId, page: str, user: OfficeUser, session: DbSession
 ) -> Response:
     """The company page again, under its own file name (the rep and team pages link back to it)."""
     settings = settings_of(request)
@@ -192,7 +192,13 @@ def archived_company_page(
 
 @router.get("/office/periods/{period_id}/{folder}/{kind}/{name}")
 def archived_page(
-    request: Request, period_id: int, folder: str, kind: str, name: str, user: OfficeUser, session: DbSession
+    request: Request,
+    period_id: RowId,
+    folder: str,
+    kind: str,
+    name: str,
+    user: OfficeUser,
+    session: DbSession,
 ) -> Response:
     """A rep's or team's page of the archived report: `reps/<slug>.html` or `teams/<slug>.html` only."""
     archive = report_folder(settings_of(request), generated_period(session, period_id).start_date)
@@ -209,7 +215,7 @@ def archived_page(
 
 
 @router.get("/office/periods/{period_id}/mails")
-def mails(request: Request, period_id: int, user: OfficeUser, session: DbSession) -> Response:
+def mails(request: Request, period_id: RowId, user: OfficeUser, session: DbSession) -> Response:
     """Who was mailed for the period, what waits and what failed (refresh it while a publish runs)."""
     period = generated_period(session, period_id)
     rows = period_mails(session, period.id)
