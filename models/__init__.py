@@ -20,7 +20,7 @@ from models.matching import (
     CompetitorCompanyId,
     MatchRejection,
 )
-from models.roster import Assignment, Customer, CustomerAlias, Order, Rep, Team
+from models.roster import Assignment, Customer, CustomerAlias, ListedCompany, Order, Rep, Team
 from models.sites import Page, Site, Slot
 from models.users import User
 from models.web_tokens import LoginToken
@@ -43,6 +43,7 @@ __all__ = [
     "Explanation",
     "ItemEvidence",
     "ItemWaiver",
+    "ListedCompany",
     "LoginAttempt",
     "LoginToken",
     "MatchRejection",

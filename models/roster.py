@@ -107,3 +107,18 @@ class Order(Base):
     product: Mapped[str | None] = mapped_column(String(200))
 
     customer: Mapped[Customer] = relationship()
+
+
+class ListedCompany(Base):
+    """A company the office knows is not our customer (an imported company list: 非客户名单).
+
+    Matching treats each as a competitor of the customers (the open world): an ad text that names a listed
+    company better than any customer is not applied to a customer.
+    """
+
+    __tablename__ = "listed_company"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    list_name: Mapped[str | None] = mapped_column(String(100))  # which list it came from, as the file says
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

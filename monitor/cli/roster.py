@@ -51,7 +51,7 @@ def import_group() -> None:
 @click.option("--dry-run", is_flag=True, help="Check and count, then roll back: nothing is written.")
 @click.pass_context
 def import_roster(ctx: click.Context, paths: Sequence[Path], dry_run: bool) -> None:
-    """Import reps, customers, assignments and orders (CSV files, folders of them, or an .xlsx workbook).
+    """Import reps, customers, assignments, orders and company lists (CSV files, folders, an .xlsx workbook).
 
     All or nothing: any error aborts the import and lists every problem. Rows are matched by their codes;
     rows absent from the files are left as they are (nothing is deleted). Files are streamed; progress

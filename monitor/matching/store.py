@@ -22,6 +22,7 @@ from models import (
     CompetitorCompanyId,
     Customer,
     CustomerAlias,
+    ListedCompany,
     MatchRejection,
     Page,
     PageCapture,
@@ -95,7 +96,8 @@ def _rejections(session: Session) -> set[tuple[str, str]]:
 
 
 def known_non_customers(session: Session) -> list[KnownCompany]:
-    """Advertisers known not to be our customers: rejected by a person, or matched to none (leads).
+    """Companies known not to be our customers: advertisers rejected by a person or matched to none (leads),
+    and the office's company lists (`companies` in the roster).
 
     A text that matches one of them as well as a customer is not applied automatically (the open world:
     the roster is a closed list, the advertisers are not). An advertiser never competes with its own text.
@@ -106,7 +108,8 @@ def known_non_customers(session: Session) -> list[KnownCompany]:
         .where(AdvertiserMatch.decision.in_((MatchDecision.NONE, MatchDecision.REJECTED)))
         .order_by(Advertiser.id)
     )
-    return [KnownCompany(text, ADVERTISER_SOURCE) for text in texts]
+    listed = session.scalars(select(ListedCompany.name).order_by(ListedCompany.id))
+    return [KnownCompany(text, ADVERTISER_SOURCE) for text in texts] + [KnownCompany(name) for name in listed]
 
 
 def _competitor_ids(session: Session) -> dict[tuple[str, str], str]:

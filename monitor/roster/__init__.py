@@ -1,4 +1,4 @@
-"""The roster: reps, customers, assignments and orders read from CSV files or an XLSX workbook.
+"""The roster: reps, customers, assignments, orders and company lists read from CSV files or an XLSX workbook.
 
 Public API (callers import these names from `monitor.roster`; the modules behind them may move):
 
@@ -9,7 +9,7 @@ Public API (callers import these names from `monitor.roster`; the modules behind
         Checks references against the database, raises RosterInvalid listing every error before writing
         anything, then upserts by code in the caller's transaction (flushed, not committed); customers a
         chunk at a time. `progress(table, rows written, rows)` as it goes.
-    Roster(reps, customers, assignments, orders, errors, unreadable)
+    Roster(reps, customers, assignments, orders, companies, errors, unreadable)
         Tables are lists of RepRow, CustomerRow, AssignmentRow, OrderRow, or None when not imported;
         each row's `origin` is a RowOrigin(source, row) naming where it came from.
     RosterError(source, message, row=None, column=None); RosterInvalid(errors)

@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Assignment, Customer, CustomerAlias, Order, Rep, Team
-from monitor.roster.checks import kept_overlap_errors, reference_errors
+from models import Assignment, Customer, CustomerAlias, ListedCompany, Order, Rep, Team
+from monitor.roster.checks import kept_overlap_errors, listed_customer_errors, reference_errors, usable
 from monitor.roster.records import (
     AssignmentRow,
+    CompanyRow,
     CustomerRow,
     KeptAssignment,
     OrderRow,
@@ -27,6 +28,7 @@ from monitor.roster.records import (
 )
 
 ALIAS_SOURCE = "roster"
+_NAME_CHUNK = 500  # names a query asks for at once (SQLite allows 32,766 parameters)
 
 
 @dataclass
@@ -274,6 +276,31 @@ def _apply_orders(
         counts.record(created, _set_changed(order, values))
 
 
+def _names_in(session: Session, model: Any, names: Sequence[str]) -> dict[str, Any]:
+    """The rows of `model` whose `name` is one of `names`, by name, asked a chunk of names at a time."""
+    found: dict[str, Any] = {}
+    for start in range(0, len(names), _NAME_CHUNK):
+        chunk = names[start : start + _NAME_CHUNK]
+        found.update((row.name, row) for row in session.scalars(select(model).where(model.name.in_(chunk))))
+    return found
+
+
+def _customer_names(session: Session, companies: Sequence[CompanyRow]) -> dict[str, str]:
+    """Customers in the database named exactly like a listed company: name -> code."""
+    names = [row.name for row in companies if usable(row, "name")]
+    return {name: customer.code for name, customer in _names_in(session, Customer, names).items()}
+
+
+def _apply_companies(
+    session: Session, companies: Sequence[CompanyRow], existing: _Existing, counts: TableCounts
+) -> None:
+    known = _names_in(session, ListedCompany, [row.name for row in companies])
+    for row in companies:
+        found = known.get(row.name)
+        company, created = _find_or_add(session, found, partial(ListedCompany, name=row.name))
+        counts.record(created, _set_changed(company, {"list_name": row.list}))
+
+
 # (table, rows written, rows in the table)
 Progress = Callable[[str, int, int], None]
 
@@ -287,6 +314,8 @@ def apply_roster(session: Session, roster: Roster, progress: Progress | None = N
     existing = _Existing.load(session, roster)
     errors = [*roster.errors, *reference_errors(roster, existing.reps.keys(), existing.customers.keys())]
     errors += kept_overlap_errors(roster.assignments or (), existing.kept_assignments())
+    if roster.companies:
+        errors += listed_customer_errors(roster.companies, _customer_names(session, roster.companies))
     if errors:
         raise RosterInvalid(errors)
     summary = ImportSummary()
@@ -296,6 +325,7 @@ def apply_roster(session: Session, roster: Roster, progress: Progress | None = N
         ("customers", roster.customers, _apply_customers),
         ("assignments", roster.assignments, _apply_assignments),
         ("orders", roster.orders, _apply_orders),
+        ("companies", roster.companies, _apply_companies),
     ]
     for table, rows, apply in steps:
         if rows is None:

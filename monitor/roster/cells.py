@@ -184,6 +184,10 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("amount", parse_amount, False, ("金额", "合同金额")),
         Column("product", text_parser(200), False, ("产品",)),
     ),
+    "companies": (
+        Column("name", text_parser(300), True, ("公司名称", "名称", "企业名称")),
+        Column("list", text_parser(100), False, ("名单", "来源")),
+    ),
 }
 
 

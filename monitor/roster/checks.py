@@ -12,6 +12,7 @@ from typing import Any
 from monitor.roster.records import (
     INVALID,
     AssignmentRow,
+    CompanyRow,
     KeptAssignment,
     OrderRow,
     RepRow,
@@ -39,6 +40,10 @@ def cross_row_errors(roster: Roster) -> list[RosterError]:
         errors += overlap_errors(roster.assignments)
     if roster.orders is not None:
         errors += duplicate_errors(roster.orders, "order_id")
+    if roster.companies is not None:
+        errors += duplicate_errors(roster.companies, "name")
+        customers = {row.name: row.customer_id for row in roster.customers or () if usable(row, "name")}
+        errors += listed_customer_errors(roster.companies, customers)
     return errors
 
 
@@ -151,3 +156,15 @@ def kept_overlap_errors(
                 )
                 errors.append(row.origin.error("start_date", message))
     return errors
+
+
+def listed_customer_errors(
+    companies: Sequence[CompanyRow], customers: Mapping[str, str]
+) -> list[RosterError]:
+    """Listed companies (known non-customers) that carry a customer's exact name (`customers`: name -> code).
+
+    A company cannot be both: matching would hold the customer's own ads against it. The office decides which.
+    """
+    message = "is the name of customer {!r}; a listed company is not a customer"
+    listed = (row for row in companies if row.name in customers)
+    return [row.origin.error("name", message.format(customers[row.name])) for row in listed]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-TABLES = ("reps", "customers", "assignments", "orders")
+TABLES = ("reps", "customers", "assignments", "orders", "companies")
 TEAM_CODE_SEPARATOR = "/"
 # The value of a cell that failed to parse, in rows kept only for checks across rows.
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
@@ -109,6 +109,15 @@ class OrderRow:
     product: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CompanyRow:
+    """A company known not to be our customer (the office's company list), for matching's open world."""
+
+    origin: RowOrigin
+    name: str
+    list: str | None = None
+
+
 @dataclass(frozen=True, slots=True)  # hundreds of thousands of rows are held at once
 class KeptAssignment:
     """An assignment already in the database, as the checks against the database see it."""
@@ -126,6 +135,7 @@ class Roster:
     customers: list[CustomerRow] | None = None
     assignments: list[AssignmentRow] | None = None
     orders: list[OrderRow] | None = None
+    companies: list[CompanyRow] | None = None
     errors: list[RosterError] = field(default_factory=list)
     # Tables whose rows could not be read; references to them are not checked (that would only add noise).
     unreadable: set[str] = field(default_factory=set)
@@ -136,6 +146,7 @@ ROW_TYPES: dict[str, type] = {
     "customers": CustomerRow,
     "assignments": AssignmentRow,
     "orders": OrderRow,
+    "companies": CompanyRow,
 }
 
 

@@ -28,6 +28,7 @@ TABLE_NAMES: dict[str, tuple[str, ...]] = {
     "customers": ("customers", "客户"),
     "assignments": ("assignments", "分配", "客户分配"),
     "orders": ("orders", "订单"),
+    "companies": ("companies", "公司名单", "非客户"),
 }
 
 # (row number as the user sees it, cells); a sheet's rows are iterated once, in order.

@@ -12,7 +12,16 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import AdvertiserMatch, CompetitorCompanyId, Customer, CustomerAlias, MatchRejection, Sighting
+from models import (
+    Advertiser,
+    AdvertiserMatch,
+    CompetitorCompanyId,
+    Customer,
+    CustomerAlias,
+    ListedCompany,
+    MatchRejection,
+    Sighting,
+)
 from models.enums import MatchDecision
 from monitor.cli import main
 from monitor.core.i18n import translator
@@ -163,6 +172,26 @@ def test_rejected_advertisers_and_leads_are_known_non_customers(session: Session
     assert KnownCompany("某某科技有限公司", "advertiser") in known  # a lead: matched none
     assert KnownCompany("浦发银行信用卡中心", "advertiser") in known  # rejected by a person
     assert all(company.name != "上海浦东发展银行" for company in known)  # an auto match is a customer
+
+
+def test_a_company_on_the_office_list_keeps_a_look_alike_from_applying_itself(
+    session: Session, tmp_path: Path
+) -> None:
+    build_world(session)
+    session.add(Customer(code="C009", name="金山办公软件股份有限公司"))
+    advertiser = Advertiser(text="金山办公软件")
+    session.add(advertiser)
+    session.flush()
+    rematch_advertisers(session, settings_for(tmp_path), now=NOW, only=[advertiser.id])
+    assert advertiser.match is not None and advertiser.match.decision == MatchDecision.AUTO
+    session.add(ListedCompany(name="金山办公软件有限公司", list_name="工商名录"))  # another entity
+    session.flush()
+    assert KnownCompany("金山办公软件有限公司") in known_non_customers(session)
+    rematch_advertisers(session, settings_for(tmp_path), now=NOW, only=[advertiser.id])
+    session.refresh(advertiser)
+    assert advertiser.match is not None and advertiser.match.decision == MatchDecision.REVIEW
+    explanation = MatchExplanation.from_dict(advertiser.match.explanation)
+    assert explanation is not None and explanation.rule == "known_other"
 
 
 def test_review_command_prints_why_under_each_row(

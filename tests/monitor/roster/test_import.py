@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.orm import Session
 
-from models import Assignment, Customer, CustomerAlias, Order, Rep, Team
+from models import Assignment, Customer, CustomerAlias, ListedCompany, Order, Rep, Team
 from models.db import make_engine
 from monitor.cli import main
 from monitor.roster import ImportSummary, RosterInvalid, apply_roster, read_roster
@@ -266,6 +266,44 @@ def test_transfer_closes_an_open_assignment_listed_again(session: Session, tmp_p
     assert (counts.created, counts.updated) == (1, 1)
 
 
+COMPANIES: Tables = {
+    "companies": [["name", "list"], ["金山股份有限公司", "2026 上市公司"], ["招商局集团有限公司", ""]],
+}
+
+
+def test_a_company_list_imports_known_non_customers_and_a_reimport_updates_its_list(
+    session: Session, tmp_path: Path
+) -> None:
+    import_files(session, write_csv_set(tmp_path / "roster", GOOD))
+    assert created(import_files(session, write_csv_set(tmp_path / "list", COMPANIES))) == {"companies": 2}
+    listed = select(ListedCompany.name, ListedCompany.list_name).order_by(ListedCompany.id)
+    rows = [("金山股份有限公司", "2026 上市公司"), ("招商局集团有限公司", None)]
+    assert session.execute(listed).all() == rows
+    renamed = edited(COMPANIES, "companies", 3, "list", "央企名录")
+    counts = import_files(session, write_csv_set(tmp_path / "again", renamed)).counts("companies")
+    assert (counts.created, counts.updated, counts.unchanged) == (0, 1, 1)
+    assert session.execute(listed).all()[1] == ("招商局集团有限公司", "央企名录")
+
+
+def test_a_listed_company_with_a_customer_s_name_or_listed_twice_is_refused_with_its_row(
+    session: Session, tmp_path: Path
+) -> None:
+    import_files(session, write_csv_set(tmp_path / "roster", GOOD))
+    listing = {"companies": [["公司名称"], ["华晨宝马汽车有限公司"], ["某某有限公司"], ["某某有限公司"]]}
+    with pytest.raises(RosterInvalid) as refused:
+        import_files(session, write_csv_set(tmp_path / "list", listing))
+    session.rollback()
+    messages = sorted(str(error) for error in refused.value.errors)
+    assert len(messages) == 2, messages
+    assert "companies.csv, row 2, column 公司名称 (name): is the name of customer 'C002'" in messages[0]
+    assert "row 4" in messages[1] and "duplicate name '某某有限公司' (first on row 3)" in messages[1]
+    assert session.scalar(select(func.count()).select_from(ListedCompany)) == 0
+    # The same name as a customer in the same import is refused too.
+    both = {**GOOD, "companies": [["name"], ["游戏科学"]]}
+    with pytest.raises(RosterInvalid, match="is the name of customer 'C003'"):
+        import_files(session, write_csv_set(tmp_path / "both", both))
+
+
 def test_new_assignment_overlapping_one_kept_in_the_database_is_refused(
     session: Session, tmp_path: Path
 ) -> None:
@@ -364,7 +402,7 @@ def test_every_error_is_collected_with_the_chinese_header_named(tmp_path: Path) 
     errors = read_roster([workbook]).errors
 
     assert [str(error) for error in errors] == [
-        f"{workbook}:Notes: unknown sheet; roster sheets are named reps, customers, assignments, orders",
+        f"{workbook}:Notes: unknown sheet; roster sheets are named reps, customers, assignments, orders, companies",
         f"{workbook}:customers, row 2, column KA (ka): expected yes or no (是/否), got '也许'",
         f"{workbook}:customers, row 4, column 客户编号 (customer_id): "
         "duplicate customer_id 'C001' (first on row 2)",
