@@ -45,6 +45,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import inspect, text  # noqa: E402
 
 from models.db import make_engine, make_session_factory  # noqa: E402
@@ -81,7 +82,7 @@ class Target:
             var_dir=self.folder,
             evidence_dir=self.folder / "evidence",
             reports_dir=self.folder / "reports",
-            secret_key="bench-secret-key-bench-secret-key",
+            secret_key=SecretStr("bench-secret-key-bench-secret-key"),
             **changes,
         )
 
@@ -249,6 +250,8 @@ def op_publish(target: Target, size: Size, smtp_port: int) -> None:
     tables = set(inspect(engine).get_table_names())
     with engine.begin() as connection:
         period = _period_id(connection, start)
+        if period is None:
+            raise SystemExit(f"no period starting {start}: run the report first")
         _forget_mails(connection, tables, period)
     factory = make_session_factory(engine)
     now = dt.datetime.combine(LAST_DAY + dt.timedelta(days=2), dt.time(1), tzinfo=dt.UTC)

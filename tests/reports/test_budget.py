@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 
 from bs4 import BeautifulSoup
+from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from models.db import make_session_factory
@@ -38,7 +39,9 @@ OFFICE = Size(
 
 
 def test_no_report_page_over_2_mb_and_no_mail_over_1_mb(engine: Engine, tmp_path: Path) -> None:
-    settings = Settings(var_dir=tmp_path, evidence_dir=tmp_path / "evidence", secret_key="test-secret")
+    settings = Settings(
+        var_dir=tmp_path, evidence_dir=tmp_path / "evidence", secret_key=SecretStr("test-secret")
+    )
     build_office(engine, settings, OFFICE, seed=7)
     sessions = make_session_factory(engine)
     start = last_period_start(OFFICE, settings)

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 from bs4 import BeautifulSoup
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -263,7 +264,7 @@ def make_web_settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         var_dir=tmp_path,
         evidence_dir=tmp_path / "evidence",
-        secret_key="test-secret",
+        secret_key=SecretStr("test-secret"),
         base_url="http://127.0.0.1:8000",
     )
 

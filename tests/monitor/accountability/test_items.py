@@ -15,6 +15,7 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup, Tag
 from openpyxl import load_workbook
+from pydantic import SecretStr
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -119,7 +120,9 @@ def _workbook_states(path: Path, settings: Settings) -> dict[tuple[str, str], li
 def test_page_report_workbook_and_mail_show_the_same_state_for_every_day(
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    settings = Settings(var_dir=tmp_path, evidence_dir=tmp_path / "evidence", secret_key="test-secret")
+    settings = Settings(
+        var_dir=tmp_path, evidence_dir=tmp_path / "evidence", secret_key=SecretStr("test-secret")
+    )
     item_id = _world(session_factory, settings)
 
     with serve_in_thread(create_app(settings, session_factory)) as base_url:
@@ -148,7 +151,9 @@ def test_page_report_workbook_and_mail_show_the_same_state_for_every_day(
 def test_the_rule_counts_the_unknown_days_the_timelines_show(
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    settings = Settings(var_dir=tmp_path, evidence_dir=tmp_path / "evidence", secret_key="test-secret")
+    settings = Settings(
+        var_dir=tmp_path, evidence_dir=tmp_path / "evidence", secret_key=SecretStr("test-secret")
+    )
     item_id = _world(session_factory, settings)
     with session_factory() as session:
         period_id = items_by_code(session)["C001"].period_id
@@ -162,7 +167,9 @@ def test_the_rule_counts_the_unknown_days_the_timelines_show(
 def test_a_day_not_crawled_yet_when_read_is_pending_not_unknown(
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    settings = Settings(var_dir=tmp_path, evidence_dir=tmp_path / "evidence", secret_key="test-secret")
+    settings = Settings(
+        var_dir=tmp_path, evidence_dir=tmp_path / "evidence", secret_key=SecretStr("test-secret")
+    )
     item_id = _world(session_factory, settings)
     with session_factory() as session:
         period_id = items_by_code(session)["C001"].period_id

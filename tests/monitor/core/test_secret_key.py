@@ -36,7 +36,7 @@ def test_a_fresh_install_makes_its_own_secret_once(tmp_path: Path) -> None:
 
 
 def test_a_configured_secret_is_used_and_no_file_is_made(tmp_path: Path) -> None:
-    settings = Settings(var_dir=tmp_path, secret_key="test-secret")
+    settings = Settings(var_dir=tmp_path, secret_key=SecretStr("test-secret"))
     assert settings.signing_secret() == "test-secret"
     assert not (tmp_path / "secret_key").exists()
     assert "test-secret" not in repr(settings)  # kept out of logs and tracebacks
@@ -59,7 +59,7 @@ def test_the_development_key_is_refused_in_every_environment(
     environment: str, key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(ValidationError, match="public development key"):
-        Settings(environment=environment, secret_key=key)  # type: ignore[arg-type]
+        Settings(environment=environment, secret_key=SecretStr(key))  # type: ignore[arg-type]
     monkeypatch.setenv("RIVALWATCH_SECRET_KEY", key)
     with pytest.raises(
         SettingsError, match=r"RIVALWATCH_SECRET_KEY\): secret_key: is the public development"
@@ -78,9 +78,13 @@ def test_the_development_key_is_refused_in_every_environment(
 )
 def test_production_refuses_weak_keys(key: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
-        load_settings(None, environment="production", secret_key=key)
-    assert Settings(environment="development", secret_key=key).signing_secret() == key  # fine to develop with
-    assert load_settings(None, environment="production", secret_key=STRONG).signing_secret() == STRONG
+        load_settings(None, environment="production", secret_key=SecretStr(key))
+    assert (
+        Settings(environment="development", secret_key=SecretStr(key)).signing_secret() == key
+    )  # fine to develop with
+    assert (
+        load_settings(None, environment="production", secret_key=SecretStr(STRONG)).signing_secret() == STRONG
+    )
 
 
 def test_production_without_a_key_uses_the_installs_own(tmp_path: Path) -> None:
@@ -89,12 +93,12 @@ def test_production_without_a_key_uses_the_installs_own(tmp_path: Path) -> None:
 
 
 def test_no_copy_of_settings_slips_the_development_key_past_the_check(tmp_path: Path) -> None:
-    good = Settings(var_dir=tmp_path, secret_key="test-secret")
+    good = Settings(var_dir=tmp_path, secret_key=SecretStr("test-secret"))
     smuggled = [
         good.model_copy(update={"secret_key": SecretStr(DEVELOPMENT_SECRET)}),
         good.model_copy(update={"secret_key": SecretStr(" development-only-secret")}),
         Settings.model_construct(var_dir=tmp_path, secret_key=SecretStr(DEVELOPMENT_SECRET)),
-        Settings(environment="production", secret_key=STRONG).model_copy(
+        Settings(environment="production", secret_key=SecretStr(STRONG)).model_copy(
             update={"secret_key": SecretStr("short")}
         ),
     ]

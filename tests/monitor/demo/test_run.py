@@ -47,7 +47,7 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> BeautifulSoup:
         rep = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
         assert not rep.select("script")
         for img in rep.select("img.thumbnail"):
-            assert (page.parent / img["src"]).is_file(), img["src"]
+            assert (page.parent / str(img["src"])).is_file(), img["src"]
         for section in rep.select(".rep-section"):
             soup.body.append(section)
     return soup
@@ -83,7 +83,7 @@ def test_browser_captured_ads_have_thumbnails_in_the_archive(demo_report: Beauti
     assert feizhi, "the JavaScript-rendered site's ads should be evidence too"
     thumbnails = [row.select_one("img.thumbnail") for row in feizhi]
     assert all(thumbnails), "every browser-captured placement should show its element screenshot"
-    assert all(not img["src"].startswith(("/", "http")) for img in thumbnails if img)
+    assert all(not str(img["src"]).startswith(("/", "http")) for img in thumbnails if img)
 
 
 def test_the_outage_day_is_unknown_not_empty(demo_report: BeautifulSoup) -> None:
@@ -92,7 +92,8 @@ def test_the_outage_day_is_unknown_not_empty(demo_report: BeautifulSoup) -> None
     qiancheng = [row for row in bank.select("tr.placement") if row.get("data-site") == "qiancheng"]
     assert qiancheng
     for row in qiancheng:
-        assert row.select_one('.day-cell[data-day="2026-11-15"]')["data-state"] == "unknown"
+        cell = row.select_one('.day-cell[data-day="2026-11-15"]')
+        assert cell is not None and cell["data-state"] == "unknown"
 
 
 def test_hostile_ad_text_is_shown_as_text(demo_report: BeautifulSoup) -> None:

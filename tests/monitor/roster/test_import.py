@@ -402,7 +402,8 @@ def test_every_error_is_collected_with_the_chinese_header_named(tmp_path: Path) 
     errors = read_roster([workbook]).errors
 
     assert [str(error) for error in errors] == [
-        f"{workbook}:Notes: unknown sheet; roster sheets are named reps, customers, assignments, orders, companies",
+        f"{workbook}:Notes: unknown sheet; roster sheets are named "
+        "reps, customers, assignments, orders, companies",
         f"{workbook}:customers, row 2, column KA (ka): expected yes or no (是/否), got '也许'",
         f"{workbook}:customers, row 4, column 客户编号 (customer_id): "
         "duplicate customer_id 'C001' (first on row 2)",

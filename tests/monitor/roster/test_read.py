@@ -32,6 +32,7 @@ def test_rows_are_read_in_one_pass_and_numbered_as_the_user_sees_them() -> None:
     )
 
     assert errors == []
+    assert parsed is not None
     assert parsed == [
         AssignmentRow(parsed[0].origin, "C001", "R001", dt.date(2026, 1, 1)),
         AssignmentRow(parsed[1].origin, "C002", "R002", dt.date(2026, 2, 1)),

@@ -275,7 +275,8 @@ def test_a_waived_item_refuses_forms_and_reviews_until_the_waiver_is_undone(site
     assert post_form(office, f"/items/{item}/unwaive", {"reason": "豁免有误"}).status_code == 303
     page = BeautifulSoup(office.get(f"/items/{item}").text, "html.parser")
     history = [
-        (li["data-action"], li.select_one(".raw").get_text()) for li in page.select(".waiver-history li")
+        (li["data-action"], li.select_one(".raw").get_text())  # type: ignore[union-attr]
+        for li in page.select(".waiver-history li")
     ]
     assert history == [("waive", "总部统一采购"), ("unwaive", "豁免有误")]
     assert post_form(manager, f"/items/{item}/review", {"decision": "accept"}).status_code == 303
