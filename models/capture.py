@@ -44,6 +44,9 @@ class PageCapture(Base):
     # Evidence files, content-addressed in the evidence store (sha256 hex).
     html_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     screenshot_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The HTTP response as received from the network (status line, headers, body), when the page was
+    # rendered in a browser and `html_sha256` is the rendered DOM instead (see docs/capture.md).
+    response_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     # Retention has looked at this old capture's files once (pruned or kept them): never again.
     retention_checked: Mapped[bool] = mapped_column(default=False, server_default=false())
 

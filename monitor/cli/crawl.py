@@ -82,5 +82,19 @@ def crawl_command(
     click.echo(f"crawl of {day}: {len(outcome.saved)} pages stored{creatives}")
     for line in summary_lines(outcome):
         click.echo(line)
+    seal_crawled_day(ctx, day)
     if outcome.unsaved or outcome.missing:
         ctx.exit(EXIT_NOT_STORED)
+
+
+def seal_crawled_day(ctx: click.Context, day: dt.date) -> None:
+    """Seal the day's evidence in the evidence log now that its crawl is done (a re-run adds a version)."""
+    from monitor.capture.evidence_log import seal_day
+    from monitor.core.evidence import EvidenceStore
+
+    settings = settings_from(ctx)
+    with sessions_from(ctx)() as session:
+        row = seal_day(session, EvidenceStore(settings.evidence_path), day, dt.datetime.now(dt.UTC))
+        session.commit()
+        if row is not None:
+            click.echo(f"evidence of {day} sealed: manifest v{row.version} {row.sha256}")
