@@ -88,6 +88,8 @@ class PlacementView:
     thumbnail: EvidenceFile | None  # the newest element screenshot, else the newest creative
     page_shot: EvidenceFile | None  # the newest full-page screenshot
     owners: tuple[str, ...]  # "name（code）" of the reps who owned the customer on the days seen
+    # (day, manifest hash) of each day seen that is sealed in the evidence log, oldest first.
+    manifests: tuple[tuple[dt.date, str], ...] = ()
 
 
 class EvidenceView(NamedTuple):
@@ -297,6 +299,9 @@ def placement_view(placement: Placement, days: Sequence[dt.date]) -> PlacementVi
         thumbnail=next(filter(None, (_thumbnail_file(row) for row in reversed(rows))), None),
         page_shot=next(filter(None, (_page_file(row) for row in reversed(rows))), None),
         owners=tuple(dict.fromkeys(f"{row.owner_rep_name}（{row.owner_rep_code}）" for row in rows)),
+        manifests=tuple(
+            sorted({(row.day, row.manifest_sha256) for row in rows if row.manifest_sha256 is not None})
+        ),
     )
 
 
