@@ -187,6 +187,7 @@ def save_capture(
     capture.error = item.error
     capture.html_sha256 = evidence.put(item.html) if item.html else None
     capture.screenshot_sha256 = evidence.put(item.screenshot) if item.screenshot else None
+    capture.response_sha256 = evidence.put(item.response) if item.response else None
     session.flush()
     slots = {slot.name: slot for slot in page.slots}
     results = [result for result in item.slots if _known_slot(slots, result, item)]
