@@ -1,8 +1,9 @@
-"""`rivalwatch evidence verify|seal|prune`: check every cited file and the evidence log; seal; prune."""
+"""`rivalwatch evidence verify|seal|export|prune`: check files and the log; seal a day; a period's WACZ."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import click
 
@@ -71,6 +72,53 @@ def seal_command(ctx: click.Context, day: dt.datetime | None) -> None:
                 click.echo(f"{each}: nothing new to seal")
             else:
                 click.echo(f"{each}: manifest v{row.version} {row.sha256} ({row.file_count} files)")
+
+
+@evidence_group.command("export")
+@click.option(
+    "--period",
+    "period_day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    help="Any day of the period, YYYY-MM-DD.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The WACZ file to write (e.g. evidence-2026-11-02.wacz).",
+)
+@click.pass_context
+def export_command(ctx: click.Context, period_day: dt.datetime, output: Path) -> None:
+    """Write every page capture the period's items cite as one WACZ web archive, then validate it.
+
+    The WACZ opens in ReplayWeb.page; each capture is a WARC record set (the response as received, the
+    rendered DOM, the full-page screenshot, the creatives, a metadata record naming the day's manifest
+    in the evidence log). Exit 1 when the period is unknown, cites nothing, or the WACZ does not validate.
+    """
+    from monitor.capture.archive import ArchiveError, export_period, validate_wacz
+    from monitor.core.evidence import EvidenceStore
+
+    settings = settings_from(ctx)
+    try:
+        with sessions_from(ctx)() as session:
+            summary = export_period(
+                session,
+                EvidenceStore(settings.evidence_path),
+                period_day.date(),
+                output,
+                dt.datetime.now(dt.UTC),
+            )
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for missing in summary.missing:
+        click.echo(f"not in the evidence store (pruned or lost): {missing}", err=True)
+    valid, said = validate_wacz(output)
+    if not valid:
+        raise click.ClickException(f"{output} does not validate: {said}")
+    click.echo(
+        f"{output}: {summary.captures} page captures, {summary.records} WARC records; wacz validate passed"
+    )
 
 
 @evidence_group.command("prune")
