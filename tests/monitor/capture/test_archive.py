@@ -1,4 +1,4 @@
-"""The evidence as web archives: a period's cited captures exported as a WACZ that validates, through the CLI."""
+"""The evidence as web archives: a period's cited captures exported as a WACZ that validates."""
 
 from __future__ import annotations
 
