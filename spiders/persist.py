@@ -279,6 +279,7 @@ def _fill_sighting(
     sighting.competitor_company_id = ad.company_id
     sighting.is_house_ad = ad.is_house_ad
     sighting.advertiser_id = advertiser_id
+    sighting.advertiser_source = sighting.ocr_confidence = None  # the page's text, until OCR reads a logo
     sighting.element_screenshot_sha256 = None
     sighting.box_x, sighting.box_y, sighting.box_width, sighting.box_height = ad.box or (None,) * 4
 
@@ -300,6 +301,12 @@ def advertiser_ids(session: Session, texts: set[str], now: dt.datetime) -> dict[
     session.flush()
     rows = [{"text": text, "first_seen_at": now} for text in sorted(texts)]
     insert_missing(session, Advertiser, rows, "text")
+    # A name seen as text on a page is no longer one only OCR has read: matching trusts it fully.
+    session.execute(
+        update(Advertiser)
+        .where(Advertiser.text.in_(texts), Advertiser.ocr_confidence.is_not(None))
+        .values(ocr_confidence=None)
+    )
     found = session.execute(select(Advertiser.text, Advertiser.id).where(Advertiser.text.in_(texts)))
     return {text: advertiser_id for text, advertiser_id in found}
 

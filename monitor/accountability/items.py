@@ -135,6 +135,10 @@ class EvidenceRow(NamedTuple):
     box: Box | None = None
     # The newest sealed manifest of the capture's day in the evidence log (None until the day is sealed).
     manifest_sha256: str | None = None
+    # "ocr" when the page showed only a logo and the name was read off it (monitor.capture.logos).
+    advertiser_source: str | None = None
+    advertiser_text: str | None = None
+    ocr_confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -305,6 +309,9 @@ def _evidence_statement() -> Select[*tuple[Any, ...]]:
             Sighting.box_width,
             Sighting.box_height,
             _day_manifest(),
+            Sighting.advertiser_source,
+            Sighting.advertiser_text,
+            Sighting.ocr_confidence,
         )
         .select_from(ItemEvidence)
         .join(Sighting, Sighting.id == ItemEvidence.sighting_id)
@@ -350,8 +357,8 @@ _ITEMS_PER_QUERY = 2_000
 
 
 def _evidence_row(row: Any) -> EvidenceRow:
-    # The statement selects EvidenceRow's fields in order (slot_kind an enum), the box's four, the manifest.
-    return EvidenceRow._make((*row[:10], str(row[10]), *row[11:20], sighting_box(row[20:24]), row[24]))
+    # The statement selects EvidenceRow's fields in order (slot_kind an enum), the box's four, the rest.
+    return EvidenceRow._make((*row[:10], str(row[10]), *row[11:20], sighting_box(row[20:24]), *row[24:28]))
 
 
 def item_records(

@@ -82,9 +82,26 @@ def crawl_command(
     click.echo(f"crawl of {day}: {len(outcome.saved)} pages stored{creatives}")
     for line in summary_lines(outcome):
         click.echo(line)
+    read_day_logos(ctx, day)
     seal_crawled_day(ctx, day)
     if outcome.unsaved or outcome.missing:
         ctx.exit(EXIT_NOT_STORED)
+
+
+def read_day_logos(ctx: click.Context, day: dt.date) -> None:
+    """Name the day's logo-only ads (empty or generic alt/title) from their creatives with OCR."""
+    from monitor.capture.logos import read_logos
+    from monitor.core.evidence import EvidenceStore
+
+    settings = settings_from(ctx)
+    with sessions_from(ctx)() as session:
+        summary = read_logos(session, EvidenceStore(settings.evidence_path), day, dt.datetime.now(dt.UTC))
+        session.commit()
+    if summary.sightings_named or summary.unread:
+        click.echo(
+            f"logos read by OCR: {summary.sightings_named} ads named, {summary.unread} without legible text "
+            f"({summary.creatives_read} images read)"
+        )
 
 
 def seal_crawled_day(ctx: click.Context, day: dt.date) -> None:
