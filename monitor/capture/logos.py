@@ -57,6 +57,7 @@ _NOISE = re.compile(r"[\s\-_:：·•|/\\()（）\[\]【】.,，。'\"“”]+")
 # Rapidocr's two settings that keep a banner to one detection pass at a sane size: without them a wide
 # banner is upscaled and the read is ~30x slower.
 _ROW_PIXELS = 20
+_EMBLEM = re.compile(r"^[0OoQD〇○◯]\s*(?=[\u4e00-\u9fff])")
 OCR_PARAMS = {"Det.limit_type": "max", "Det.limit_side_len": 960}
 
 
@@ -98,8 +99,10 @@ def join_lines(boxes: list[tuple[float, float, str, float]]) -> LogoRead | None:
 
 
 def clean_read(text: str) -> str:
-    """OCR's text without what a logo's symbol reads as: symbols, circled numbers, stray end punctuation."""
+    """OCR's text without what a logo's symbol reads as: symbols, circled numbers, stray end punctuation,
+    and a lone ring-like letter or digit (`0`, `O`, `〇`) just before a Chinese name (a round emblem)."""
     kept = "".join(char for char in text if not _is_symbol(char))
+    kept = _EMBLEM.sub("", kept)
     return kept.strip(" -_|·•:：,，.。'\"“”")
 
 

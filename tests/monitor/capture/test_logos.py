@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from pathlib import Path
 
@@ -10,9 +11,19 @@ from sqlalchemy.orm import Session
 
 from models import Advertiser, CrawlRun, Creative, Page, PageCapture, Sighting, Site, Slot
 from models.enums import CaptureStatus, PageKind, SlotKind
-from monitor.capture.logos import LogoRead, LogoReader, is_generic_logo_text, join_lines, read_logos
+from monitor.capture.logos import (
+    LogoRead,
+    LogoReader,
+    clean_read,
+    is_generic_logo_text,
+    join_lines,
+    read_logos,
+)
 from monitor.core.evidence import EvidenceStore
 from monitor.demo.images import logo_png
+from monitor.matching import CustomerRecord, MatchIndex
+from monitor.matching.store import ocr_trust
+from tests.support.paths import shared_data
 
 DAY = dt.date(2026, 11, 10)
 NOW = dt.datetime(2026, 11, 10, 2, tzinfo=dt.UTC)
@@ -36,6 +47,20 @@ NOW = dt.datetime(2026, 11, 10, 2, tzinfo=dt.UTC)
 )
 def test_generic_logo_texts(text: str, image_url: str | None, generic: bool) -> None:
     assert is_generic_logo_text(text, image_url) is generic
+
+
+@pytest.mark.parametrize(
+    ("read", "name"),
+    [
+        ("①招商银行", "招商银行"),
+        ("0荣晟环保", "荣晟环保"),
+        ("O 心智", "心智"),
+        ("58同城", "58同城"),
+        ("3M", "3M"),
+    ],
+)
+def test_what_a_symbol_reads_as_is_dropped(read: str, name: str) -> None:
+    assert clean_read(read) == name
 
 
 def test_lines_are_joined_in_reading_order_at_the_least_confidence() -> None:
@@ -122,3 +147,38 @@ def test_logo_only_sightings_are_named_by_ocr_once_per_creative(
 
     again = read_logos(session, store, DAY, NOW, counting_read)
     assert (again.sightings_named, again.creatives_read, len(calls)) == (0, 0, 1)
+
+
+def test_real_company_names_are_read_and_never_auto_matched_wrongly(reader: LogoReader) -> None:
+    """Logos rendered from the shared list of listed companies, fonts, colours, sizes and symbols varied."""
+    with shared_data("companies", "listed-companies.dev.csv").open(encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["short_name"].isalnum()][:16]
+    index = MatchIndex.build(
+        [CustomerRecord(str(n), row["full_name"], row["short_name"]) for n, row in enumerate(rows)]
+    )
+    fonts = ["NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc", "NotoSerifCJK-Regular.ttc"]
+    colours = [
+        ((20, 40, 120), (255, 255, 255)),
+        ((255, 255, 255), (200, 30, 40)),
+        ((90, 90, 90), (230, 230, 230)),
+    ]
+    sizes = [(150, 60), (240, 80), (120, 40)]
+    exact = 0
+    for n, row in enumerate(rows):
+        ink, paper = colours[n % 3]
+        image = logo_png(
+            row["short_name"],
+            *sizes[n % 3],
+            symbol=n % 2 == 0,
+            ink=ink,
+            paper=paper,
+            font_path=f"/usr/share/fonts/opentype/noto/{fonts[n % 3]}",
+        )
+        read = reader.read(image)
+        if read is None:
+            continue
+        exact += read.text == row["short_name"]
+        result = ocr_trust(index.match(read.text), read.confidence, 0.95)
+        if result.decision == "auto":
+            assert result.customer_id == str(n), (row["short_name"], read)
+    assert exact >= 14, f"{exact} of 16 read exactly"

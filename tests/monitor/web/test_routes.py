@@ -441,6 +441,22 @@ def test_item_page_shows_the_evidence_log_manifest_of_each_cited_capture(site: S
     assert cells and cells[0].get_text() == manifest.sha256
 
 
+def test_item_page_shows_a_name_read_off_a_logo_with_its_ocr_source(site: Site_) -> None:
+    with site.session_factory() as session:
+        sighting = session.get_one(Sighting, site.world["sighting1"])
+        sighting.advertiser_source, sighting.advertiser_text, sighting.ocr_confidence = (
+            "ocr",
+            "南枝花卉",
+            0.987,
+        )
+        session.commit()
+        item_id = session.scalar(select(ItemEvidence.item_id).where(ItemEvidence.sighting_id == sighting.id))
+    page = BeautifulSoup(site.signed_in("office").get(f"/items/{item_id}?lang=en").text, "html.parser")
+    source = page.select_one("#evidence .ocr-source")
+    assert source is not None
+    assert source.get_text() == "Read from the logo by OCR: 南枝花卉 (confidence 0.99)"
+
+
 def test_evidence_missing_from_the_store_is_404(site: Site_) -> None:
     with site.session_factory() as session:
         sighting = session.get(Sighting, site.world["sighting1"])
