@@ -230,23 +230,34 @@ def _still_named(session: Session, sha: str) -> bool:
     return False
 
 
-def _file_problem(session: Session, store: EvidenceStore, entry: dict[str, Any]) -> str | None:
+def _file_state(store: EvidenceStore, sha: str, known: dict[str, str]) -> str:
+    """ "ok", "missing" or "changed"; each file hashed once per verification (creatives recur daily)."""
+    if sha not in known:
+        try:
+            known[sha] = "ok" if sha256_hex(store.read(sha)) == sha else "changed"
+        except FileNotFoundError:
+            known[sha] = "missing"
+    return known[sha]
+
+
+def _file_problem(
+    session: Session, store: EvidenceStore, entry: dict[str, Any], known: dict[str, str]
+) -> str | None:
     sha, kind = entry.get("sha256"), entry.get("kind")
     if not isinstance(sha, str) or not is_sha256_hex(sha):
         return f"lists an invalid file name {sha!r}"
-    try:
-        data = store.read(sha)
-    except FileNotFoundError:
+    state = _file_state(store, sha, known)
+    if state == "missing":
         if kind in PRUNABLE_KINDS and not _still_named(session, sha):
             return None  # pruned by retention: its capture no longer names it
         return f"{kind} {sha} ({entry.get('ref')}) is missing"
-    if sha256_hex(data) != sha:
+    if state == "changed":
         return f"{kind} {sha} ({entry.get('ref')}) is changed: its bytes no longer hash to its name"
     return None
 
 
 def _manifest_problems(
-    session: Session, store: EvidenceStore, row: EvidenceManifest, previous: str | None
+    session: Session, store: EvidenceStore, row: EvidenceManifest, previous: str | None, known: dict[str, str]
 ) -> Iterator[str]:
     if row.previous_sha256 != previous:
         yield f"its row links to {row.previous_sha256}, but the manifest before it is {previous}"
@@ -268,7 +279,7 @@ def _manifest_problems(
     if document.get("day") != row.day.isoformat() or document.get("version") != row.version:
         yield f"it says day {document.get('day')} v{document.get('version')}, its row another"
     for entry in document.get("files", []):
-        problem = _file_problem(session, store, entry)
+        problem = _file_problem(session, store, entry, known)
         if problem:
             yield problem
 
@@ -282,8 +293,9 @@ def verify_log(session: Session, store: EvidenceStore, today: dt.date) -> list[C
     """
     problems: list[ChainProblem] = []
     previous: str | None = None
+    known: dict[str, str] = {}
     for row in session.scalars(select(EvidenceManifest).order_by(EvidenceManifest.id)):
-        for problem in _manifest_problems(session, store, row, previous):
+        for problem in _manifest_problems(session, store, row, previous, known):
             problems.append(ChainProblem(row.day, row.version, row.sha256, problem))
         previous = row.sha256
     # A day removed with its manifest shows up as a broken link above; its captures left behind, here.
