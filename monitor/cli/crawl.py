@@ -60,7 +60,11 @@ def check_configs(configs: list[tuple[Path, SiteConfig]]) -> None:
 def crawl_command(
     ctx: click.Context, site_names: tuple[str, ...], capture_date: dt.datetime | None, sites_dir: Path | None
 ) -> None:
-    """Fetch every configured page, record its ads, and print one summary line per page."""
+    """Fetch every configured page, record its ads, and print one summary line per page.
+
+    Then name the day's logo-only ads (empty or generic alt/title) with OCR, and seal the day's evidence
+    in the evidence log (a re-run of a sealed day seals a new version).
+    """
     settings = settings_from(ctx)
     try:
         selected = select_sites(load_site_configs_with_paths(sites_dir or settings.sites_dir), site_names)
