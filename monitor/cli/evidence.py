@@ -12,7 +12,8 @@ from monitor.cli._context import sessions_from, settings_from
 
 @click.group("evidence")
 def evidence_group() -> None:
-    """Evidence files (page HTML, screenshots, creatives), stored once by content hash."""
+    """Evidence files (pages, screenshots, creatives) stored once by content hash, the evidence log of
+    daily manifests, and web archives of a period."""
 
 
 @evidence_group.command("verify")
@@ -124,7 +125,8 @@ def export_command(ctx: click.Context, period_day: dt.datetime, output: Path) ->
 @evidence_group.command("prune")
 @click.pass_context
 def prune_command(ctx: click.Context) -> None:
-    """Delete page screenshots and HTML older than crawl.retention_days that no item cites."""
+    """Delete page screenshots, HTML and network responses older than crawl.retention_days that no item,
+    published report or explanation form cites (manifests, creatives and element screenshots stay)."""
     from monitor.capture.retention import prune_evidence
     from monitor.core.evidence import EvidenceStore
     from monitor.core.locks import JobBusy, job_lock
