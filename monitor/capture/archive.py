@@ -12,7 +12,8 @@ Per capture (docs/capture.md says which record is which):
 - `conversion`: the rendered DOM of a browser page (`html_sha256`), referring to the response.
 - `resource` `urn:view:<url>`: the full-page screenshot (PNG), as browser-based crawlers record it.
 - `response` per creative at the image URL the page showed, so the replayed page shows the logos.
-- `metadata`: site, page, crawl run, each sighting's slot, position, text and box, the manifest.
+- `metadata` `urn:rivalwatch:metadata:<url>`: site, page, crawl run, each sighting's slot, position,
+  text and box, the manifest.
 """
 
 from __future__ import annotations
@@ -297,8 +298,9 @@ def write_capture(records: _Records, session: Session, capture_id: int, manifest
         "manifest_sha256": manifest,
         "ads": ads,
     }
+    # Its own URI, not the page's: the WACZ index lists metadata too, and a replay must find the page.
     records.write(
-        url,
+        f"urn:rivalwatch:metadata:{url}",
         "metadata",
         json.dumps(metadata, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8"),
         when,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import io
 import json
 import zipfile
@@ -130,7 +131,11 @@ def test_export_writes_a_wacz_that_validates_with_every_record_of_the_capture(
         assert {"datapackage.json", "pages/pages.jsonl", "indexes/index.cdx.gz"} <= names
         pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").decode().splitlines()]
         warc = wacz.read("archive/rivalwatch-evidence.warc.gz")
+        index = gzip.decompress(wacz.read("indexes/index.cdx.gz")).decode().splitlines()
     assert pages[1]["url"] == "https://www.feizhi.example/" and pages[1]["ts"] == "2026-11-03T01:30:00Z"
+    # A replay looking up the page finds exactly one record under its URL: the response received.
+    at_page = [json.loads(line.split(" ", 2)[2]) for line in index if line.startswith("example,feizhi)/ ")]
+    assert [(entry["mime"], entry.get("status")) for entry in at_page] == [("text/html", "200")]
     records = {}
     for record in ArchiveIterator(io.BytesIO(warc)):
         key = (record.rec_type, record.rec_headers.get_header("WARC-Target-URI"))
@@ -147,7 +152,7 @@ def test_export_writes_a_wacz_that_validates_with_every_record_of_the_capture(
     )
     creative = records[("response", "https://www.feizhi.example/img/1.png")]
     assert creative[0].get_header("WARC-Rivalwatch-Evidence-SHA256") == cited["creative"]
-    metadata = json.loads(records[("metadata", page)][1])
+    metadata = json.loads(records[("metadata", f"urn:rivalwatch:metadata:{page}")][1])
     assert metadata["site"] == "feizhi" and metadata["page"] == "home"
     assert metadata["manifest_sha256"] == cited["manifest"]
     assert metadata["ads"][0]["box"] == [10, 20, 120, 60] and metadata["ads"][0]["slot"] == "wall"
