@@ -62,8 +62,8 @@ def crawl_command(
 ) -> None:
     """Fetch every configured page, record its ads, and print one summary line per page.
 
-    Then name the day's logo-only ads (empty or generic alt/title) with OCR, and seal the day's evidence
-    in the evidence log (a re-run of a sealed day seals a new version).
+    Then seal the day's evidence in the evidence log (a re-run of a sealed day seals a new version), and
+    name the day's logo-only ads (empty or generic alt/title) with OCR.
     """
     settings = settings_from(ctx)
     try:
@@ -86,8 +86,8 @@ def crawl_command(
     click.echo(f"crawl of {day}: {len(outcome.saved)} pages stored{creatives}")
     for line in summary_lines(outcome):
         click.echo(line)
+    seal_crawled_day(ctx, day)  # first: the files are sealed whatever OCR does next
     read_day_logos(ctx, day)
-    seal_crawled_day(ctx, day)
     if outcome.unsaved or outcome.missing:
         ctx.exit(EXIT_NOT_STORED)
 
