@@ -44,6 +44,9 @@ class PageCapture(Base):
     # Evidence files, content-addressed in the evidence store (sha256 hex).
     html_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     screenshot_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The HTTP response as received from the network (status line, headers, body), when the page was
+    # rendered in a browser and `html_sha256` is the rendered DOM instead (see docs/capture.md).
+    response_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     # Retention has looked at this old capture's files once (pruned or kept them): never again.
     retention_checked: Mapped[bool] = mapped_column(default=False, server_default=false())
 
@@ -86,6 +89,10 @@ class Creative(Base):
     size_bytes: Mapped[int]
     first_url: Mapped[str] = mapped_column(String(2000))
     first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # What OCR read on the image (monitor.capture.logos), read once when a sighting's text was generic.
+    ocr_read: Mapped[bool] = mapped_column(default=False, server_default=false())
+    ocr_text: Mapped[str | None] = mapped_column(Text)
+    ocr_confidence: Mapped[float | None]
 
 
 class Sighting(Base):
@@ -104,7 +111,11 @@ class Sighting(Base):
     seen_date: Mapped[dt.date] = mapped_column(index=True)
     position: Mapped[int]
     raw_text: Mapped[str] = mapped_column(Text)  # advertiser text exactly as on the page
-    advertiser_text: Mapped[str] = mapped_column(Text)  # after the site's cleanup rules
+    advertiser_text: Mapped[str] = mapped_column(Text)  # after the site's cleanup rules, or as OCR read it
+    # Where advertiser_text comes from: None for the page's own text, "ocr" when the page only showed a
+    # logo with a generic or empty alt/title and the name was read off the creative (ocr_confidence 0..1).
+    advertiser_source: Mapped[str | None] = mapped_column(String(10))
+    ocr_confidence: Mapped[float | None]
     link: Mapped[str | None] = mapped_column(String(2000))
     image_url: Mapped[str | None] = mapped_column(String(2000))
     competitor_company_id: Mapped[str | None] = mapped_column(String(200))

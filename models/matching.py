@@ -20,6 +20,9 @@ class Advertiser(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(String(500), unique=True)  # cleaned advertiser text
     first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # None: seen as text on a page. A number: only ever read off a logo by OCR, at this best confidence;
+    # matching trusts it less (never auto below matching.ocr_auto_confidence).
+    ocr_confidence: Mapped[float | None]
 
     match: Mapped[AdvertiserMatch | None] = relationship(back_populates="advertiser", uselist=False)
 

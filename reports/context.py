@@ -88,6 +88,11 @@ class PlacementView:
     thumbnail: EvidenceFile | None  # the newest element screenshot, else the newest creative
     page_shot: EvidenceFile | None  # the newest full-page screenshot
     owners: tuple[str, ...]  # "name（code）" of the reps who owned the customer on the days seen
+    # (day, manifest hash) of each day seen that is sealed in the evidence log, oldest first.
+    manifests: tuple[tuple[dt.date, str], ...] = ()
+    # The name OCR read off the logo, when the page showed only a logo (the newest such read).
+    ocr_text: str | None = None
+    ocr_confidence: float | None = None
 
 
 class EvidenceView(NamedTuple):
@@ -271,6 +276,7 @@ def placement_view(placement: Placement, days: Sequence[dt.date]) -> PlacementVi
     """A placement of the read model with the files the report shows for it."""
     rows = placement.evidence
     first, newest = placement.first, placement.newest
+    ocr = next((row for row in reversed(rows) if row.advertiser_source == "ocr"), None)
     by_day = {row.day: row for row in rows}  # the day's last sighting
     cells = tuple(
         DayCell(day, state, _page_file(by_day[day]) if day in by_day else None)
@@ -297,6 +303,11 @@ def placement_view(placement: Placement, days: Sequence[dt.date]) -> PlacementVi
         thumbnail=next(filter(None, (_thumbnail_file(row) for row in reversed(rows))), None),
         page_shot=next(filter(None, (_page_file(row) for row in reversed(rows))), None),
         owners=tuple(dict.fromkeys(f"{row.owner_rep_name}（{row.owner_rep_code}）" for row in rows)),
+        manifests=tuple(
+            sorted({(row.day, row.manifest_sha256) for row in rows if row.manifest_sha256 is not None})
+        ),
+        ocr_text=ocr.advertiser_text if ocr else None,
+        ocr_confidence=ocr.ocr_confidence if ocr else None,
     )
 
 

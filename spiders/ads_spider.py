@@ -37,6 +37,7 @@ from spiders.items import (
     Status,
     slot_results,
 )
+from spiders.network import network_meta, received_message
 from spiders.settings import allowed_hosts
 
 BLOCKED_HTTP_STATUSES = frozenset({403, 429})
@@ -142,6 +143,7 @@ class AdsSpider(scrapy.Spider):
             "playwright_context_kwargs": context_options(self.browser_user_agent),
             "playwright_page_goto_kwargs": {"wait_until": "load", "timeout": self.timeout_seconds * 1000},
             "playwright_page_init_callback": PageGuard(self.allowed_domains),
+            **network_meta(),
         }
 
     def new_item(self, meta: dict[str, Any], url: str, status: Status, **values: Any) -> PageCaptureItem:
@@ -159,6 +161,7 @@ class AdsSpider(scrapy.Spider):
         browser_page = response.meta.get("playwright_page")
         try:
             item = await self.capture(response, browser_page)
+            item.response = await received_message(response)
         finally:
             await close_browser_page(browser_page)  # before the item is stored: free the window early
         site = self.sites[item.site]

@@ -88,6 +88,8 @@ class PageCaptureItem:
     html: bytes | None = field(default=None, repr=False)
     text: str | None = field(default=None, repr=False)  # the decoded HTML that extraction read
     screenshot: bytes | None = field(default=None, repr=False)  # full-page PNG, browser pages only
+    # The HTTP response as received from the network (spiders.network.http_message), every page.
+    response: bytes | None = field(default=None, repr=False)
     slots: list[SlotResult] = field(default_factory=list, repr=False)
 
     @property
@@ -100,7 +102,7 @@ class PageCaptureItem:
             replace(slot, ads=[replace(ad, element_screenshot=None) for ad in slot.ads])
             for slot in self.slots
         ]
-        return replace(self, html=None, text=None, screenshot=None, slots=slots)
+        return replace(self, html=None, text=None, screenshot=None, response=None, slots=slots)
 
 
 @dataclass

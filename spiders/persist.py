@@ -187,6 +187,7 @@ def save_capture(
     capture.error = item.error
     capture.html_sha256 = evidence.put(item.html) if item.html else None
     capture.screenshot_sha256 = evidence.put(item.screenshot) if item.screenshot else None
+    capture.response_sha256 = evidence.put(item.response) if item.response else None
     session.flush()
     slots = {slot.name: slot for slot in page.slots}
     results = [result for result in item.slots if _known_slot(slots, result, item)]
@@ -278,6 +279,7 @@ def _fill_sighting(
     sighting.competitor_company_id = ad.company_id
     sighting.is_house_ad = ad.is_house_ad
     sighting.advertiser_id = advertiser_id
+    sighting.advertiser_source = sighting.ocr_confidence = None  # the page's text, until OCR reads a logo
     sighting.element_screenshot_sha256 = None
     sighting.box_x, sighting.box_y, sighting.box_width, sighting.box_height = ad.box or (None,) * 4
 
@@ -299,6 +301,12 @@ def advertiser_ids(session: Session, texts: set[str], now: dt.datetime) -> dict[
     session.flush()
     rows = [{"text": text, "first_seen_at": now} for text in sorted(texts)]
     insert_missing(session, Advertiser, rows, "text")
+    # A name seen as text on a page is no longer one only OCR has read: matching trusts it fully.
+    session.execute(
+        update(Advertiser)
+        .where(Advertiser.text.in_(texts), Advertiser.ocr_confidence.is_not(None))
+        .values(ocr_confidence=None)
+    )
     found = session.execute(select(Advertiser.text, Advertiser.id).where(Advertiser.text.in_(texts)))
     return {text: advertiser_id for text, advertiser_id in found}
 

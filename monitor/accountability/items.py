@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from models import (
@@ -23,6 +23,7 @@ from models import (
     AccountabilityPeriod,
     Creative,
     Customer,
+    EvidenceManifest,
     Explanation,
     ItemEvidence,
     Page,
@@ -132,6 +133,12 @@ class EvidenceRow(NamedTuple):
     owner_rep_code: str  # the rep who owned the customer that day
     owner_rep_name: str
     box: Box | None = None
+    # The newest sealed manifest of the capture's day in the evidence log (None until the day is sealed).
+    manifest_sha256: str | None = None
+    # "ocr" when the page showed only a logo and the name was read off it (monitor.capture.logos).
+    advertiser_source: str | None = None
+    advertiser_text: str | None = None
+    ocr_confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -301,12 +308,28 @@ def _evidence_statement() -> Select[*tuple[Any, ...]]:
             Sighting.box_y,
             Sighting.box_width,
             Sighting.box_height,
+            _day_manifest(),
+            Sighting.advertiser_source,
+            Sighting.advertiser_text,
+            Sighting.ocr_confidence,
         )
         .select_from(ItemEvidence)
         .join(Sighting, Sighting.id == ItemEvidence.sighting_id)
         .join(PageCapture, PageCapture.id == Sighting.capture_id)
         .join(Rep, Rep.id == ItemEvidence.rep_id)
         .outerjoin(Creative, Creative.id == Sighting.creative_id)
+    )
+
+
+def _day_manifest() -> ColumnElement[Any]:
+    """The newest manifest of the sighting's day: the evidence log entry an outsider checks it against."""
+    return (
+        select(EvidenceManifest.sha256)
+        .where(EvidenceManifest.day == Sighting.seen_date)
+        .order_by(EvidenceManifest.version.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("manifest_sha256")
     )
 
 
@@ -334,8 +357,8 @@ _ITEMS_PER_QUERY = 2_000
 
 
 def _evidence_row(row: Any) -> EvidenceRow:
-    # The statement selects EvidenceRow's fields in order (slot_kind an enum), then the box's four.
-    return EvidenceRow._make((*row[:10], str(row[10]), *row[11:20], sighting_box(row[20:24])))
+    # The statement selects EvidenceRow's fields in order (slot_kind an enum), the box's four, the rest.
+    return EvidenceRow._make((*row[:10], str(row[10]), *row[11:20], sighting_box(row[20:24]), *row[24:28]))
 
 
 def item_records(

@@ -1,8 +1,11 @@
 """Evidence retention and audit: old page screenshots and HTML go, whatever an item cites stays.
 
-Two years of sightings are kept, but full-page screenshots and page HTML (the bulk of the store) only
-for `crawl.retention_days`, except the files a manager may still need to look at: those cited by an
-accountability item. Creatives and element screenshots are never pruned.
+Two years of sightings are kept, but full-page screenshots, page HTML and network responses (the bulk of
+the store) only for `crawl.retention_days`, except the files a manager may still need to look at: those
+cited by an accountability item, by a published report or by a rep's explanation form (see
+`_cited_page_files`). Creatives and element screenshots are never pruned, and neither is anything else
+in the store: only page files of old captures are ever candidates, so the evidence log's manifests
+(monitor.capture.evidence_log) and anything else stored by hash stay whatever their age.
 """
 
 from __future__ import annotations
@@ -15,12 +18,21 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, select, union, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from models import Creative, ItemEvidence, PageCapture, Sighting
+from models import (
+    AccountabilityItem,
+    AccountabilityPeriod,
+    AdvertiserMatch,
+    Creative,
+    Explanation,
+    ItemEvidence,
+    PageCapture,
+    Sighting,
+)
 from monitor.core.evidence import EvidenceStore, is_sha256_hex
 
 _BATCH = 500
 _MAX_LISTED_REFERENCES = 5
-_PAGE_FILE_COLUMNS = (PageCapture.screenshot_sha256, PageCapture.html_sha256)
+_PAGE_FILE_COLUMNS = (PageCapture.screenshot_sha256, PageCapture.html_sha256, PageCapture.response_sha256)
 
 ProblemKind = Literal["missing", "corrupt", "invalid name"]
 
@@ -60,26 +72,41 @@ def _hashes(session: Session, query: Select[Any]) -> set[str]:
 
 
 def _page_files(where: ColumnElement[bool], among: list[str] | None = None) -> Select[Any]:
-    """Distinct screenshot and HTML hashes of the captures matching `where` (and in `among`, if given)."""
-    screenshots = select(PageCapture.screenshot_sha256.label("sha")).where(where)
-    pages = select(PageCapture.html_sha256.label("sha")).where(where)
-    if among is not None:
-        screenshots = screenshots.where(PageCapture.screenshot_sha256.in_(among))
-        pages = pages.where(PageCapture.html_sha256.in_(among))
-    return select(union(screenshots, pages).subquery().c.sha)
+    """Distinct page file hashes of the captures matching `where` (and in `among`, if given)."""
+    parts = []
+    for column in _PAGE_FILE_COLUMNS:
+        part = select(column.label("sha")).where(where)
+        parts.append(part.where(column.in_(among)) if among is not None else part)
+    return select(union(*parts).subquery().c.sha)
 
 
 def _cited_page_files(session: Session, candidates: list[str]) -> set[str]:
-    """Those of `candidates` that are the page screenshot or HTML of a capture an item cites a sighting of.
+    """Those of `candidates` that are page files of a capture with a cited sighting.
+
+    Cited: an item's evidence row names the sighting; or the sighting is one a published report or a
+    form could have shown: seen inside a period that is published or has an explanation form, by an
+    advertiser matched to a customer with an item in that period. The second keeps a file a report was
+    mailed with even after a re-match or re-generation dropped its evidence row.
 
     Asked per candidate through the page-file indexes and each capture's sightings, never by loading
     every citation: the cost follows the batch, not the history.
     """
-    cited = (
-        select(Sighting.id)
-        .join(ItemEvidence, ItemEvidence.sighting_id == Sighting.id)
-        .where(Sighting.capture_id == PageCapture.id)
+    by_item = select(ItemEvidence.id).where(ItemEvidence.sighting_id == Sighting.id).exists()
+    has_form = select(Explanation.id).where(Explanation.item_id == AccountabilityItem.id).exists()
+    by_report_or_form = (
+        select(AccountabilityItem.id)
+        .join(AccountabilityPeriod, AccountabilityPeriod.id == AccountabilityItem.period_id)
+        .join(AdvertiserMatch, AdvertiserMatch.customer_id == AccountabilityItem.customer_id)
+        .where(
+            AdvertiserMatch.advertiser_id == Sighting.advertiser_id,
+            Sighting.seen_date >= AccountabilityPeriod.start_date,
+            Sighting.seen_date <= AccountabilityPeriod.end_date,
+            AccountabilityPeriod.published_at.is_not(None) | has_form,
+        )
         .exists()
+    )
+    cited = (
+        select(Sighting.id).where(Sighting.capture_id == PageCapture.id, by_item | by_report_or_form).exists()
     )
     found: set[str] = set()
     for column in _PAGE_FILE_COLUMNS:
@@ -201,11 +228,12 @@ def prune_evidence(
     batch_days: int = 7,
     after_batch: Callable[[dt.date], None] | None = None,
 ) -> PruneResult:
-    """Delete full-page screenshots and page HTML of captures older than `retention_days`.
+    """Delete full-page screenshots, page HTML and network responses of captures before the window.
 
-    Kept: every file an accountability item cites (its sightings' page screenshot and HTML, element
-    screenshot and creative), every file a capture inside the window still uses (the same bytes
-    recur day after day), and anything that is also an element screenshot or a creative.
+    Kept: every file an accountability item, a published report or a form cites (its sightings' page
+    files, element screenshot and creative; see `_cited_page_files`), every file a capture inside the
+    window still uses (the same bytes recur day after day), and anything that is also an element
+    screenshot or a creative.
 
     Works through the old capture days not looked at before, `batch_days` at a time, oldest first: each
     batch asks the indexes about its own files only, so time and memory follow the days to prune, not
@@ -238,12 +266,16 @@ def prune_evidence(
 
 def _references(session: Session) -> Iterator[tuple[str, str]]:
     """(hash, where) for every evidence file the database names."""
-    captures = select(PageCapture.id, PageCapture.screenshot_sha256, PageCapture.html_sha256)
-    for capture_id, screenshot, html in session.execute(captures.execution_options(yield_per=1000)):
+    captures = select(
+        PageCapture.id, PageCapture.screenshot_sha256, PageCapture.html_sha256, PageCapture.response_sha256
+    )
+    for capture_id, screenshot, html, response in session.execute(captures.execution_options(yield_per=1000)):
         if screenshot:
             yield screenshot, f"page_capture {capture_id} screenshot"
         if html:
             yield html, f"page_capture {capture_id} html"
+        if response:
+            yield response, f"page_capture {capture_id} network response"
     elements = select(Sighting.id, Sighting.element_screenshot_sha256).where(
         Sighting.element_screenshot_sha256.is_not(None)
     )

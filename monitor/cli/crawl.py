@@ -60,7 +60,11 @@ def check_configs(configs: list[tuple[Path, SiteConfig]]) -> None:
 def crawl_command(
     ctx: click.Context, site_names: tuple[str, ...], capture_date: dt.datetime | None, sites_dir: Path | None
 ) -> None:
-    """Fetch every configured page, record its ads, and print one summary line per page."""
+    """Fetch every configured page, record its ads, and print one summary line per page.
+
+    Then seal the day's evidence in the evidence log (a re-run of a sealed day seals a new version), and
+    name the day's logo-only ads (empty or generic alt/title) with OCR.
+    """
     settings = settings_from(ctx)
     try:
         selected = select_sites(load_site_configs_with_paths(sites_dir or settings.sites_dir), site_names)
@@ -82,5 +86,36 @@ def crawl_command(
     click.echo(f"crawl of {day}: {len(outcome.saved)} pages stored{creatives}")
     for line in summary_lines(outcome):
         click.echo(line)
+    seal_crawled_day(ctx, day)  # first: the files are sealed whatever OCR does next
+    read_day_logos(ctx, day)
     if outcome.unsaved or outcome.missing:
         ctx.exit(EXIT_NOT_STORED)
+
+
+def read_day_logos(ctx: click.Context, day: dt.date) -> None:
+    """Name the day's logo-only ads (empty or generic alt/title) from their creatives with OCR."""
+    from monitor.capture.logos import read_logos
+    from monitor.core.evidence import EvidenceStore
+
+    settings = settings_from(ctx)
+    with sessions_from(ctx)() as session:
+        summary = read_logos(session, EvidenceStore(settings.evidence_path), day, dt.datetime.now(dt.UTC))
+        session.commit()
+    if summary.sightings_named or summary.unread:
+        click.echo(
+            f"logos read by OCR: {summary.sightings_named} ads named, {summary.unread} without legible text "
+            f"({summary.creatives_read} images read)"
+        )
+
+
+def seal_crawled_day(ctx: click.Context, day: dt.date) -> None:
+    """Seal the day's evidence in the evidence log now that its crawl is done (a re-run adds a version)."""
+    from monitor.capture.evidence_log import seal_day
+    from monitor.core.evidence import EvidenceStore
+
+    settings = settings_from(ctx)
+    with sessions_from(ctx)() as session:
+        row = seal_day(session, EvidenceStore(settings.evidence_path), day, dt.datetime.now(dt.UTC))
+        session.commit()
+        if row is not None:
+            click.echo(f"evidence of {day} sealed: manifest v{row.version} {row.sha256}")

@@ -45,6 +45,9 @@ class MatchingSettings(Section):
     review_threshold: float = Field(default=75.0, ge=0, le=100)
     # Two candidates within this many points of each other are too close to call: review, not auto.
     ambiguity_margin: float = Field(default=4.0, ge=0, le=100)
+    # A name only read off a logo by OCR (0..1 confidence) is matched automatically only at or above
+    # this confidence; below it, at most review (measured in docs/matching.md).
+    ocr_auto_confidence: float = Field(default=0.95, ge=0, le=1)
 
 
 class AccountabilitySettings(Section):

@@ -21,7 +21,7 @@ Accountability
 - C020 璟瑞医药: transferred R005 -> R006 on 2026-01-01, long before the period -> only R006 answers.
 - C015 天穹航空 (R008): first seen 2026-11-18 (qiancheng finance, feizhi campus) -> starts mid-period.
 - C016 鸣沙文旅 (R002): seen only 11-11..11-13 (jobhub campus, feizhi campus) -> a short run.
-- C044 (order, never seen) and C045..C060: customers never seen on any site -> no items.
+- C044 (order, never seen) and C045, C047..C060: customers never seen on any site -> no items.
 
 Matching (advertiser texts)
 - `1/3华澜银行股份有限公司招聘信息` rotation prefix; `华澜银行股份有限公司福建省分行` and `…北京分行`,
@@ -43,6 +43,9 @@ Matching (advertiser texts)
   `璟瑞医药 Jingrui Pharma`, `棠溪酒店 Tangxi Hotels`, `翠屿食品 Cuiyu Foods`: mixed Chinese/English.
 - gouzhi 上海站 from 11-13: C003 鲸跃游戏's logo has only the generic alt `公司logo` (cleaned to no text),
   but the same `/gouzhi/gongsi/<id>.html` id it carries under its name on the homepage -> C003 by id.
+- gouzhi 上海站: C046 南枝花卉 (R003) shows only a logo with the generic alt `公司logo` and no name or id
+  it is known by anywhere: OCR reads 南枝花卉 off the logo, and the item page and the report show that
+  source and its confidence -> C046, an item found by OCR alone.
 - Not ours: 正衡会计师事务所（特殊普通合伙）, 橡树湾国际学校, Bluefin Analytics, 金翎石化有限公司.
 
 Outage (set by `monitor.demo.run.DEMO_OUTAGES`): the qiancheng homepage answers 500 on 2026-11-15, so

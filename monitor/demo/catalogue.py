@@ -125,6 +125,7 @@ ADVERTISERS: dict[str, Advertiser] = {
         _a("chenyu", "宸宇设计院", "C041"),
         _a("chengyi", "橙意生活", "C042"),
         _a("wanxiu", "万岫物业", "C043"),
+        _a("nanzhi", "南枝花卉", "C046"),  # shown only as a logo: found by OCR (monitor.capture.logos)
         # Advertisers that are nobody of ours; two look like customers on purpose.
         _a("hualan-info", "华澜信息"),
         _a("zhengheng", "正衡会计"),
@@ -291,6 +292,7 @@ PLACEMENTS: tuple[Placement, ...] = (
     _gouzhi("shanghai", "city_logos", "chengyi", "橙意生活"),
     _gouzhi("shanghai", "city_logos", "wanxiu", "万岫物业", during("11-14", "11-22")),
     _gouzhi("shanghai", "city_logos", "yichen", "熠辰光伏"),
+    _gouzhi("shanghai", "city_logos", "nanzhi", "公司logo"),  # no name anywhere: only its logo says it
     # 飞职网 (rendered by JavaScript): carousel and a lazy, infinitely scrolling logo wall.
     _feizhi("home", "carousel", "northwind", "Northwind Logistics"),
     _feizhi("home", "carousel", "ashgrove", "灰林生物技术（苏州）有限公司"),

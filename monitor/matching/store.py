@@ -8,6 +8,7 @@ proposed again. The caller owns the transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -216,6 +217,8 @@ def rematch_advertisers(
             rejections=rejections,
             competitor_ids=competitor_ids,
         )
+        if advertiser.ocr_confidence is not None:
+            result = ocr_trust(result, advertiser.ocr_confidence, settings.matching.ocr_auto_confidence)
         if current is not None and current.decision == MatchDecision.REJECTED and result.customer_id is None:
             decisions[current.decision.value] += 1
             kept += 1
@@ -224,6 +227,14 @@ def rematch_advertisers(
         decisions[result.decision] += 1
     session.flush()
     return RematchSummary(sum(decisions.values()), dict(decisions), changed, kept)
+
+
+def ocr_trust(result: MatchResult, confidence: float, auto_confidence: float) -> MatchResult:
+    """A name only OCR has read is trusted less: an automatic match below `auto_confidence` is reviewed."""
+    if result.decision != MatchDecision.AUTO.value or confidence >= auto_confidence:
+        return result
+    why = f"read from a logo by OCR at confidence {confidence:.2f} (< {auto_confidence:.2f}): review"
+    return dataclasses.replace(result, decision="review", reason=f"{result.reason}; {why}")
 
 
 def _advertiser(session: Session, advertiser_id: int) -> Advertiser:

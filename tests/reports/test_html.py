@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from models import AccountabilityItem, PageCapture
 from models.enums import MatchDecision
 from monitor.accountability.generate import generate_period
+from monitor.capture.evidence_log import seal_day
 from monitor.cli import main
 from monitor.core.evidence import EvidenceStore
 from reports.context import build_report_context, safe_href
@@ -479,3 +480,24 @@ def test_waive_command_refuses_unknown_customer_period_or_item(
     )
     assert result.exit_code == 1
     assert message in result.output
+
+
+def test_each_cited_day_shows_its_evidence_log_manifest(session: Session, tmp_path: Path) -> None:
+    world = build_world(session)
+    settings = settings_for(tmp_path)
+    store = EvidenceStore(settings.evidence_path)
+    store_evidence(session, store)
+    days = sorted(set(session.scalars(select(PageCapture.capture_date))))
+    manifests = {day: seal_day(session, store, day, NOW) for day in days}
+    generate_period(session, settings, START, NOW)
+    session.commit()
+
+    path = write_period_report(session, settings, START)
+
+    row = placement_row(rep_pages(path), world.customers["C001"].id, "job51", "banner")
+    shown = [span.get_text() for span in row.select(".hash.manifest")]
+    assert shown
+    for text in shown:
+        day_label, sha = text.split()[-2:]
+        manifest = next(m for day, m in manifests.items() if day.strftime("%m-%d") == day_label)
+        assert manifest is not None and sha == manifest.sha256

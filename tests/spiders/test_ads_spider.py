@@ -236,6 +236,7 @@ def test_static_crawl_records_every_page_and_a_rerun_replaces_it(
             check_home_sightings(session)
             check_gbk_names(session)
             check_evidence(session, EvidenceStore(tmp_path / "var" / "evidence"))
+            check_received(session, EvidenceStore(tmp_path / "var" / "evidence"))
             before = row_counts(session)
         assert_nothing_followed(fixture_site)
 
@@ -252,6 +253,15 @@ def test_static_crawl_records_every_page_and_a_rerun_replaces_it(
         assert latest.crawl_run_id == runs[1].id
     finally:
         engine.dispose()
+
+
+def check_received(session: Session, evidence: EvidenceStore) -> None:
+    """A static page's response as received: its status line and headers, then the body stored as HTML."""
+    home = captures(session, "zhida")["home"]
+    head, _, body = evidence.read(home.response_sha256 or "").partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert f"\r\nContent-Length: {len(body)}".encode() in head
+    assert body == evidence.read(home.html_sha256 or "")
 
 
 def check_statuses(session: Session) -> None:
@@ -575,6 +585,11 @@ def test_browser_crawl_reads_every_slide_and_lazy_logos_with_screenshots(
             assert [s.box_x is None for s in slides] == [s.element_screenshot_sha256 is None for s in slides]
             rendered = evidence.read(home.html_sha256 or "").decode("utf-8")
             assert 'class="slide"' in rendered  # the stored HTML is the rendered DOM, not the served page
+            # ...and the response as received from the network is kept beside it, byte for byte.
+            head, _, body = evidence.read(home.response_sha256 or "").partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+            assert b"\r\ncontent-type: text/html; charset=utf-8" in head.lower()
+            assert body == (CAPTURE_PAGES / "browser.html").read_bytes()
             # A script sending the page to another host after loading is stopped: the page is captured
             # where it is, and the other host is never asked for it, nor for the window the script
             # opens (the popup blocker is on, as in a person's browser). A frame from that host inside

@@ -24,7 +24,7 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import CrawlRun, Creative, Page, PageCapture, Sighting, Site
+from models import CrawlRun, Creative, EvidenceManifest, Page, PageCapture, Sighting, Site
 from models.db import make_engine, make_session_factory, transaction
 from models.enums import CaptureStatus, RunStatus
 from models.migrate import upgrade
@@ -258,7 +258,14 @@ def test_creatives_are_stored_once_and_unsafe_images_are_refused(
             day_one = sighting_of(session, "zhida", "home", DAY_ONE, "上海浦东发展银行股份有限公司")
             day_two = sighting_of(session, "zhida", "home", DAY_TWO, "上海浦东发展银行股份有限公司")
             assert day_one.creative_id == day_two.creative_id is not None
-        assert list(evidence.iter_all()) == files  # the same banner (and pages) stored once
+            # Each day's responses as received differ (their Date header), and the day has a manifest.
+            received = session.scalars(
+                select(PageCapture.response_sha256).where(PageCapture.capture_date == DAY_TWO)
+            )
+            manifest = session.scalars(select(EvidenceManifest.sha256).where(EvidenceManifest.day == DAY_TWO))
+            new = {*received, *manifest}
+        # The same banner (and pages) stored once.
+        assert [sha for sha in evidence.iter_all() if sha not in new] == files
     finally:
         engine.dispose()
 
@@ -305,9 +312,13 @@ def check_refusals(session: Session, log: str) -> None:
 
 
 def check_evidence_holds_only_pages_and_creatives(session: Session, evidence: EvidenceStore) -> None:
+    """Pages (as read and as received), creatives, and the evidence log's manifest of the day."""
     pages = set(session.scalars(select(PageCapture.html_sha256)))
+    received = set(session.scalars(select(PageCapture.response_sha256)))
     creatives = set(session.scalars(select(Creative.sha256)))
-    assert set(evidence.iter_all()) == pages | creatives
+    manifests = set(session.scalars(select(EvidenceManifest.sha256)))
+    assert len(manifests) == 1 and len(received) == len(pages)
+    assert set(evidence.iter_all()) == pages | received | creatives | manifests
 
 
 def check_requests(site: ImageSite) -> None:

@@ -334,7 +334,7 @@ def test_demo_sites_discovery_matches_their_shipped_configs(spec, monkeypatch: p
     expected = [
         ad.advertiser
         for ad in extract_ads(html, config, config.page(spec.key), url).ads
-        if not ad.is_house_ad
+        if not ad.is_house_ad and ad.advertiser  # a logo with no name (C046) is named by OCR, not found
     ]
     score = score_discovery(non_house(html, url), expected)
     assert score.recall >= MIN_RECALL, score

@@ -12,9 +12,12 @@ from sqlalchemy.orm import Session
 from models import (
     AccountabilityItem,
     AccountabilityPeriod,
+    Advertiser,
+    AdvertiserMatch,
     CrawlRun,
     Creative,
     Customer,
+    Explanation,
     ItemEvidence,
     Page,
     PageCapture,
@@ -23,7 +26,8 @@ from models import (
     Site,
     Slot,
 )
-from models.enums import CaptureStatus, PageKind, SlotKind
+from models.enums import CaptureStatus, MatchDecision, PageKind, SlotKind
+from monitor.capture.evidence_log import seal_day, verify_log
 from monitor.capture.retention import (
     PruneResult,
     prune_evidence,
@@ -60,7 +64,13 @@ class World:
         return self.store.put(f"evidence: {label}".encode())
 
     def capture(
-        self, day: dt.date, *, screenshot: str | None, html: str | None, page: int = 0
+        self,
+        day: dt.date,
+        *,
+        screenshot: str | None,
+        html: str | None,
+        page: int = 0,
+        response: str | None = None,
     ) -> PageCapture:
         if day not in self.runs:
             self.runs[day] = CrawlRun(crawl_date=day)
@@ -75,6 +85,7 @@ class World:
             url=self.pages[page].url,
             screenshot_sha256=screenshot,
             html_sha256=html,
+            response_sha256=response,
         )
         self.session.add(capture)
         return capture
@@ -103,15 +114,36 @@ class World:
         self.session.add(creative)
         return creative
 
-    def cite(self, sighting: Sighting) -> ItemEvidence:
+    def cite(self, sighting: Sighting, *, published: bool = False) -> ItemEvidence:
         period = AccountabilityPeriod(
-            start_date=dt.date(2026, 8, 31), end_date=dt.date(2026, 9, 13), form_deadline=dt.date(2026, 9, 18)
+            start_date=dt.date(2026, 8, 31),
+            end_date=dt.date(2026, 9, 13),
+            form_deadline=dt.date(2026, 9, 18),
+            published_at=dt.datetime(2026, 9, 14, 1, tzinfo=dt.UTC) if published else None,
         )
         item = AccountabilityItem(period=period, customer=self.customer, rep=self.rep)
         evidence = ItemEvidence(item=item, sighting=sighting, rep_id=self.rep.id)
         self.session.add_all([period, item, evidence])
         self.session.flush()
         return evidence
+
+    def match(self, sighting: Sighting) -> None:
+        """The sighting's advertiser matched to the world's customer."""
+        advertiser = Advertiser(text=sighting.advertiser_text)
+        self.session.add(advertiser)
+        self.session.flush()
+        sighting.advertiser_id = advertiser.id
+        self.session.add(
+            AdvertiserMatch(
+                advertiser_id=advertiser.id, customer=self.customer, score=0.95, decision=MatchDecision.AUTO
+            )
+        )
+        self.session.flush()
+
+    def uncite(self, evidence: ItemEvidence) -> None:
+        """What a re-match or a re-generation does: the item no longer lists the sighting."""
+        self.session.delete(evidence)
+        self.session.flush()
 
     def prune(self) -> PruneResult:
         self.session.flush()
@@ -323,3 +355,74 @@ def test_each_old_capture_is_looked_at_once(world: World) -> None:
     assert result.kept == () and len(result.deleted) == 1  # the cited day was not looked at again
     world.session.expire_all()
     assert later.retention_checked and cited.retention_checked
+
+
+def test_the_network_response_of_an_old_capture_is_pruned_and_kept_when_cited(world: World) -> None:
+    old_response, cited_response = world.put("old response"), world.put("cited response")
+    world.capture(OLD, screenshot=None, html=None, response=old_response)
+    cited = world.capture(OLD, screenshot=None, html=None, response=cited_response, page=1)
+    world.cite(world.sighting(cited))
+
+    result = world.prune()
+
+    assert result.deleted == (old_response,)
+    assert world.store.exists(cited_response) and cited.response_sha256 == cited_response
+
+
+def test_a_published_report_keeps_its_files_after_its_evidence_row_is_dropped(world: World) -> None:
+    screenshot, html = world.put("reported screenshot"), world.put("reported html")
+    capture = world.capture(OLD, screenshot=screenshot, html=html)
+    sighting = world.sighting(capture)
+    world.match(sighting)
+    world.uncite(world.cite(sighting, published=True))
+
+    result = world.prune()
+
+    assert world.store.exists(screenshot) and world.store.exists(html)
+    assert result.deleted == ()
+
+
+def test_an_explanation_form_keeps_its_items_files_before_publication(world: World) -> None:
+    screenshot = world.put("explained screenshot")
+    sighting = world.sighting(world.capture(OLD, screenshot=screenshot, html=None))
+    world.match(sighting)
+    evidence = world.cite(sighting)
+    world.session.add(Explanation(item_id=evidence.item_id, text="客户已签约"))
+    world.uncite(evidence)
+
+    world.prune()
+
+    assert world.store.exists(screenshot)
+
+
+def test_an_unpublished_period_without_forms_protects_only_its_evidence_rows(world: World) -> None:
+    screenshot = world.put("no longer cited")
+    sighting = world.sighting(world.capture(OLD, screenshot=screenshot, html=None))
+    world.match(sighting)
+    world.uncite(world.cite(sighting))
+
+    result = world.prune()
+
+    assert result.deleted == (screenshot,)
+
+
+def test_a_prune_after_a_published_period_loses_no_cited_file_nor_any_manifest(world: World) -> None:
+    """The whole story: a period is captured, sealed, published; retention runs long after."""
+    cited_files = [world.put(f"cited {label}") for label in ("screenshot", "html", "response", "element")]
+    capture = world.capture(OLD, screenshot=cited_files[0], html=cited_files[1], response=cited_files[2])
+    cited = world.sighting(capture, element=cited_files[3], creative=world.put("cited creative"))
+    world.match(cited)
+    world.cite(cited, published=True)
+    uncited_files = [world.put("uncited"), world.put("uncited html")]
+    uncited = world.capture(OLD, screenshot=uncited_files[0], html=uncited_files[1], page=1)
+    manifest = seal_day(world.session, world.store, OLD, dt.datetime(2026, 9, 2, tzinfo=dt.UTC))
+    assert manifest is not None
+    world.session.commit()
+
+    result = world.prune()
+
+    assert sorted(result.deleted) == sorted(uncited_files)
+    assert (uncited.screenshot_sha256, uncited.html_sha256) == (None, None)
+    assert all(world.store.exists(sha) for sha in [*cited_files, manifest.sha256])
+    assert verify_evidence(world.session, world.store) == []
+    assert verify_log(world.session, world.store, TODAY) == []  # pruned files are expected gone

@@ -71,6 +71,13 @@ def test_covered_non_ka_and_unseen_customers_have_no_item(demo_report: Beautiful
     assert demo_report.select_one(f'.item[data-customer-code="{customer}"]') is None
 
 
+def test_a_logo_only_advertiser_is_found_by_ocr_and_shown_with_its_source(demo_report: BeautifulSoup) -> None:
+    item = demo_report.select_one('.item[data-customer-code="C046"]')
+    assert item is not None
+    source = item.select_one(".ocr-source")
+    assert source is not None and "南枝花卉" in source.get_text()
+
+
 def test_the_transferred_customer_belongs_to_its_new_owner(demo_report: BeautifulSoup) -> None:
     assert demo_report.select_one('.rep-section[data-rep-code="R004"] .item[data-customer-code="C005"]')
     assert (

@@ -66,6 +66,26 @@ def test_rematch_decides_every_advertiser_from_the_roster(session: Session, tmp_
     assert again.changed == 0
 
 
+@pytest.mark.parametrize(
+    ("ocr_confidence", "decision"),
+    [(None, MatchDecision.AUTO), (0.99, MatchDecision.AUTO), (0.80, MatchDecision.REVIEW)],
+)
+def test_a_name_only_ocr_read_is_not_auto_matched_below_the_measured_confidence(
+    session: Session, tmp_path: Path, ocr_confidence: float | None, decision: MatchDecision
+) -> None:
+    world = build_world(session)
+    world.advertisers["spdb"].ocr_confidence = ocr_confidence
+    settings = settings_for(tmp_path)
+    assert settings.matching.ocr_auto_confidence == 0.95
+
+    rematch_advertisers(session, settings, now=NOW)
+
+    bank = _match(session, world, "spdb")
+    assert (bank.decision, _code(session, bank)) == (decision, "C001")
+    if decision == MatchDecision.REVIEW:
+        assert "read from a logo by OCR at confidence 0.80 (< 0.95): review" in (bank.reason or "")
+
+
 def test_confirmation_becomes_an_alias_and_a_learned_competitor_id(session: Session, tmp_path: Path) -> None:
     world = build_world(session)
     stranger = world.advertisers["stranger"]

@@ -25,6 +25,7 @@ from models import (
     Creative,
     CustomerAlias,
     Explanation,
+    ItemEvidence,
     LoginToken,
     MatchRejection,
     PageCapture,
@@ -45,6 +46,7 @@ from monitor.accountability.escalation import escalate_overdue, smtp_sender
 from monitor.accountability.periods import PeriodCalendar
 from monitor.accounts.login_links import make_login_link
 from monitor.accounts.users import seed_demo_users
+from monitor.capture.evidence_log import seal_day
 from monitor.core.evidence import EvidenceStore
 from monitor.core.settings import Settings
 from monitor.matching.records import MatchExplanation, PartCheck
@@ -425,6 +427,35 @@ def test_evidence_is_served_by_id_only(site: Site_) -> None:
     assert office.get("/evidence/sighting/999999/element").status_code == 404
     assert office.get("/evidence/capture/999999/page").status_code == 404
     assert office.get("/evidence/sighting/..%2F..%2Fetc%2Fpasswd/element").status_code in (400, 404)
+
+
+def test_item_page_shows_the_evidence_log_manifest_of_each_cited_capture(site: Site_) -> None:
+    with site.session_factory() as session:
+        sighting = session.get_one(Sighting, site.world["sighting1"])
+        store = EvidenceStore(site.settings.evidence_path)
+        manifest = seal_day(session, store, sighting.seen_date, dt.datetime.now(dt.UTC))
+        assert manifest is not None
+        session.commit()
+        item_id = session.scalar(select(ItemEvidence.item_id).where(ItemEvidence.sighting_id == sighting.id))
+    page = BeautifulSoup(site.signed_in("office").get(f"/items/{item_id}").text, "html.parser")
+    cells = page.select(f"#evidence td.manifest code[title='sha256:{manifest.sha256}']")
+    assert cells and cells[0].get_text() == manifest.sha256
+
+
+def test_item_page_shows_a_name_read_off_a_logo_with_its_ocr_source(site: Site_) -> None:
+    with site.session_factory() as session:
+        sighting = session.get_one(Sighting, site.world["sighting1"])
+        sighting.advertiser_source, sighting.advertiser_text, sighting.ocr_confidence = (
+            "ocr",
+            "南枝花卉",
+            0.987,
+        )
+        session.commit()
+        item_id = session.scalar(select(ItemEvidence.item_id).where(ItemEvidence.sighting_id == sighting.id))
+    page = BeautifulSoup(site.signed_in("office").get(f"/items/{item_id}?lang=en").text, "html.parser")
+    source = page.select_one("#evidence .ocr-source")
+    assert source is not None
+    assert source.get_text() == "Read from the logo by OCR: 南枝花卉 (confidence 0.99)"
 
 
 def test_evidence_missing_from_the_store_is_404(site: Site_) -> None:
