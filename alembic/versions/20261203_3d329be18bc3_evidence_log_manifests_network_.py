@@ -5,7 +5,7 @@ One migration for issue 18: the evidence log (evidence_manifest), the HTTP respo
 OCR columns).
 
 Revision ID: 3d329be18bc3
-Revises: 5ca1e19a0b01
+Revises: 6dd6c3db80f4
 Create Date: 2026-12-03 14:14:37.575222
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import models.base
 
 revision: str = "3d329be18bc3"
-down_revision: str | None = "5ca1e19a0b01"
+down_revision: str | None = "6dd6c3db80f4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
