@@ -183,7 +183,7 @@ def write_site(folder: Path, template: str, url: str) -> Path:
 
 def crawl(database_url: str, tmp_path: Path, sites_dir: Path, timeout_seconds: float, *sites: str) -> str:
     result = run_crawl_subprocess(
-        date=CAPTURE_DATE,
+        simulated_day=CAPTURE_DATE,
         sites=sites,
         sites_dir=sites_dir,
         env={
@@ -513,7 +513,7 @@ def test_crawl_of_the_demo_sites_reads_every_slot(tmp_path: Path) -> None:
     day = dt.date(2026, 11, 12)
     with fixture_server.FixtureServer(day=day) as server:
         result = run_crawl_subprocess(
-            date=day,
+            simulated_day=day,
             sites=["jobhub", "qiancheng", "gouzhi"],  # the static ones; feizhi needs the browser
             sites_dir=demo_sites,
             env={
