@@ -71,3 +71,27 @@ def test_a_403_and_an_emptied_slot_in_the_browser_are_recorded_and_alerted(
     assert health.exit_code == 1, health.output
     assert "feizhi/home: page_failed: blocked (403)" in health.output
     assert "feizhi/campus/carousel: slot_missing" in health.output
+
+
+def test_a_browser_page_answering_500_is_an_http_error_with_its_status_after_a_retry(
+    session_factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    env = {
+        "RIVALWATCH_DATABASE_URL": database_url,
+        "RIVALWATCH_VAR_DIR": str(tmp_path),
+        "RIVALWATCH_SITES_DIR": str(impatient_demo_sites(tmp_path / "sites")),
+    }
+    with FixtureServer(day=DAY) as server:
+        env["RIVALWATCH_DEMO_URL"] = server.base_url
+        server.fail("/feizhi/", "500")
+        done = run_crawl_subprocess(None, DAY, sites=["feizhi"], env=env, timeout=180)
+        asked = server.requests.count("/feizhi/")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert asked == 2  # the spider's RETRY_TIMES (1) for a 500, then recorded
+    with session_factory() as session:
+        home = session.scalars(
+            select(PageCapture)
+            .join(Page, PageCapture.page_id == Page.id)
+            .where(Page.key == "home", PageCapture.url.contains("/feizhi/"), PageCapture.capture_date == DAY)
+        ).one()
+        assert (home.status, home.http_status, home.error) == (CaptureStatus.HTTP_ERROR, 500, "HTTP 500")
