@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -112,7 +113,8 @@ def test_a_crawl_that_cannot_reach_its_database_retries_then_names_it(env: dict[
     assert (
         "cannot open the database postgresql+psycopg://rivalwatch:***@127.0.0.1:9/rivalwatch" in result.output
     )
-    assert "tried 3 times over 2 s" in result.output or "tried 4 times over 2 s" in result.output
+    tries = re.search(r"tried (\d+) times over 2 s", result.output)
+    assert tries and int(tries.group(1)) >= 2, result.output  # tried again before giving up
     assert "secret" not in result.output
 
 
