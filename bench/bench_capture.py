@@ -67,7 +67,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from models import CrawlRun, PageCapture  # noqa: E402
 from models.db import make_engine, make_session_factory  # noqa: E402
-from monitor.capture.crawl import crawl_command_line  # noqa: E402
+from monitor.capture.crawl import crawl_command_line, simulated_day_environment  # noqa: E402
 from monitor.core.settings import CrawlSettings  # noqa: E402
 from monitor.core.siteconfig import PageConfig, SiteConfig, load_site_configs  # noqa: E402
 from monitor.demo.fixture_server import FixtureServer  # noqa: E402
@@ -271,10 +271,11 @@ def run_pipeline(sites_dir: Path, work: Path, base_url: str, pages: int) -> Meas
         "RIVALWATCH_DEMO_URL": base_url,
         "RIVALWATCH_DATABASE_URL": database_url,
         "RIVALWATCH_VAR_DIR": str(work / "var"),
+        **simulated_day_environment(DAY),
     }
     started = time.monotonic()
     child = subprocess.Popen(
-        crawl_command_line(date=DAY, sites_dir=sites_dir),
+        crawl_command_line(sites_dir=sites_dir),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

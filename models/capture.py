@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -16,7 +16,7 @@ class CrawlRun(Base):
     __tablename__ = "crawl_run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The users' calendar day this run captures (a re-run of the same day replaces its captures).
+    # The users' calendar day this run captures: today (or the demo's and tests' simulated day).
     crawl_date: Mapped[dt.date] = mapped_column(index=True)
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]
@@ -24,18 +24,43 @@ class CrawlRun(Base):
     site_filter: Mapped[str | None] = mapped_column(String(100))
     pages_ok: Mapped[int] = mapped_column(default=0)
     pages_failed: Mapped[int] = mapped_column(default=0)
+    # The process that owns the run while it is `running`: a run whose process is gone (same host, no
+    # such pid) was abandoned, and is marked so at once.
+    pid: Mapped[int | None]
+    host: Mapped[str | None] = mapped_column(String(255))
+    # Why a run ended other than `finished` (the signal that stopped it, the process found gone).
+    end_note: Mapped[str | None] = mapped_column(Text)
 
 
 class PageCapture(Base):
-    """One page on one day. Status other than ok means the day is *unknown* for that page."""
+    """One attempt at capturing a page on a day. Status other than ok means the attempt saw nothing.
+
+    A day may have several attempts (a re-run adds one, never replaces one). Exactly one of them is the
+    day's capture *of record*, the one the rule, health and the reports read: the first `ok` attempt,
+    or while there is none, the latest attempt (the day is then unknown). Only the capture of record
+    has sightings; the other attempts keep their page, screenshot, status and slot results as evidence.
+    """
 
     __tablename__ = "page_capture"
-    __table_args__ = (UniqueConstraint("page_id", "capture_date"),)
+    __table_args__ = (
+        UniqueConstraint("page_id", "capture_date", "attempt"),
+        Index(
+            "uq_page_capture_of_record",
+            "page_id",
+            "capture_date",
+            unique=True,
+            sqlite_where=text("of_record"),
+            postgresql_where=text("of_record"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("page.id"))
     crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id"), index=True)
     capture_date: Mapped[dt.date] = mapped_column(index=True)
+    # 1 for the day's first attempt at this page, 2 for the next, ...
+    attempt: Mapped[int] = mapped_column(default=1, server_default="1")
+    of_record: Mapped[bool] = mapped_column(default=True, server_default=true())
     fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     status: Mapped[CaptureStatus] = mapped_column(enum_column(CaptureStatus))
     http_status: Mapped[int | None]

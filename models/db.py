@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # How long a SQLite writer waits for another's write to finish before "database is locked". Writers keep
 # their transactions short (nothing holds one across mail or HTTP), so a wait this long means trouble.
@@ -49,3 +56,44 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be opened (locked, server down) within the time allowed; names it."""
+
+
+def describe_database(url: str) -> str:
+    """The database's URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def retrying(
+    operation: Callable[[], T],
+    url: str,
+    wait_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run `operation`, again after 0.5, 1, 2, ... s (at most 10 s apart) while the database at `url`
+    cannot be reached or is locked, for up to `wait_seconds`; then raise DatabaseUnavailable.
+
+    For a process that must not give up at the first "database is locked" or "connection refused"
+    (a crawl: its day is lost if it never starts), nor wait forever.
+    """
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.5
+    tries = 0
+    while True:
+        tries += 1
+        try:
+            return operation()
+        except OperationalError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise DatabaseUnavailable(
+                    f"cannot open the database {describe_database(url)}: {reason} "
+                    f"(tried {tries} times over {wait_seconds:g} s)"
+                ) from exc
+            logger.warning("database %s: %s; trying again in %.1f s", describe_database(url), reason, delay)
+            sleep(min(delay, left))
+            delay = min(delay * 2, 10.0)

@@ -28,7 +28,9 @@ class CaptureStatus(enum.StrEnum):
 class RunStatus(enum.StrEnum):
     RUNNING = "running"
     FINISHED = "finished"
-    FAILED = "failed"
+    FAILED = "failed"  # ended early for a reason of its own (the database, a crash it could report)
+    STOPPED = "stopped"  # stopped from outside: SIGTERM, SIGINT (Ctrl-C)
+    ABANDONED = "abandoned"  # its process died without a word (killed, machine lost); found later
 
 
 class MatchDecision(enum.StrEnum):

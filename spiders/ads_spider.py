@@ -141,7 +141,12 @@ class AdsSpider(scrapy.Spider):
             "playwright_include_page": True,
             "playwright_context": f"{site.name}/{page.key}",
             "playwright_context_kwargs": context_options(self.browser_user_agent),
-            "playwright_page_goto_kwargs": {"wait_until": "load", "timeout": self.timeout_seconds * 1000},
+            # Not the load event: one subresource that never answers (a tracker pixel on another host)
+            # would hold it for ever. render() waits for the slots and a bounded quiet network instead.
+            "playwright_page_goto_kwargs": {
+                "wait_until": "domcontentloaded",
+                "timeout": self.timeout_seconds * 1000,
+            },
             "playwright_page_init_callback": PageGuard(self.allowed_domains),
             **network_meta(),
         }

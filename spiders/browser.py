@@ -62,6 +62,35 @@ async ([stepMs, maxSteps]) => {
 }
 """
 
+# Waits while the page's load event has not come: until it comes, or no resource has finished for
+# `quietMs`, or `maxMs` in all. Then, if it never came, what is still missing: images not loaded, and
+# scripts, styles and frames with no timing entry (their URLs), or null when the culprit is unknown.
+_LOAD_OR_QUIET = """
+async ([quietMs, maxMs]) => {
+  if (document.readyState === "complete") return [];
+  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const finished = () => performance.getEntriesByType("resource").length;
+  const start = performance.now();
+  let count = finished(), quietSince = start;
+  while (document.readyState !== "complete" && performance.now() - start < maxMs) {
+    await pause(50);
+    const now = finished();
+    if (now !== count) { count = now; quietSince = performance.now(); }
+    else if (performance.now() - quietSince >= quietMs) break;
+  }
+  if (document.readyState === "complete") return [];
+  const arrived = new Set(performance.getEntriesByType("resource").map((entry) => entry.name));
+  const missing = Array.from(document.images).filter((image) => !image.complete)
+    .map((image) => image.currentSrc || image.src);
+  for (const element of document.querySelectorAll("script[src], link[rel~=stylesheet][href], iframe[src]")) {
+    const url = element.src || element.href;
+    if (url && !arrived.has(url)) missing.push(url);
+  }
+  return missing.length ? Array.from(new Set(missing.filter(Boolean))) : null;
+}
+"""
+NETWORK_QUIET_MS = 500
+
 # Stops every timer of the page (timeouts and intervals share one sequence of ids): a carousel can no
 # longer move between the moment its boxes are read and the moment its pixels are taken.
 _STOP_TIMERS = """
@@ -303,6 +332,7 @@ async def render(page: Any, config: PageConfig, guard: PageGuard, already_read: 
     problems = [
         f"slot {slot.name!r} did not appear" for slot, at in zip(slots, appeared, strict=True) if at is None
     ]
+    problems += await still_loading(page)
     # Slides jump instead of gliding and stop where they are, so DOM, boxes and pixels agree.
     await page.add_style_tag(content=_NO_MOTION)
     await page.evaluate(_STOP_TIMERS)
@@ -319,6 +349,18 @@ async def render(page: Any, config: PageConfig, guard: PageGuard, already_read: 
             break
     rendered.problems += [f"refused to leave the site for {url}" for url in guard.refused]
     return rendered
+
+
+async def still_loading(page: Any) -> list[str]:
+    """The page is read without waiting for its load event (one tracker pixel on a silent host would
+    hold it for ever); wait a bounded while for the network to go quiet, then say what never arrived."""
+    missing = await page.evaluate(_LOAD_OR_QUIET, [NETWORK_QUIET_MS, SETTLE_MS])
+    if missing is None:
+        return ["the page's load event never came (a resource still loading)"]
+    if not missing:
+        return []
+    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    return [f"never arrived: {', '.join(missing[:5])}{more}"]
 
 
 async def element_boxes(page: Any, config: PageConfig) -> dict[str, list[dict[str, float] | None]]:

@@ -137,3 +137,18 @@ def slot_results(
         )
         for slot in extraction.slots
     ]
+
+
+@dataclass
+class RunState:
+    """How a crawl went, told back by the pipeline to whoever started the crawl (in the same process).
+
+    Scrapy deep-copies its settings for each crawler; this is passed through them by reference.
+    """
+
+    run_id: int | None = None
+    reason: str | None = None  # Scrapy's close reason: finished, shutdown (a signal), ...
+    database_error: str | None = None  # the database could not be opened: nothing was crawled
+
+    def __deepcopy__(self, memo: dict[int, object]) -> RunState:
+        return self

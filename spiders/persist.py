@@ -1,25 +1,26 @@
 """Store what the crawl saw: plain functions over a Session and items (no Scrapy here).
 
-The caller owns the transaction (one per page capture). Re-running a day replaces that day's capture of
-a page in place, so nothing is ever duplicated; the one exception is a failed re-run, which never
-overwrites a good capture of the same day (an unknown must not erase what was seen).
+The caller owns the transaction (one per page capture). Evidence once stored is never rewritten: a
+re-run of a day adds an attempt beside the day's earlier ones, and the first ok attempt stays the day's
+capture of record (models.capture.PageCapture), so no sighting a report cites is ever replaced or deleted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import (
     Advertiser,
     CrawlRun,
     Creative,
-    ItemEvidence,
     Page,
     PageCapture,
     Sighting,
@@ -34,8 +35,8 @@ from spiders.items import CapturedAd, CreativeItem, PageCaptureItem, SlotResult
 
 logger = logging.getLogger(__name__)
 
-# A run still "running" after this long belongs to a crawl process that died (a day's crawl takes
-# minutes); the next crawl marks it failed.
+# A run still "running" after this long, whose owner cannot be checked (another host, or a run recorded
+# before runs had owners), belongs to a crawl process that died (a day's crawl takes minutes).
 STALE_RUN_AGE = dt.timedelta(hours=6)
 
 
@@ -101,11 +102,40 @@ def sync_sites(session: Session, configs: Iterable[SiteConfig]) -> None:
         sync_site(session, config)
 
 
+def retire_sites(session: Session, configured: Iterable[str]) -> list[str]:
+    """Retire (set inactive) every site whose config is gone from the sites folder; their names.
+
+    A retired site keeps its captures, is no longer crawled and raises no health alert; its config put
+    back brings it back at the next crawl (sync_site).
+    """
+    names = set(configured)
+    gone = list(session.scalars(select(Site).where(Site.active, Site.name.not_in(names))))
+    for site in gone:
+        site.active = False
+        logger.warning("site %s: no config in the sites folder any more; retired", site.name)
+    return [site.name for site in gone]
+
+
 # --- runs ------------------------------------------------------------------------------------------
 
 
-def start_run(session: Session, crawl_date: dt.date, site_filter: str | None, now: dt.datetime) -> CrawlRun:
-    run = CrawlRun(crawl_date=crawl_date, site_filter=site_filter, started_at=now, status=RunStatus.RUNNING)
+def start_run(
+    session: Session,
+    crawl_date: dt.date,
+    site_filter: str | None,
+    now: dt.datetime,
+    owner: tuple[int, str] | None = None,
+) -> CrawlRun:
+    """A new `running` run, owned by `owner` (pid, host): this process unless given."""
+    pid, host = owner or (os.getpid(), socket.gethostname())
+    run = CrawlRun(
+        crawl_date=crawl_date,
+        site_filter=site_filter,
+        started_at=now,
+        status=RunStatus.RUNNING,
+        pid=pid,
+        host=host[:255],
+    )
     session.add(run)
     session.flush()
     return run
@@ -118,26 +148,51 @@ def finish_run(
     pages_failed: int,
     now: dt.datetime,
     status: RunStatus = RunStatus.FINISHED,
+    note: str | None = None,
 ) -> None:
     run = session.get_one(CrawlRun, run_id)
     run.pages_ok = pages_ok
     run.pages_failed = pages_failed
     run.finished_at = now
     run.status = status
+    run.end_note = note
 
 
-def fail_stale_runs(session: Session, now: dt.datetime, max_age: dt.timedelta = STALE_RUN_AGE) -> list[int]:
-    """Mark runs still `running` that started more than `max_age` before `now` as failed; their ids."""
-    stale = list(
-        session.scalars(
-            select(CrawlRun).where(CrawlRun.status == RunStatus.RUNNING, CrawlRun.started_at < now - max_age)
-        )
-    )
-    for run in stale:
-        run.status = RunStatus.FAILED
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine (it may be another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def owner_gone(run: CrawlRun, host: str | None = None) -> bool:
+    """A running run whose process is known to be gone: same host, no such pid (checked at once)."""
+    here = host or socket.gethostname()
+    return run.pid is not None and run.host == here[:255] and not process_alive(run.pid)
+
+
+def close_dead_runs(session: Session, now: dt.datetime, max_age: dt.timedelta = STALE_RUN_AGE) -> list[int]:
+    """Mark `running` runs whose owner is gone `abandoned`: at once when the owner ran on this host
+    and its pid is gone; otherwise after `max_age` (another host, or a pid since reused). Their ids."""
+    running = session.scalars(select(CrawlRun).where(CrawlRun.status == RunStatus.RUNNING))
+    closed = []
+    for run in running:
+        if owner_gone(run):
+            note = f"abandoned: process {run.pid} on {run.host} is gone"
+        elif run.started_at < now - max_age:
+            note = f"abandoned: still running after {max_age} (process {run.pid} on {run.host})"
+        else:
+            continue
+        run.status = RunStatus.ABANDONED
         run.finished_at = now
-        logger.warning("crawl run %d (started %s) never finished; marked failed", run.id, run.started_at)
-    return [run.id for run in stale]
+        run.end_note = note
+        closed.append(run.id)
+        logger.warning("crawl run %d (started %s): %s", run.id, run.started_at, note)
+    return closed
 
 
 # --- captures --------------------------------------------------------------------------------------
@@ -157,42 +212,56 @@ def save_capture(
     evidence: EvidenceStore,
     creative_ids: Mapping[str, int] | None = None,
 ) -> PageCapture:
-    """Record one page's capture for its day, replacing an earlier capture of the same page and day.
+    """Record one attempt at a page on its day, beside the day's earlier attempts (never replacing one).
 
-    `creative_ids` maps image URLs to the creatives this crawl already stored, to link the sightings.
+    The new attempt becomes the day's capture of record unless the day already has an ok one (the
+    first ok attempt stays the evidence); only the capture of record gets sightings. `creative_ids`
+    maps image URLs to the creatives this crawl already stored, to link the sightings.
     """
     page = find_page(session, item.site, item.page_key)
-    capture = session.scalar(
-        select(PageCapture).where(
-            PageCapture.page_id == page.id, PageCapture.capture_date == item.capture_date
+    earlier = list(
+        session.scalars(
+            select(PageCapture).where(
+                PageCapture.page_id == page.id, PageCapture.capture_date == item.capture_date
+            )
         )
     )
-    if capture is not None and capture.status == CaptureStatus.OK and item.status != "ok":
-        logger.warning(
-            "%s/%s %s: %s now, keeping the earlier good capture of the day",
-            item.site,
-            item.page_key,
-            item.capture_date,
-            item.status,
-        )
-        return capture
-    if capture is None:
-        capture = PageCapture(page_id=page.id, capture_date=item.capture_date)
-        session.add(capture)
-    capture.crawl_run_id = run_id
-    capture.fetched_at = item.fetched_at
-    capture.status = CaptureStatus(item.status)
-    capture.http_status = item.http_status
-    capture.url = item.url[:2000]
-    capture.error = item.error
-    capture.html_sha256 = evidence.put(item.html) if item.html else None
-    capture.screenshot_sha256 = evidence.put(item.screenshot) if item.screenshot else None
-    capture.response_sha256 = evidence.put(item.response) if item.response else None
+    record = next((capture for capture in earlier if capture.of_record), None)
+    of_record = record is None or record.status != CaptureStatus.OK
+    if record is not None and of_record:
+        record.of_record = False  # an unknown day's attempt gives way to the newer one
+        session.flush()
+    capture = PageCapture(
+        page_id=page.id,
+        capture_date=item.capture_date,
+        attempt=max((capture.attempt for capture in earlier), default=0) + 1,
+        of_record=of_record,
+        crawl_run_id=run_id,
+        fetched_at=item.fetched_at,
+        status=CaptureStatus(item.status),
+        http_status=item.http_status,
+        url=item.url[:2000],
+        error=item.error,
+        html_sha256=evidence.put(item.html) if item.html else None,
+        screenshot_sha256=evidence.put(item.screenshot) if item.screenshot else None,
+        response_sha256=evidence.put(item.response) if item.response else None,
+    )
+    session.add(capture)
     session.flush()
     slots = {slot.name: slot for slot in page.slots}
     results = [result for result in item.slots if _known_slot(slots, result, item)]
     _save_slot_results(session, capture, results, slots)
-    _save_sightings(session, capture, results, slots, item, evidence, creative_ids or {})
+    if of_record:
+        _save_sightings(session, capture, results, slots, item, evidence, creative_ids or {})
+    else:
+        logger.info(
+            "%s/%s %s: attempt %d kept beside the day's capture of record (attempt %d)",
+            item.site,
+            item.page_key,
+            item.capture_date,
+            capture.attempt,
+            record.attempt if record else 0,
+        )
     return capture
 
 
@@ -206,18 +275,12 @@ def _known_slot(slots: dict[str, Slot], result: SlotResult, item: PageCaptureIte
 def _save_slot_results(
     session: Session, capture: PageCapture, results: list[SlotResult], slots: dict[str, Slot]
 ) -> None:
-    existing = {
-        row.slot_id: row
-        for row in session.scalars(select(SlotCapture).where(SlotCapture.capture_id == capture.id))
-    }
-    for result in results:
-        slot_id = slots[result.slot].id
-        row = existing.pop(slot_id, None) or SlotCapture(capture_id=capture.id, slot_id=slot_id)
-        row.found = result.found
-        row.ad_count = result.ad_count
-        session.add(row)
-    for stale in existing.values():
-        session.delete(stale)
+    session.add_all(
+        SlotCapture(
+            capture_id=capture.id, slot_id=slots[result.slot].id, found=result.found, ad_count=result.ad_count
+        )
+        for result in results
+    )
 
 
 def _save_sightings(
@@ -233,15 +296,8 @@ def _save_sightings(
     advertisers = advertiser_ids(
         session, {ad.advertiser for ad in ads if counts_as_advertiser(ad)}, item.fetched_at
     )
-    existing = {
-        (row.slot_id, row.position): row
-        for row in session.scalars(select(Sighting).where(Sighting.capture_id == capture.id))
-    }
     for ad in ads:
-        key = (slots[ad.slot].id, ad.position)
-        sighting = existing.pop(key, None) or Sighting(
-            capture_id=capture.id, slot_id=key[0], position=ad.position
-        )
+        sighting = Sighting(capture_id=capture.id, slot_id=slots[ad.slot].id, position=ad.position)
         _fill_sighting(
             sighting,
             ad,
@@ -252,7 +308,6 @@ def _save_sightings(
         if ad.element_screenshot:
             sighting.element_screenshot_sha256 = evidence.put(ad.element_screenshot)
         session.add(sighting)
-    _delete_sightings(session, [row.id for row in existing.values()])
     session.flush()
 
 
@@ -268,9 +323,7 @@ def _fill_sighting(
     advertiser_id: int | None,
     creative_id: int | None,
 ) -> None:
-    # A re-run of the day keeps the creative of an unchanged image URL until its download links it again.
-    if creative_id is not None or sighting.image_url != ad.image:
-        sighting.creative_id = creative_id
+    sighting.creative_id = creative_id
     sighting.seen_date = seen_date
     sighting.raw_text = ad.text
     sighting.advertiser_text = ad.advertiser
@@ -279,19 +332,7 @@ def _fill_sighting(
     sighting.competitor_company_id = ad.company_id
     sighting.is_house_ad = ad.is_house_ad
     sighting.advertiser_id = advertiser_id
-    sighting.advertiser_source = sighting.ocr_confidence = None  # the page's text, until OCR reads a logo
-    sighting.element_screenshot_sha256 = None
     sighting.box_x, sighting.box_y, sighting.box_width, sighting.box_height = ad.box or (None,) * 4
-
-
-def _delete_sightings(session: Session, ids: list[int]) -> None:
-    """Sightings a re-run no longer saw; evidence rows pointing at them go too (the next
-    accountability run recomputes its evidence; the reps' explanations hang off the item, not these)."""
-    if not ids:
-        return
-    session.flush()
-    session.execute(delete(ItemEvidence).where(ItemEvidence.sighting_id.in_(ids)))
-    session.execute(delete(Sighting).where(Sighting.id.in_(ids)))
 
 
 def advertiser_ids(session: Session, texts: set[str], now: dt.datetime) -> dict[str, int]:

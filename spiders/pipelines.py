@@ -11,13 +11,13 @@ from scrapy.crawler import Crawler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.db import make_engine, make_session_factory, transaction
+from models.db import DatabaseUnavailable, make_engine, make_session_factory, retrying, transaction
 from models.enums import RunStatus
 from monitor.core.evidence import EvidenceStore
 from monitor.core.settings import Settings
 from monitor.core.siteconfig import SiteConfig
 from spiders import persist
-from spiders.items import CreativeItem, PageCaptureItem
+from spiders.items import CreativeItem, PageCaptureItem, RunState
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ class CapturePipeline:
         # their creative (a creative arrives after the first page that shows it, often after several).
         self.creative_ids: dict[str, int] = {}
         self.unlinked: dict[str, set[tuple[str, str]]] = {}
+        # Told back to whoever started the crawl: the run's id and how it ended.
+        self.state = RunState()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CapturePipeline:
@@ -52,6 +54,7 @@ class CapturePipeline:
             settings["RIVALWATCH_CAPTURE_DATE"],
             settings.get("RIVALWATCH_SITE_FILTER"),
         )
+        pipeline.state = settings.get("RIVALWATCH_RUN_STATE") or RunState()
         # The run is closed on spider_closed, which (unlike close_spider) says why the crawl ended.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -59,11 +62,20 @@ class CapturePipeline:
     def open_spider(self) -> None:
         self.engine = make_engine(self.settings.database)
         self.factory = make_session_factory(self.engine)
+        url, wait = self.settings.database, self.settings.crawl.database_wait_seconds
+        try:
+            self.run_id = self.state.run_id = retrying(self._start_run, url, wait)
+        except DatabaseUnavailable as exc:
+            self.state.database_error = str(exc)
+            raise
+
+    def _start_run(self) -> int:
+        assert self.factory is not None
         now = dt.datetime.now(dt.UTC)
         with transaction(self.factory) as session:
-            persist.fail_stale_runs(session, now)
+            persist.close_dead_runs(session, now)
             persist.sync_sites(session, self.sites)
-            self.run_id = persist.start_run(session, self.capture_date, self.site_filter, now).id
+            return persist.start_run(session, self.capture_date, self.site_filter, now).id
 
     def process_item(self, item: Any) -> Any:
         assert self.factory is not None and self.run_id is not None
@@ -94,13 +106,29 @@ class CapturePipeline:
     def spider_closed(self, reason: str) -> None:
         if self.factory is None or self.engine is None:
             return
+        self.state.reason = reason
         if self.run_id is not None:
-            status = RunStatus.FINISHED if reason == "finished" else RunStatus.FAILED
-            if status is RunStatus.FAILED:
-                logger.warning("crawl ended early (%s): run %d marked failed", reason, self.run_id)
+            status, note = run_end(reason)
+            if note:
+                logger.warning("crawl ended early (%s): run %d marked %s", reason, self.run_id, status)
             with transaction(self.factory) as session:
                 persist.finish_run(
-                    session, self.run_id, self.pages_ok, self.pages_failed, dt.datetime.now(dt.UTC), status
+                    session,
+                    self.run_id,
+                    self.pages_ok,
+                    self.pages_failed,
+                    dt.datetime.now(dt.UTC),
+                    status,
+                    note,
                 )
         self.engine.dispose()
         self.engine = self.factory = None
+
+
+def run_end(reason: str) -> tuple[RunStatus, str | None]:
+    """A run's status and note from Scrapy's close reason ("shutdown": a signal, SIGTERM or Ctrl-C)."""
+    if reason == "finished":
+        return RunStatus.FINISHED, None
+    if reason == "shutdown":
+        return RunStatus.STOPPED, "stopped by a signal (SIGTERM or Ctrl-C) before every page was captured"
+    return RunStatus.FAILED, f"ended early: {reason}"

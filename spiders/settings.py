@@ -85,8 +85,12 @@ def scrapy_settings(
         "EXTENSIONS_BASE": {
             name: order for name, order in EXTENSIONS_BASE.items() if name != REMOTE_CONTROL_EXTENSION
         },
-        # Above RedirectMiddleware (600) and MetaRefreshMiddleware (580): sees responses before them.
-        "DOWNLOADER_MIDDLEWARES": {"spiders.middlewares.OffsiteRedirectMiddleware": 650},
+        # Above RedirectMiddleware (600) and MetaRefreshMiddleware (580): sees responses before them;
+        # the browser retry above RetryMiddleware (550), so a retry gets a fresh browser window.
+        "DOWNLOADER_MIDDLEWARES": {
+            "spiders.middlewares.OffsiteRedirectMiddleware": 650,
+            "spiders.retries.BrowserRetryMiddleware": 560,
+        },
         "RIVALWATCH_SETTINGS": settings,
         "RIVALWATCH_SITES": sites,
         "RIVALWATCH_CAPTURE_DATE": capture_date,

@@ -22,7 +22,8 @@ def capture_log(
     if not pages:
         return CaptureLog.build(period, as_of, (), ())
     wanted = tuple_(Site.name, Page.key).in_(sorted(pages))
-    on_days = PageCapture.capture_date.between(period.start, period.end)
+    # The day's capture of record only: a later attempt at a day already seen never changes it.
+    on_days = PageCapture.capture_date.between(period.start, period.end) & PageCapture.of_record
     captures = session.execute(
         capture_place(select(Site.name, Page.key, PageCapture.capture_date, PageCapture.status)).where(
             on_days, wanted

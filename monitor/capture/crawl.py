@@ -33,6 +33,9 @@ class CrawlOutcome:
     missing: list[tuple[str, str]] = field(default_factory=list)  # (site, page key)
     creatives_saved: int = 0
     creatives_unsaved: int = 0
+    run_id: int | None = None
+    # Stopped by a signal (SIGTERM, Ctrl-C) before every page was seen: its run is marked `stopped`.
+    stopped: bool = False
 
 
 def run_crawl(
@@ -44,13 +47,15 @@ def run_crawl(
 ) -> CrawlOutcome:
     """Crawl every page of `sites` for `capture_date` and store it; blocks until done (once per process).
 
-    `progress` draws a progress bar on stderr (for a person at a terminal).
+    `progress` draws a progress bar on stderr (for a person at a terminal). Raises DatabaseUnavailable
+    when the database could not be opened within `crawl.database_wait_seconds` (nothing was crawled).
     """
     from scrapy import signals
     from scrapy.crawler import AsyncCrawlerProcess
 
+    from models.db import DatabaseUnavailable
     from spiders.ads_spider import AdsSpider
-    from spiders.items import PageCaptureItem
+    from spiders.items import PageCaptureItem, RunState
     from spiders.settings import scrapy_settings
 
     outcome = CrawlOutcome()
@@ -58,7 +63,9 @@ def run_crawl(
     # enabled for DEBUG (and Scrapy leaves every logger enabled, filtering at the handler): a round trip
     # per image, for log lines nobody sees.
     logging.getLogger("scrapy-playwright").setLevel(logging.INFO)
-    process = AsyncCrawlerProcess(scrapy_settings(settings, sites, capture_date, site_filter, progress))
+    state = RunState()
+    values = scrapy_settings(settings, sites, capture_date, site_filter, progress)
+    process = AsyncCrawlerProcess({**values, "RIVALWATCH_RUN_STATE": state})
     crawler = process.create_crawler(AdsSpider)
 
     def saved(item: Any, **_: Any) -> None:
@@ -77,6 +84,10 @@ def run_crawl(
     crawler.signals.connect(refused, signal=signals.item_error)
     process.crawl(crawler)
     process.start()
+    if state.database_error:
+        raise DatabaseUnavailable(state.database_error)
+    outcome.run_id = state.run_id
+    outcome.stopped = state.reason == "shutdown"
     seen = {(item.site, item.page_key) for item in outcome.saved} | {
         (i.site, i.page_key) for i, _ in outcome.unsaved
     }
@@ -103,7 +114,6 @@ def summary_lines(outcome: CrawlOutcome) -> list[str]:
 
 def crawl_command_line(
     config_file: str | Path | None = None,
-    date: dt.date | None = None,
     sites: Sequence[str] = (),
     sites_dir: str | Path | None = None,
 ) -> list[str]:
@@ -112,8 +122,6 @@ def crawl_command_line(
     if config_file is not None:
         argv += ["--config", str(config_file)]
     argv.append("crawl")
-    if date is not None:
-        argv += ["--date", date.isoformat()]
     for name in sites:
         argv += ["--site", name]
     if sites_dir is not None:
@@ -121,18 +129,26 @@ def crawl_command_line(
     return argv
 
 
+def simulated_day_environment(day: dt.date | None) -> dict[str, str]:
+    """The environment that makes a crawl record `day` instead of today (the demo's and tests' clock)."""
+    return {} if day is None else {"RIVALWATCH_CRAWL__SIMULATED_DAY": day.isoformat()}
+
+
 def run_crawl_subprocess(
     config_file: str | Path | None = None,
-    date: dt.date | None = None,
+    simulated_day: dt.date | None = None,
     sites: Sequence[str] = (),
     sites_dir: str | Path | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Crawl in a child process (`env` is added to this process's environment); output is captured."""
+    """Crawl in a child process (`env` is added to this process's environment); output is captured.
+
+    `simulated_day` (the demo and tests) records the captures under that day instead of today.
+    """
     return subprocess.run(
-        crawl_command_line(config_file, date, sites, sites_dir),
-        env={**os.environ, **(env or {})},
+        crawl_command_line(config_file, sites, sites_dir),
+        env={**os.environ, **simulated_day_environment(simulated_day), **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -1,4 +1,5 @@
-"""Crawl health: a page that could not be seen, or a slot that suddenly yields far less, is an alert.
+"""Crawl health: a page that could not be seen, a slot that suddenly yields far less, or a crawl run
+that did not finish (failed, stopped, abandoned) is an alert. Retired sites (config gone) are ignored.
 
 The rule is a plain function over plain values (`assess_slots`, `assess_pages`); `load_health` gathers
 those values from the database for one day.
@@ -7,17 +8,19 @@ those values from the database for one day.
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Page, PageCapture, Site, Slot, SlotCapture
-from models.enums import CaptureStatus
+from models import CrawlRun, Page, PageCapture, Site, Slot, SlotCapture
+from models.enums import CaptureStatus, RunStatus
 from monitor.core.mail import plain_message, send_messages
 from monitor.core.settings import Settings
+from spiders.persist import owner_gone
 
 # A slot yielding less than this share of its recent median is an alert, not a quiet change.
 LOW_YIELD_SHARE = 0.3
@@ -84,10 +87,30 @@ class PageHealth:
 
 
 @dataclass(frozen=True)
+class RunHealth:
+    """A crawl run of the day; a running one whose process is gone shows as abandoned at once."""
+
+    id: int
+    status: RunStatus
+    pid: int | None
+    host: str | None
+    note: str | None
+
+    def line(self) -> str:
+        owner = f" (pid {self.pid} on {self.host})" if self.pid is not None else ""
+        return f"crawl run {self.id}: {self.status.value}{owner}" + (f" - {self.note}" if self.note else "")
+
+
+@dataclass(frozen=True)
 class HealthReport:
     day: dt.date
     pages: list[PageHealth]
     alerts: list[Alert]
+    runs: list[RunHealth] = field(default_factory=list)
+
+
+class MailFailed(RuntimeError):
+    """The alerts could not be mailed (the mail server refused or could not be reached)."""
 
 
 def _slot_history(session: Session, slot_id: int, day: dt.date) -> list[SlotDay]:
@@ -99,6 +122,7 @@ def _slot_history(session: Session, slot_id: int, day: dt.date) -> list[SlotDay]
             PageCapture.capture_date <= day,
             PageCapture.capture_date > day - dt.timedelta(days=HISTORY_DAYS + 1),
             PageCapture.status == CaptureStatus.OK,
+            PageCapture.of_record,
         )
         .order_by(PageCapture.capture_date)
     ).all()
@@ -107,7 +131,9 @@ def _slot_history(session: Session, slot_id: int, day: dt.date) -> list[SlotDay]
 
 def _page_health(session: Session, site: Site, page: Page, day: dt.date) -> tuple[PageHealth, list[Alert]]:
     capture = session.scalars(
-        select(PageCapture).where(PageCapture.page_id == page.id, PageCapture.capture_date == day)
+        select(PageCapture).where(
+            PageCapture.page_id == page.id, PageCapture.capture_date == day, PageCapture.of_record
+        )
     ).one_or_none()
     alerts: list[Alert] = []
     if capture is None:
@@ -144,7 +170,26 @@ def load_health(session: Session, day: dt.date, sites: Sequence[str] | None = No
             health, page_alerts = _page_health(session, site, page, day)
             pages.append(health)
             alerts.extend(page_alerts)
-    return HealthReport(day=day, pages=pages, alerts=alerts)
+    runs = load_runs(session, day)
+    alerts.extend(
+        Alert("crawl", f"run {run.id}", None, day, f"run_{run.status.value}", run.note or run.status.value)
+        for run in runs
+        if run.status in (RunStatus.FAILED, RunStatus.STOPPED, RunStatus.ABANDONED)
+    )
+    return HealthReport(day=day, pages=pages, alerts=alerts, runs=runs)
+
+
+def load_runs(session: Session, day: dt.date) -> list[RunHealth]:
+    """The day's crawl runs; one still `running` whose owner is gone (this host, no such pid) is shown
+    abandoned, whether or not anything has marked it so yet."""
+    runs = session.scalars(select(CrawlRun).where(CrawlRun.crawl_date == day).order_by(CrawlRun.id))
+    found = []
+    for run in runs:
+        status, note = run.status, run.end_note
+        if status is RunStatus.RUNNING and owner_gone(run):
+            status, note = RunStatus.ABANDONED, f"abandoned: process {run.pid} on {run.host} is gone"
+        found.append(RunHealth(run.id, status, run.pid, run.host, note))
+    return found
 
 
 def mail_alerts(settings: Settings, report: HealthReport) -> bool:
@@ -154,5 +199,10 @@ def mail_alerts(settings: Settings, report: HealthReport) -> bool:
         return False
     subject = f"[Rivalwatch] {len(report.alerts)} crawl alert(s) on {report.day}"
     body = "\n".join(alert.line() for alert in report.alerts)
-    send_messages(settings.smtp, [plain_message(settings.smtp.sender, recipients, subject, body)])
+    try:
+        send_messages(settings.smtp, [plain_message(settings.smtp.sender, recipients, subject, body)])
+    except (OSError, smtplib.SMTPException) as exc:
+        where = f"{settings.smtp.host}:{settings.smtp.port}"
+        reason = str(exc).strip() or type(exc).__name__
+        raise MailFailed(f"cannot mail the crawl alerts via {where}: {reason}") from exc
     return True

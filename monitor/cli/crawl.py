@@ -8,11 +8,20 @@ from pathlib import Path
 
 import click
 
+from models.db import DatabaseUnavailable, retrying
+from monitor.capture.crawl import CrawlOutcome, summary_lines
 from monitor.cli._context import sessions_from, settings_from
+from monitor.core.locks import JobBusy, job_lock
+from monitor.core.settings import Settings
 from monitor.core.siteconfig import SiteConfig, SiteConfigError, load_site_configs_with_paths
 
-# Exit codes: 1 = configuration error (nothing crawled); 3 = crawled, but some captures were not stored.
+# Exit codes: 1 = configuration or database error (nothing crawled); 3 = crawled, but some captures were
+# not stored; 4 = stopped by a signal before it finished; 5 = the crawl lock is held by another run.
 EXIT_NOT_STORED = 3
+EXIT_STOPPED = 4
+EXIT_BUSY = 5
+# A scheduled crawl that finds evidence pruning running waits for it rather than lose the day.
+DEFAULT_LOCK_WAIT_SECONDS = 1800.0
 
 
 def select_sites(
@@ -49,44 +58,66 @@ def check_configs(configs: list[tuple[Path, SiteConfig]]) -> None:
     "--date",
     "capture_date",
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="The day to record the capture under (default: today in the users' timezone).",
+    help="Must be today (in the users' timezone): a crawl captures today only; a past day's pages "
+    "cannot be fetched any more, and a day already captured is never overwritten.",
 )
 @click.option(
     "--sites-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of site config YAML files (default: settings.sites_dir).",
 )
+@click.option(
+    "--lock-wait",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_LOCK_WAIT_SECONDS,
+    show_default=True,
+    help="Seconds to wait while another crawl or evidence pruning holds the crawl lock (0: refuse at once).",
+)
 @click.pass_context
 def crawl_command(
-    ctx: click.Context, site_names: tuple[str, ...], capture_date: dt.datetime | None, sites_dir: Path | None
+    ctx: click.Context,
+    site_names: tuple[str, ...],
+    capture_date: dt.datetime | None,
+    sites_dir: Path | None,
+    lock_wait: float,
 ) -> None:
-    """Fetch every configured page, record its ads, and print one summary line per page.
+    """Fetch every configured page today, record its ads, and print one summary line per page.
 
     Then seal the day's evidence in the evidence log (a re-run of a sealed day seals a new version), and
     name the day's logo-only ads (empty or generic alt/title) with OCR.
+
+    Exit codes: 1 configuration or database error (nothing crawled), 3 some captures were not stored,
+    4 stopped by a signal (SIGTERM, Ctrl-C) before it finished, 5 another crawl or pruning holds the lock.
     """
     settings = settings_from(ctx)
+    configured, sites = load_sites(sites_dir or settings.sites_dir, site_names)
+    day = settings.crawl_day()
+    if capture_date is not None and capture_date.date() != day:
+        raise click.UsageError(
+            f"--date {capture_date.date()}: a crawl captures today ({day}) only; the pages of another day "
+            "cannot be fetched now, and a day already captured keeps its evidence"
+        )
     try:
-        selected = select_sites(load_site_configs_with_paths(sites_dir or settings.sites_dir), site_names)
-        check_configs(selected)
-    except SiteConfigError as exc:
+        with job_lock(settings, "crawl", lock_wait, on_wait=lambda why: click.echo(why, err=True)):
+            outcome = _crawl(ctx, settings, configured, sites, day, ",".join(site_names)[:100] or None)
+    except JobBusy as exc:
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(EXIT_BUSY)
+    except DatabaseUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
-    sites = [config for _, config in selected]
-    day = capture_date.date() if capture_date else settings.today()
-
-    from monitor.capture.crawl import run_crawl, summary_lines
-
-    sessions_from(ctx)  # migrate before the spider's pipeline opens its own engine
-    # A person at a terminal gets a progress bar; the scheduler, the demo and tests get none.
-    progress = sys.stderr.isatty()
-    outcome = run_crawl(settings, sites, day, ",".join(site_names)[:100] or None, progress)
     creatives = f", {outcome.creatives_saved} creatives stored"
     if outcome.creatives_unsaved:
         creatives += f" ({outcome.creatives_unsaved} not stored, see the log)"
     click.echo(f"crawl of {day}: {len(outcome.saved)} pages stored{creatives}")
     for line in summary_lines(outcome):
         click.echo(line)
-    seal_crawled_day(ctx, day)  # first: the files are sealed whatever OCR does next
+    seal_crawled_day(ctx, day)  # first: the files stored are sealed, even when the crawl was stopped
+    if outcome.stopped:
+        click.echo(
+            f"Error: crawl stopped by a signal before it finished (run {outcome.run_id} marked stopped)",
+            err=True,
+        )
+        ctx.exit(EXIT_STOPPED)
     read_day_logos(ctx, day)
     if outcome.unsaved or outcome.missing:
         ctx.exit(EXIT_NOT_STORED)
@@ -119,3 +150,38 @@ def seal_crawled_day(ctx: click.Context, day: dt.date) -> None:
         session.commit()
         if row is not None:
             click.echo(f"evidence of {day} sealed: manifest v{row.version} {row.sha256}")
+
+
+def load_sites(folder: Path, names: tuple[str, ...]) -> tuple[list[str], list[SiteConfig]]:
+    """Every configured site's name and the selected configs, checked; a bad or empty folder is an
+    error naming it."""
+    try:
+        configured = load_site_configs_with_paths(folder)
+        selected = select_sites(configured, names)
+        check_configs(selected)
+    except SiteConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not selected:
+        raise click.ClickException(f"{folder}: no site configs (*.yaml) in this folder: nothing to crawl")
+    return [config.name for _, config in configured], [config for _, config in selected]
+
+
+def _crawl(
+    ctx: click.Context,
+    settings: Settings,
+    configured: list[str],
+    sites: list[SiteConfig],
+    day: dt.date,
+    site_filter: str | None,
+) -> CrawlOutcome:
+    from models.db import transaction
+    from monitor.capture.crawl import run_crawl
+    from spiders.persist import retire_sites
+
+    # Migrate (and so open the database) before the spider's pipeline opens its own engine; a locked
+    # or unreachable database is tried again for a while before the crawl gives up.
+    factory = retrying(lambda: sessions_from(ctx), settings.database, settings.crawl.database_wait_seconds)
+    with transaction(factory) as session:
+        retire_sites(session, configured)  # a site whose config is gone no longer alerts
+    # A person at a terminal gets a progress bar; the scheduler, the demo and tests get none.
+    return run_crawl(settings, sites, day, site_filter, sys.stderr.isatty())

@@ -7,6 +7,7 @@ import datetime as dt
 import click
 
 from monitor.cli._context import sessions_from, settings_from
+from monitor.core.siteconfig import SiteConfigError, load_site_configs
 
 
 @click.command("health")
@@ -15,13 +16,30 @@ from monitor.cli._context import sessions_from, settings_from
 @click.option("--mail", is_flag=True, help="Mail the alerts to crawl.alert_recipients.")
 @click.pass_context
 def health_command(ctx: click.Context, day: dt.datetime | None, sites: tuple[str, ...], mail: bool) -> None:
-    """Show capture status per site/page and yield per slot; exit 1 when there are alerts."""
-    from monitor.capture.health import load_health, mail_alerts
+    """Show capture status per site/page, yield per slot and the day's crawl runs; exit 1 on alerts.
+
+    Sites whose config is gone from the sites folder are retired (no longer reported); a crawl run
+    whose process is gone is marked abandoned. A folder without site configs is an error.
+    """
+    from models.db import transaction
+    from monitor.capture.health import MailFailed, load_health, mail_alerts
+    from spiders.persist import close_dead_runs, retire_sites
 
     settings = settings_from(ctx)
+    try:
+        configured = [config.name for config in load_site_configs(settings.sites_dir)]
+    except SiteConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not configured:
+        raise click.ClickException(f"{settings.sites_dir}: no site configs (*.yaml) in this folder")
     when = day.date() if day else settings.today()
+    with transaction(sessions_from(ctx)) as session:
+        retire_sites(session, configured)
+        close_dead_runs(session, dt.datetime.now(dt.UTC))
     with sessions_from(ctx)() as session:
         report = load_health(session, when, sites or None)
+    for run in report.runs:
+        click.echo(run.line())
     for page in report.pages:
         status = page.status.value if page.status else "not captured"
         click.echo(f"{page.site}/{page.page}: {status}" + (f" - {page.error}" if page.error else ""))
@@ -35,5 +53,8 @@ def health_command(ctx: click.Context, day: dt.datetime | None, sites: tuple[str
         for alert in report.alerts:
             click.echo(f"  {alert.line()}", err=True)
         if mail:
-            mail_alerts(settings, report)
+            try:
+                mail_alerts(settings, report)
+            except MailFailed as exc:
+                raise click.ClickException(str(exc)) from exc
         ctx.exit(1)

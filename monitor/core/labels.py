@@ -59,6 +59,9 @@ ALERT_KIND = {
     "slot_missing": N_("slot not found (layout change?)"),
     "slot_empty": N_("slot yielded no ads"),
     "slot_low": N_("slot yielded far fewer ads than usual"),
+    "run_failed": N_("crawl run failed"),
+    "run_stopped": N_("crawl run stopped before it finished"),
+    "run_abandoned": N_("crawl run abandoned (its process is gone)"),
 }
 ROLE = {"rep": N_("rep"), "manager": N_("manager"), "office": N_("office"), "admin": N_("admin")}
 AUDIT_ACTION = {

@@ -21,6 +21,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -80,6 +81,12 @@ class CrawlSettings(Section):
     alert_recipients: list[str] = Field(default_factory=list)
     # Daily crawl time, in the users' timezone.
     daily_time: str = Field(default="06:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # The day a crawl records its captures under instead of today, for the demo and tests only (they
+    # show fixture sites as they were on 14 simulated days). Refused in production: a real crawl sees
+    # the sites as they are today, so it captures today only (docs/capture.md).
+    simulated_day: dt.date | None = None
+    # How long a crawl that cannot open the database (locked, server down) retries before it gives up.
+    database_wait_seconds: float = Field(default=120.0, ge=0, le=3600)
 
 
 class SmtpSettings(Section):
@@ -126,6 +133,18 @@ class Settings(BaseSettings):
             if problem:
                 raise ValueError(problem)
         return value
+
+    @model_validator(mode="after")
+    def _no_simulated_day_in_production(self) -> Settings:
+        if self.environment == "production" and self.crawl.simulated_day is not None:
+            raise ValueError(
+                "crawl.simulated_day is for the demo and tests: a production crawl captures today only"
+            )
+        return self
+
+    def crawl_day(self) -> dt.date:
+        """The day a crawl started now records its captures under: today, or the simulated day."""
+        return self.crawl.simulated_day or self.today()
 
     @field_validator("timezone")
     @classmethod

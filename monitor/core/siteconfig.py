@@ -50,6 +50,17 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _compile(pattern: str) -> re.Pattern[str]:
+    """A regular expression from a config; one that does not compile is a ValueError naming it.
+
+    (re.error is no ValueError, so pydantic would let it escape as a traceback naming no file.)
+    """
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+
+
 def _check_sources(values: list[str]) -> list[str]:
     for value in values:
         if not SOURCE_PATTERN.match(value):
@@ -73,7 +84,7 @@ class CompanyIdRule(StrictModel):
     @field_validator("pattern")
     @classmethod
     def _pattern_compiles(cls, value: str) -> str:
-        compiled = re.compile(value)
+        compiled = _compile(value)
         if compiled.groups != 1:
             raise ValueError("pattern must have exactly one capturing group")
         return value
@@ -130,7 +141,7 @@ class CleanupConfig(StrictModel):
     @classmethod
     def _patterns_compile(cls, values: list[str]) -> list[str]:
         for value in values:
-            re.compile(value)
+            _compile(value)
         return values
 
     def patterns(self) -> list[re.Pattern[str]]:
@@ -151,7 +162,7 @@ class HouseAdRules(StrictModel):
     @classmethod
     def _patterns_compile(cls, values: list[str]) -> list[str]:
         for value in values:
-            re.compile(value)
+            _compile(value)
         return values
 
 

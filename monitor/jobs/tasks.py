@@ -18,7 +18,10 @@ log = logging.getLogger("rivalwatch.jobs")
 
 
 def daily_job(config_file: str | None = None, day: dt.date | None = None) -> None:
-    """Crawl today's pages in a child process, match new advertisers, mail health alerts."""
+    """Crawl today's pages in a child process, match new advertisers, mail health alerts.
+
+    `day` simulates a day (tests); the crawl itself takes the crawl lock, waiting for a prune to end.
+    """
     from models.db import transaction
     from monitor.capture.crawl import run_crawl_subprocess
     from monitor.capture.health import load_health, mail_alerts
@@ -26,20 +29,21 @@ def daily_job(config_file: str | None = None, day: dt.date | None = None) -> Non
     from monitor.matching.store import rematch_advertisers
 
     settings = load_settings(config_file)
-    when = day or settings.today()
-    with job_lock(settings, "crawl"):
-        log.info("daily crawl starting", extra={"day": str(when)})
-        completed = run_crawl_subprocess(config_file, when)
-        log.info("daily crawl finished", extra={"day": str(when), "exit_code": completed.returncode})
-        with migrated_sessions(settings.database) as factory:
-            with transaction(factory) as session:
-                result = rematch_advertisers(session, settings, now=dt.datetime.now(dt.UTC))
-            log.info("matching finished", extra={"result": str(result)})
-            with transaction(factory) as session:
-                # The day's sightings summed per advertiser now, so the office's leads read them ready.
-                refresh_days(session, when - dt.timedelta(days=1), when)
-            with factory() as session:
-                health = load_health(session, when)
+    when = day or settings.crawl_day()
+    log.info("daily crawl starting", extra={"day": str(when)})
+    completed = run_crawl_subprocess(config_file, day)
+    log.info("daily crawl finished", extra={"day": str(when), "exit_code": completed.returncode})
+    if completed.returncode != 0:
+        log.warning("daily crawl: %s", completed.stderr.strip()[-2000:])
+    with migrated_sessions(settings.database) as factory:
+        with transaction(factory) as session:
+            result = rematch_advertisers(session, settings, now=dt.datetime.now(dt.UTC))
+        log.info("matching finished", extra={"result": str(result)})
+        with transaction(factory) as session:
+            # The day's sightings summed per advertiser now, so the office's leads read them ready.
+            refresh_days(session, when - dt.timedelta(days=1), when)
+        with factory() as session:
+            health = load_health(session, when)
     for alert in health.alerts:
         log.warning("crawl alert", extra={"alert": alert.line()})
     mail_alerts(settings, health)

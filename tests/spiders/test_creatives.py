@@ -28,7 +28,7 @@ from models import CrawlRun, Creative, EvidenceManifest, Page, PageCapture, Sigh
 from models.db import make_engine, make_session_factory, transaction
 from models.enums import CaptureStatus, RunStatus
 from models.migrate import upgrade
-from monitor.capture.crawl import crawl_command_line, run_crawl_subprocess
+from monitor.capture.crawl import crawl_command_line, run_crawl_subprocess, simulated_day_environment
 from monitor.core.evidence import EvidenceStore
 from spiders import persist
 from tests.support.http import QuietHandler, local_server
@@ -196,7 +196,7 @@ def crawl(
     database_url: str, tmp_path: Path, sites_dir: Path, day: dt.date
 ) -> subprocess.CompletedProcess[str]:
     result = run_crawl_subprocess(
-        date=day, sites_dir=sites_dir, env=crawl_env(database_url, tmp_path), timeout=120
+        simulated_day=day, sites_dir=sites_dir, env=crawl_env(database_url, tmp_path), timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
@@ -245,7 +245,7 @@ def test_creatives_are_stored_once_and_unsafe_images_are_refused(
             check_refusals(session, first.stderr)
             check_evidence_holds_only_pages_and_creatives(session, evidence)
             runs = {run.id: run.status for run in session.scalars(select(CrawlRun))}
-            assert runs == {stale_id: RunStatus.FAILED, stale_id + 1: RunStatus.FINISHED}
+            assert runs == {stale_id: RunStatus.ABANDONED, stale_id + 1: RunStatus.FINISHED}
         check_requests(image_site)
         files = list(evidence.iter_all())
 
@@ -336,13 +336,18 @@ def check_requests(site: ImageSite) -> None:
 def test_progress_bar_is_drawn_when_stderr_is_a_terminal(tmp_path: Path, image_site: ImageSite) -> None:
     sites_dir = write_sites(tmp_path / "sites", image_site.url)
     controller, terminal = pty.openpty()
-    env = {**os.environ, **crawl_env(f"sqlite:///{tmp_path / 'tty.db'}", tmp_path), "COLUMNS": "100"}
+    env = {
+        **os.environ,
+        **crawl_env(f"sqlite:///{tmp_path / 'tty.db'}", tmp_path),
+        **simulated_day_environment(DAY_ONE),
+        "COLUMNS": "100",
+    }
     chunks: list[bytes] = []
     reader = threading.Thread(target=drain, args=(controller, chunks), daemon=True)
     reader.start()
     try:
         result = subprocess.run(
-            crawl_command_line(date=DAY_ONE, sites_dir=sites_dir),
+            crawl_command_line(sites_dir=sites_dir),
             stdout=subprocess.PIPE,
             stderr=terminal,
             env=env,
@@ -377,12 +382,12 @@ def drain(fd: int, chunks: list[bytes]) -> None:
 
 # Both backends: the cut-off compares timestamps with time zones in SQL.
 @pytest.mark.both_backends
-def test_only_runs_running_for_longer_than_the_limit_are_marked_failed(session: Session) -> None:
+def test_only_runs_running_for_longer_than_the_limit_are_marked_abandoned(session: Session) -> None:
     now = dt.datetime(2026, 11, 10, 8, 0, tzinfo=dt.UTC)
     died = persist.start_run(session, DAY_ONE, None, now - dt.timedelta(hours=7))
     busy = persist.start_run(session, DAY_ONE, None, now - dt.timedelta(hours=1))
     done = persist.start_run(session, DAY_ONE, None, now - dt.timedelta(hours=9))
     persist.finish_run(session, done.id, 1, 0, now - dt.timedelta(hours=8))
-    assert persist.fail_stale_runs(session, now) == [died.id]
-    assert (died.status, died.finished_at) == (RunStatus.FAILED, now)
+    assert persist.close_dead_runs(session, now) == [died.id]
+    assert (died.status, died.finished_at) == (RunStatus.ABANDONED, now)
     assert (busy.status, done.status) == (RunStatus.RUNNING, RunStatus.FINISHED)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,3 +101,29 @@ def test_a_layout_change_and_a_blocked_page_raise_alerts_and_mail_them(
     assert mail["To"] == "office@example.com"
     body = mail.get_body(("plain",))
     assert body is not None and "jobhub/home/top_banner: slot_missing" in body.get_content()
+
+
+def test_mailing_alerts_with_the_mail_server_down_is_one_clear_line(
+    session_factory: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    from monitor.core.siteconfig import load_site_configs
+    from spiders.persist import sync_sites
+
+    demo_sites = REPO_ROOT / "config" / "demo-sites"
+    with session_factory() as session, session.begin():
+        sync_sites(session, load_site_configs(demo_sites))  # configured, never captured: alerts
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "RIVALWATCH_DATABASE_URL": database_url,
+        "RIVALWATCH_VAR_DIR": str(tmp_path),
+        "RIVALWATCH_SITES_DIR": str(demo_sites),
+        "RIVALWATCH_SMTP__PORT": str(port),
+        "RIVALWATCH_CRAWL__ALERT_RECIPIENTS": json.dumps(["office@example.com"]),
+    }
+    result = CliRunner().invoke(main, ["health", "--date", str(DAY), "--mail"], env=env)
+    assert result.exit_code == 1, result.output
+    assert f"Error: cannot mail the crawl alerts via 127.0.0.1:{port}: " in result.output
+    assert isinstance(result.exception, SystemExit)  # no traceback
+    assert "Traceback" not in result.output
