@@ -17,10 +17,11 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from models import AccountabilityPeriod
-from monitor.accountability.periods import NotAPeriodStart, PeriodCalendar
+from monitor.accountability.periods import PeriodCalendar
 from monitor.accountability.store import generated_period as find_generated_period
 from monitor.accountability.store import period_summaries
 from monitor.accounts.scope import NotInScope
+from monitor.core.i18n import TranslatableError
 from monitor.core.mail import send_messages
 from monitor.web.context import (
     DbSession,
@@ -86,9 +87,14 @@ def generate(
     session.rollback()  # the workflow opens its own transactions
     try:
         start = form_day(start_date)
+    except ValueError:
+        problem = _("enter a date as YYYY-MM-DD")
+        flash(request, _("The period was not generated: %(error)s") % {"error": problem})
+        return redirect("/office/periods")
+    try:
         build_period_report(request.app.state.session_factory, settings_of(request), start, now_utc())
-    except (ValueError, NotAPeriodStart) as exc:
-        flash(request, _("The period was not generated: %(error)s") % {"error": str(exc)})
+    except TranslatableError as exc:
+        flash(request, _("The period was not generated: %(error)s") % {"error": exc.translated(_)})
         return redirect("/office/periods")
     flash(request, _("Period generated."))
     return redirect("/office/periods")

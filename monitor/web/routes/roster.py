@@ -90,7 +90,7 @@ def transfer(
         )
     except TransferError as exc:
         session.rollback()
-        problem = _("The transfer was refused: %(reason)s") % {"reason": str(exc)}
+        problem = _("The transfer was refused: %(reason)s") % {"reason": exc.translated(_)}
         return roster_page(request, session, form, problem, 409)
     session.commit()
     values = {
