@@ -74,11 +74,11 @@ def _decide(
         next_state(item_state(item.status.value, form, deadline_passed=False), action)
     except TransitionRefused:
         refusal = (
-            N_("the item is %(status)s: it cannot be waived")
+            N_("the item's state does not allow a waiver: it cannot be waived")
             if action == Action.WAIVE
-            else N_("the item is %(status)s: its waiver cannot be undone")
+            else N_("the item is not waived: there is no waiver to undo")
         )
-        raise WaiveError(refusal, status=item.status.value) from None
+        raise WaiveError(refusal) from None
     item.status = ItemStatus.WAIVED if action == Action.WAIVE else ItemStatus.OPEN
     item.status_reason = reason if action == Action.WAIVE else None
     item.status_changed_by = by

@@ -36,6 +36,7 @@ from monitor.web.context import (
     render,
 )
 from monitor.web.filters import register_filters
+from monitor.web.publishing import PublishRuns
 from monitor.web.routes import ROUTERS
 
 TEMPLATES_DIR = REPO_ROOT / "templates" / "web"
@@ -64,6 +65,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
     )
     app.state.settings = settings
     app.state.session_factory = session_factory or make_session_factory(make_engine(settings.database))
+    app.state.publish_runs = PublishRuns()
     app.state.jinja = {language: template_environment(language) for language in LANGUAGES}
     # Sites, pages and slots are shown by the names their configs give (read once: a restart picks up edits).
     names = load_place_names(settings.sites_dir)

@@ -7,12 +7,11 @@ The report and the workbook are served by period id only: their paths come from 
 from __future__ import annotations
 
 import re
-import smtplib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Form, Request, Response
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
@@ -22,7 +21,6 @@ from monitor.accountability.store import generated_period as find_generated_peri
 from monitor.accountability.store import period_summaries
 from monitor.accounts.scope import NotInScope
 from monitor.core.i18n import TranslatableError
-from monitor.core.mail import send_messages
 from monitor.web.context import (
     DbSession,
     OfficeUser,
@@ -35,6 +33,7 @@ from monitor.web.context import (
     settings_of,
     translations,
 )
+from monitor.web.publishing import PublishRun, run_publish
 from reports.build import build_period_report
 from reports.html import (
     REPS_FOLDER,
@@ -44,7 +43,7 @@ from reports.html import (
     report_path,
     write_period_report,
 )
-from reports.publish import PublishResult, period_mails, publish_period
+from reports.publish import PublishResult, period_mails
 from reports.xlsx import workbook_path, write_period_workbook
 
 router = APIRouter()
@@ -100,29 +99,28 @@ def generate(
     return redirect("/office/periods")
 
 
+@router.get("/office/periods/{period_id}/publish")
+def confirm_publish(request: Request, period_id: RowId, user: OfficeUser, session: DbSession) -> Response:
+    """Ask before publishing: what will be mailed, and that mails sent before are not sent again."""
+    period = generated_period(session, period_id)
+    summary = next(row for row in period_summaries(session) if row.period.id == period.id)
+    mails = period_mails(session, period.id)
+    sent = sum(1 for mail in mails if mail.status == "sent")
+    return render(request, "publish.html", {"period": period, "summary": summary, "sent": sent})
+
+
 @router.post("/office/periods/{period_id}/publish")
-def publish(request: Request, period_id: RowId, user: OfficeUser, session: DbSession) -> Response:
-    """Archive the report and workbook, then mail each rep and manager (mails sent before are skipped)."""
+def publish(
+    request: Request, period_id: RowId, user: OfficeUser, session: DbSession, background: BackgroundTasks
+) -> Response:
+    """Start publishing (after the answer is sent) and show its progress on the mails page."""
     settings = settings_of(request)
-    start = generated_period(session, period_id).start_date
-    _ = translations(request).gettext
+    period = generated_period(session, period_id)
     session.rollback()
-    build_period_report(request.app.state.session_factory, settings, start, now_utc(), generate=False)
-    try:
-        result = publish_period(
-            session, settings, start, now_utc(), lambda messages: send_messages(settings.smtp, messages)
-        )
-    except (OSError, smtplib.SMTPException) as exc:
-        session.rollback()
-        message = _(
-            "The mail server could not be reached (%(error)s). Mails sent before are recorded; "
-            "publish again to send the rest."
-        )
-        flash(request, message % {"error": str(exc)})
-        return redirect("/office/periods")
-    for message in publish_messages(translations(request).ngettext, _, result):
-        flash(request, message)
-    return redirect("/office/periods")
+    run = request.app.state.publish_runs.start(period.id, now_utc())
+    if run is not None:
+        background.add_task(run_publish, run, request.app.state.session_factory, settings, period.start_date)
+    return redirect(f"/office/periods/{period.id}/mails")
 
 
 def publish_messages(
@@ -227,7 +225,34 @@ def mails(request: Request, period_id: RowId, user: OfficeUser, session: DbSessi
     rows = period_mails(session, period.id)
     order = ("sent", "sending", "queued", "failed")
     counts = [(status, sum(1 for row in rows if row.status == status)) for status in order]
-    return render(request, "mails.html", {"period": period, "mails": rows, "counts": counts})
+    run = request.app.state.publish_runs.get(period.id)
+    _ = translations(request)
+    outcome: list[str] = []
+    if run is not None and run.done:
+        outcome = run_outcome(_.ngettext, _.gettext, run)
+    context = {
+        "period": period,
+        "mails": rows,
+        "counts": counts,
+        "running": run is not None and not run.done,
+        "outcome": outcome,
+    }
+    return render(request, "mails.html", context)
+
+
+def run_outcome(
+    ngettext: Callable[[str, str, int], str], _: Callable[[str], str], run: PublishRun
+) -> list[str]:
+    """What a finished publish run did, in the reader's language."""
+    if run.mail_error is not None:
+        message = _(
+            "The mail server could not be reached (%(error)s). Mails sent before are recorded; "
+            "publish again to send the rest."
+        )
+        return [message % {"error": run.mail_error}]
+    if run.result is None:
+        return [_("Publishing failed; the log says why. Mails sent before are recorded; publish again.")]
+    return publish_messages(ngettext, _, run.result)
 
 
 @router.get("/office/periods/{period_id}/workbook")
