@@ -6,6 +6,7 @@ The report and the workbook are served by period id only: their paths come from 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -154,11 +155,21 @@ def publish_messages(
 def archived_report(request: Request, period_id: RowId, user: OfficeUser, session: DbSession) -> Response:
     """The period's archived HTML report (written first if it is not there yet)."""
     settings = settings_of(request)
-    start = generated_period(session, period_id).start_date
-    path = report_path(settings, start)
-    if not path.is_file():
-        path = write_period_report(session, settings, start)
+    period = generated_period(session, period_id)
+    path = report_path(settings, period.start_date)
+    if not written_since_generation(path, period):
+        path = write_period_report(session, settings, period.start_date)
     return _report_page(path)
+
+
+def written_since_generation(path: Path, period: AccountabilityPeriod) -> bool:
+    """Whether the archived file exists and was written after the period's latest generation: a period
+    regenerated without its files written again (by another process, or a run that stopped between the
+    two) gets them written before they are served, so the archive never shows an older generation."""
+    if not path.is_file() or period.generated_at is None:
+        return path.is_file()
+    generated = period.generated_at.replace(tzinfo=period.generated_at.tzinfo or dt.UTC)
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC) >= generated
 
 
 @router.get("/office/periods/{period_id}/{folder}/evidence/{name}")
@@ -259,8 +270,8 @@ def run_outcome(
 def workbook(request: Request, period_id: RowId, user: OfficeUser, session: DbSession) -> Response:
     """The period's Excel workbook (written first if it is not there yet), as a download."""
     settings = settings_of(request)
-    start = generated_period(session, period_id).start_date
-    path = workbook_path(settings, start)
-    if not path.is_file():
-        path = write_period_workbook(session, settings, start)
+    period = generated_period(session, period_id)
+    path = workbook_path(settings, period.start_date)
+    if not written_since_generation(path, period):
+        path = write_period_workbook(session, settings, period.start_date)
     return FileResponse(path, media_type=XLSX_TYPE, filename=path.name)
