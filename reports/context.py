@@ -75,9 +75,9 @@ class PlacementView:
 
     competitor: str
     site_name: str
-    page: str
+    page: str  # the page's display name (its config's label)
     page_url: str
-    slot: str
+    slot: str  # the slot's display name
     slot_kind: str
     raw_text: str  # untrusted
     links: tuple[LinkView, ...]
@@ -91,6 +91,8 @@ class PlacementView:
     thumbnail: EvidenceFile | None  # the newest element screenshot, else the newest creative
     page_shot: EvidenceFile | None  # the newest full-page screenshot
     owners: tuple[str, ...]  # "name（code）" of the reps who owned the customer on the days seen
+    page_key: str = ""  # the keys the data keeps, for machine hooks (data- attributes), never shown
+    slot_key: str = ""
 
 
 class EvidenceView(NamedTuple):
@@ -314,6 +316,8 @@ def placement_view(placement: Placement, days: Sequence[dt.date], names: PlaceNa
         thumbnail=next(filter(None, (_thumbnail_file(row) for row in reversed(rows))), None),
         page_shot=next(filter(None, (_page_file(row) for row in reversed(rows))), None),
         owners=tuple(dict.fromkeys(f"{row.owner_rep_name}（{row.owner_rep_code}）" for row in rows)),
+        page_key=first.page_key,
+        slot_key=first.slot_name,
     )
 
 
