@@ -101,14 +101,20 @@ pages:
       - {{name: banner, label: 首页横幅, kind: banner, css: '#banner img'}}
 """
 SITES = (("zhaopin", "智联招聘"), ("job51", "前程无忧"))
+SLOT_LABELS = {"logos": "首页Logo墙", "banner": "首页横幅"}
+
+
+def write_site_configs(folder: Path) -> Path:
+    """The world's site configs in `folder` (made if missing); returns it, for `sites_dir`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, display in SITES:
+        (folder / f"{name}.yaml").write_text(SITE_CONFIG.format(name=name, display=display), encoding="utf-8")
+    return folder
 
 
 def settings_for(tmp_path: Path) -> Settings:
     """Settings over `tmp_path`, with the world's site configs in `tmp_path/sites`."""
-    sites = tmp_path / "sites"
-    sites.mkdir(parents=True, exist_ok=True)
-    for name, display in SITES:
-        (sites / f"{name}.yaml").write_text(SITE_CONFIG.format(name=name, display=display), encoding="utf-8")
+    sites = write_site_configs(tmp_path / "sites")
     return Settings(var_dir=tmp_path, database_url="sqlite://", sites_dir=sites)
 
 
