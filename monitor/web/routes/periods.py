@@ -153,7 +153,8 @@ def publish_messages(
 
 @router.get("/office/periods/{period_id}/report")
 def archived_report(request: Request, period_id: RowId, user: OfficeUser, session: DbSession) -> Response:
-    """The period's archived HTML report (written first if it is not there yet)."""
+    """The period's archived HTML report (written first if it is not there yet, or is older than the
+    period's latest generation)."""
     settings = settings_of(request)
     period = generated_period(session, period_id)
     path = report_path(settings, period.start_date)
@@ -237,10 +238,10 @@ def mails(request: Request, period_id: RowId, user: OfficeUser, session: DbSessi
     order = ("sent", "sending", "queued", "failed")
     counts = [(status, sum(1 for row in rows if row.status == status)) for status in order]
     run = request.app.state.publish_runs.get(period.id)
-    _ = translations(request)
+    language = translations(request)
     outcome: list[str] = []
     if run is not None and run.done:
-        outcome = run_outcome(_.ngettext, _.gettext, run)
+        outcome = run_outcome(language.ngettext, language.gettext, run)
     context = {
         "period": period,
         "mails": rows,
