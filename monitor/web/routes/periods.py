@@ -22,6 +22,7 @@ from monitor.accountability.store import generated_period as find_generated_peri
 from monitor.accountability.store import period_summaries
 from monitor.accounts.scope import NotInScope
 from monitor.core.i18n import TranslatableError
+from monitor.core.settings import Settings
 from monitor.web.context import (
     DbSession,
     OfficeUser,
@@ -155,12 +156,16 @@ def publish_messages(
 def archived_report(request: Request, period_id: RowId, user: OfficeUser, session: DbSession) -> Response:
     """The period's archived HTML report (written first if it is not there yet, or is older than the
     period's latest generation)."""
-    settings = settings_of(request)
-    period = generated_period(session, period_id)
+    return _report_page(latest_report(session, settings_of(request), generated_period(session, period_id)))
+
+
+def latest_report(session: Session, settings: Settings, period: AccountabilityPeriod) -> Path:
+    """The company page of the period's archived report, every page written again first when the archive
+    is missing or older than the period's latest generation."""
     path = report_path(settings, period.start_date)
     if not written_since_generation(path, period):
         path = write_period_report(session, settings, period.start_date)
-    return _report_page(path)
+    return path
 
 
 def written_since_generation(path: Path, period: AccountabilityPeriod) -> bool:
@@ -199,11 +204,10 @@ def archived_company_page(
     request: Request, period_id: RowId, page: str, user: OfficeUser, session: DbSession
 ) -> Response:
     """The company page again, under its own file name (the rep and team pages link back to it)."""
-    settings = settings_of(request)
-    path = report_path(settings, generated_period(session, period_id).start_date)
-    if f"{page}.html" != path.name or not path.is_file():
+    settings, period = settings_of(request), generated_period(session, period_id)
+    if f"{page}.html" != report_path(settings, period.start_date).name:
         raise NotInScope(page)
-    return _report_page(path)
+    return _report_page(latest_report(session, settings, period))
 
 
 @router.get("/office/periods/{period_id}/{folder}/{kind}/{name}")
@@ -217,13 +221,15 @@ def archived_page(
     session: DbSession,
 ) -> Response:
     """A rep's or team's page of the archived report: `reps/<slug>.html` or `teams/<slug>.html` only."""
-    archive = report_folder(settings_of(request), generated_period(session, period_id).start_date)
+    period = generated_period(session, period_id)
+    archive = report_folder(settings_of(request), period.start_date)
     if (
         folder != archive.name
         or kind not in (REPS_FOLDER, TEAMS_FOLDER)
         or not _ARCHIVED_PAGE.fullmatch(name)
     ):
         raise NotInScope(name)
+    latest_report(session, settings_of(request), period)  # the rep and team pages of the latest generation
     path = archive / kind / name
     if not path.is_file():
         raise NotInScope(name)

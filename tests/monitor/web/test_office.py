@@ -466,3 +466,19 @@ def test_period_rows_offer_publish_and_links_only_when_generated(site: Site_) ->
     assert earlier.select("a.publish-link, a.report-link, a.workbook-link") == []
     with site.session_factory() as session:
         assert session.get(AccountabilityPeriod, site.world["earlier"]).generated_at is None  # type: ignore[union-attr]
+
+
+# LIKE with lower() and an escape character: the search runs on both backends.
+@pytest.mark.both_backends
+@pytest.mark.parametrize(
+    ("query", "codes"),
+    [("c2", ["C2"]), ("客户", ["C1", "C2", "C3"]), ("%", []), ("_", []), ("", ["C1", "C2", "C3"])],
+)
+def test_the_transfer_form_searches_customers_on_the_server(
+    site: Site_, query: str, codes: list[str]
+) -> None:
+    shown = page(site.signed_in("office").get("/office/roster", params={"q": query}).text)
+    options = shown.select("select[name=customer] option")
+    offered = [str(option["value"]) for option in options if option["value"]]
+    assert offered == codes
+    assert shown.select_one("#customer-search input[name=q]")["value"] == query  # type: ignore[index]
