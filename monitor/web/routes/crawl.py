@@ -20,4 +20,7 @@ def crawl_status(request: Request, user: OfficeUser, session: DbSession, day: Qu
     chosen = day or latest_capture_day(session, today) or today
     report = load_health(session, chosen)
     alerted_pages = {(alert.site, alert.page) for alert in report.alerts}
-    return render(request, "crawl.html", {"report": report, "day": chosen, "alerted_pages": alerted_pages})
+    # An alert names its page by key: its address gives the unlabelled page's fallback name.
+    urls = {(page.site, page.page): page.url for page in report.pages}
+    context = {"report": report, "day": chosen, "alerted_pages": alerted_pages, "urls": urls}
+    return render(request, "crawl.html", context)
