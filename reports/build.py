@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.db import transaction
 from monitor.accountability.generate import GenerationResult, generate_period
 from monitor.core.settings import Settings
-from reports.context import load_report_context
+from reports.context import load_report_context, report_names
 from reports.html import write_report
 from reports.xlsx import write_workbook
 
@@ -48,7 +48,7 @@ def build_period_report(
         with transaction(sessions) as session:
             generation = generate_period(session, settings, start, now)
     with sessions() as session:
-        context = load_report_context(session, start, settings.tz)
+        context = load_report_context(session, start, settings.tz, report_names(settings))
     # The pages and the workbook are written from the one context, after the reading session ended.
     report = write_report(settings, context)
     book = write_workbook(settings, context) if workbook else None

@@ -25,6 +25,9 @@ from monitor.accountability.items import (
     item_rows,
 )
 from monitor.accountability.periods import Period
+from monitor.core.i18n import translator
+from monitor.core.settings import Settings
+from monitor.core.siteconfig import PlaceNames, load_place_names
 from reports.queries import (
     PendingRow,
     PeriodRow,
@@ -72,9 +75,9 @@ class PlacementView:
 
     competitor: str
     site_name: str
-    page: str
+    page: str  # the page's display name (its config's label)
     page_url: str
-    slot: str
+    slot: str  # the slot's display name
     slot_kind: str
     raw_text: str  # untrusted
     links: tuple[LinkView, ...]
@@ -93,6 +96,8 @@ class PlacementView:
     # The name OCR read off the logo, when the page showed only a logo (the newest such read).
     ocr_text: str | None = None
     ocr_confidence: float | None = None
+    page_key: str = ""  # the keys the data keeps, for machine hooks (data- attributes), never shown
+    slot_key: str = ""
 
 
 class EvidenceView(NamedTuple):
@@ -136,7 +141,7 @@ class ItemView:
     last_seen: dt.date | None
     form_status: str  # an ExplanationStatus value, or "not_started" when no form exists
     competitors: tuple[str, ...]
-    positions: tuple[str, ...]  # "competitor · page · slot"
+    positions: tuple[str, ...]  # "competitor · page · slot", by their display names
     # Every sighting behind the item, in evidence order, as the read model gives them: `evidence_view`
     # adds what a reader shows (the clickable link, the files); the workbook asks for it row by row.
     evidence: tuple[EvidenceRow, ...]
@@ -212,6 +217,8 @@ class ReportContext:
     pending: tuple[PendingRow, ...]
     days: tuple[dt.date, ...] = ()
     trend: TrendView | None = None
+    # Display names of sites, pages and slots (the site configs'), in the report's language.
+    names: PlaceNames = PlaceNames()
 
     @property
     def label(self) -> str:
@@ -226,8 +233,16 @@ class ReportContext:
         return tuple(rep for team in self.teams for rep in team.reps)
 
 
-def load_report_context(session: Session, start: dt.date, timezone: dt.tzinfo = dt.UTC) -> ReportContext:
-    """The report context of the period starting on `start`; LookupError if it was never generated.
+def report_names(settings: Settings) -> PlaceNames:
+    """The site configs' names for sites, pages and slots, fallbacks in the report's language."""
+    return load_place_names(settings.sites_dir).translated(translator(settings.language).gettext)
+
+
+def load_report_context(
+    session: Session, start: dt.date, timezone: dt.tzinfo = dt.UTC, names: PlaceNames | None = None
+) -> ReportContext:
+    """The report context of the period starting on `start`, sites, pages and slots called by `names`;
+    LookupError if it was never generated.
 
     Items, placements and timelines come from the item read model (monitor.accountability.items), as of
     the users' day (in `timezone`) the period was generated: the same days the item page shows.
@@ -243,6 +258,7 @@ def load_report_context(session: Session, start: dt.date, timezone: dt.tzinfo = 
         records,
         pending_matches_for_period(session, period.start, period.end),
         trend=open_items_trend(session, period.start, TREND_PERIODS),
+        names=names,
     )
 
 
@@ -251,11 +267,13 @@ def build_report_context(
     records: Iterable[ItemRecord],
     pending: Iterable[PendingRow],
     trend: Sequence[TrendRow] = (),
+    names: PlaceNames | None = None,
 ) -> ReportContext:
     """Group the period's items into company, branch, team and rep sections, with placements and trends."""
     days = tuple(period.start + dt.timedelta(days=n) for n in range((period.end - period.start).days + 1))
     records = list(records)
-    views = [item_view(record) for record in records]
+    names = names or PlaceNames()
+    views = [item_view(record, names) for record in records]
     open_items = [view for view in views if view.status == ItemStatus.OPEN]
     return ReportContext(
         period_id=period.id,
@@ -269,10 +287,11 @@ def build_report_context(
         pending=tuple(pending),
         days=days,
         trend=build_trend(trend) if trend else None,
+        names=names,
     )
 
 
-def placement_view(placement: Placement, days: Sequence[dt.date]) -> PlacementView:
+def placement_view(placement: Placement, days: Sequence[dt.date], names: PlaceNames) -> PlacementView:
     """A placement of the read model with the files the report shows for it."""
     rows = placement.evidence
     first, newest = placement.first, placement.newest
@@ -283,11 +302,11 @@ def placement_view(placement: Placement, days: Sequence[dt.date]) -> PlacementVi
         for day, state in zip(days, placement.days, strict=True)
     )
     return PlacementView(
-        competitor=first.site_display_name,
+        competitor=names.site(first.site_name, first.site_display_name),
         site_name=first.site_name,
-        page=first.page_key,
+        page=names.page(first.site_name, first.page_key, first.page_url),
         page_url=first.page_url,
-        slot=first.slot_name,
+        slot=names.slot(first.site_name, first.page_key, first.slot_name, first.slot_kind),
         slot_kind=first.slot_kind,
         raw_text=first.raw_text,
         links=tuple(
@@ -308,6 +327,8 @@ def placement_view(placement: Placement, days: Sequence[dt.date]) -> PlacementVi
         ),
         ocr_text=ocr.advertiser_text if ocr else None,
         ocr_confidence=ocr.ocr_confidence if ocr else None,
+        page_key=first.page_key,
+        slot_key=first.slot_name,
     )
 
 
@@ -348,14 +369,15 @@ def safe_href(link: str | None) -> str | None:
     return link.strip() if parts.scheme.lower() in WEB_SCHEMES and parts.netloc else None
 
 
-def evidence_view(row: EvidenceRow) -> EvidenceView:
+def evidence_view(row: EvidenceRow, names: PlaceNames) -> EvidenceView:
+    """One sighting as a reader sees it: names, the clickable link, the files."""
     return EvidenceView(
         sighting_id=row.sighting_id,
         day=row.day,
-        competitor=row.site_display_name,
-        page=row.page_key,
+        competitor=names.site(row.site_name, row.site_display_name),
+        page=names.page(row.site_name, row.page_key, row.page_url),
         page_url=row.page_url,
-        slot=row.slot_name,
+        slot=names.slot(row.site_name, row.page_key, row.slot_name, row.slot_kind),
         slot_kind=row.slot_kind,
         position=row.position,
         raw_text=row.raw_text,
@@ -371,10 +393,10 @@ def evidence_view(row: EvidenceRow) -> EvidenceView:
     )
 
 
-def item_view(record: ItemRecord) -> ItemView:
+def item_view(record: ItemRecord, names: PlaceNames) -> ItemView:
     row = record.row
     evidence = record.evidence
-    placements = tuple(placement_view(placement, record.days) for placement in record.placements)
+    placements = tuple(placement_view(placement, record.days, names) for placement in record.placements)
     return ItemView(
         item_id=row.item_id,
         status=row.status,
@@ -395,7 +417,16 @@ def item_view(record: ItemRecord) -> ItemView:
         form_status=row.form_status,
         competitors=row.competitors,
         positions=tuple(
-            dict.fromkeys(f"{row.site_display_name} · {row.page_key} · {row.slot_name}" for row in evidence)
+            dict.fromkeys(
+                " · ".join(
+                    (
+                        names.site(row.site_name, row.site_display_name),
+                        names.page(row.site_name, row.page_key, row.page_url),
+                        names.slot(row.site_name, row.page_key, row.slot_name, row.slot_kind),
+                    )
+                )
+                for row in evidence
+            )
         ),
         evidence=evidence,
         placements=placements,

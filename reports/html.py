@@ -33,7 +33,7 @@ from monitor.core.i18n import DEFAULT_LANGUAGE, html_lang, install_translations,
 from monitor.core.labels import DAY_STATE, LABELS
 from monitor.core.settings import REPO_ROOT, Settings
 from reports.archive import EVIDENCE_FOLDER, archive_evidence, cited_files
-from reports.context import DayCell, EvidenceFile, ReportContext, load_report_context
+from reports.context import DayCell, EvidenceFile, ReportContext, load_report_context, report_names
 
 TEMPLATES_DIR = REPO_ROOT / "templates"
 COMPANY_TEMPLATE = "reports/company.html"
@@ -245,7 +245,7 @@ def _remove_stale_pages(settings: Settings, start: dt.date, current: set[str]) -
 
 def write_period_report(session: Session, settings: Settings, start: dt.date) -> Path:
     """Load the period starting on `start` and archive its report; returns the company page's path."""
-    return write_report(settings, load_report_context(session, start, settings.tz))
+    return write_report(settings, load_report_context(session, start, settings.tz, report_names(settings)))
 
 
 __all__ = [

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from models import AccountabilityPeriod, PublishedMail, User
 from monitor.core.evidence import EvidenceStore
 from monitor.core.settings import Settings
-from reports.context import ItemView, ReportContext, TeamSection, load_report_context
+from reports.context import ItemView, ReportContext, TeamSection, load_report_context, report_names
 from reports.mails import manager_message, rep_message
 from reports.queries import ManagerRow, rep_recipients, team_managers
 
@@ -81,7 +81,7 @@ def publish_period(
 
     Commits per step (see the module docstring); no transaction is open while a mail is sent.
     """
-    context = load_report_context(session, start, settings.tz)
+    context = load_report_context(session, start, settings.tz, report_names(settings))
     planned, without_address = plan_mails(session, settings, context, now)
     session.rollback()  # end the reading transaction before anything is written
     queue_mails(session, context.period_id, planned, now)

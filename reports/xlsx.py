@@ -34,6 +34,7 @@ from reports.context import (
     Totals,
     evidence_view,
     load_report_context,
+    report_names,
 )
 from reports.html import evidence_folder
 from reports.xlsx_stream import LINK, Cell, StreamingWorkbook
@@ -49,7 +50,7 @@ def workbook_path(settings: Settings, start: dt.date) -> Path:
 
 def write_period_workbook(session: Session, settings: Settings, start: dt.date) -> Path:
     """Write `report-YYYY-MM-DD.xlsx` beside the HTML report (atomic replace); returns its path."""
-    return write_workbook(settings, load_report_context(session, start, settings.tz))
+    return write_workbook(settings, load_report_context(session, start, settings.tz, report_names(settings)))
 
 
 def write_workbook(settings: Settings, context: ReportContext) -> Path:
@@ -221,7 +222,7 @@ def _evidence_sheet(
     items = [*(item for rep in context.reps for item in rep.items), *context.closed_items]
     for item in items:
         for row in item.evidence:
-            evidence = evidence_view(row)
+            evidence = evidence_view(row, context.names)
             book.row(sheet, _evidence_cells(item, evidence, kinds, archived_href))
 
 

@@ -47,6 +47,7 @@ from monitor.accountability.rule import (
 )
 from monitor.accountability.states import Action, ItemState, allowed, item_state
 from monitor.accountability.store import ensure_period
+from monitor.core.i18n import N_, TranslatableError
 from monitor.core.settings import Settings
 
 # Written to `status_changed_by` when generation (not a person) changes an item's status.
@@ -124,8 +125,9 @@ def generate_period(
     )
 
 
-class PeriodRefused(ValueError):
-    """A period that may not be generated (not ended, or before anything was captured); says why."""
+class PeriodRefused(TranslatableError, ValueError):
+    """A period that may not be generated (not ended, or before anything was captured); says why
+    (translated where shown)."""
 
 
 def check_generable(session: Session, period: Period, today: dt.date) -> None:
@@ -136,13 +138,21 @@ def check_generable(session: Session, period: Period, today: dt.date) -> None:
     """
     if period.end >= today:
         raise PeriodRefused(
-            f"the period {period.label} has not ended yet: it can be generated from {period.end + ONE_DAY}"
+            N_("the period %(period)s has not ended yet: it can be generated from %(day)s"),
+            period=period.label,
+            day=(period.end + ONE_DAY).isoformat(),
         )
     first = session.scalar(select(func.min(PageCapture.capture_date)))
     if first is None:
-        raise PeriodRefused(f"nothing has been captured yet: the period {period.label} would be empty")
+        raise PeriodRefused(
+            N_("nothing has been captured yet: the period %(period)s would be empty"), period=period.label
+        )
     if period.end < first:
-        raise PeriodRefused(f"the period {period.label} ends before the first capture ({first})")
+        raise PeriodRefused(
+            N_("the period %(period)s ends before the first capture (%(day)s)"),
+            period=period.label,
+            day=first.isoformat(),
+        )
 
 
 def run_rule(

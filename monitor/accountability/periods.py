@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
+from monitor.core.i18n import N_, TranslatableError
+
 if TYPE_CHECKING:
     from monitor.core.settings import AccountabilitySettings
 
@@ -63,8 +65,9 @@ def form_deadline(period: Period, form_deadline_days: int) -> dt.date:
     return period.end + dt.timedelta(days=form_deadline_days)
 
 
-class NotAPeriodStart(ValueError):
-    """A date given as a period's first day that starts no period; the message names the right one."""
+class NotAPeriodStart(TranslatableError, ValueError):
+    """A date given as a period's first day that starts no period; the message (translated where shown)
+    names the right one."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,9 @@ class PeriodCalendar:
         period = self.containing(start)
         if period.start != start:
             raise NotAPeriodStart(
-                f"{start} does not start a period (the period containing it starts {period.start})"
+                N_("%(day)s does not start a period (the period containing it starts %(start)s)"),
+                day=start.isoformat(),
+                start=period.start.isoformat(),
             )
         return period
 

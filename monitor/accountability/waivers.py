@@ -17,13 +17,14 @@ from models.enums import ItemStatus
 from models.lookup import UnknownCode, by_code
 from monitor.accountability.states import Action, TransitionRefused, item_state, next_state
 from monitor.accountability.store import period_starting
+from monitor.core.i18n import N_, TranslatableError
 
 WAIVE, UNWAIVE = "waive", "unwaive"
 
 
-class WaiveError(LookupError):
+class WaiveError(TranslatableError, LookupError):
     """The customer, the period or the item does not exist, the request is incomplete, or the item's
-    state does not allow it."""
+    state does not allow it (translated where shown)."""
 
 
 def find_item(session: Session, period_start: dt.date, customer_code: str) -> AccountabilityItem:
@@ -31,17 +32,23 @@ def find_item(session: Session, period_start: dt.date, customer_code: str) -> Ac
     try:
         customer = by_code(session, Customer, customer_code)
     except UnknownCode:
-        raise WaiveError(f"no customer with id {customer_code!r}") from None
+        raise WaiveError(N_("no customer with id '%(code)s'"), code=customer_code) from None
     period = period_starting(session, period_start)
     if period is None:
-        raise WaiveError(f"no accountability period starts on {period_start}: generate it first")
+        raise WaiveError(
+            N_("no accountability period starts on %(day)s: generate it first"), day=period_start.isoformat()
+        )
     item = session.scalars(
         select(AccountabilityItem).where(
             AccountabilityItem.period_id == period.id, AccountabilityItem.customer_id == customer.id
         )
     ).one_or_none()
     if item is None:
-        raise WaiveError(f"customer {customer_code} has no item in the period {period.label}")
+        raise WaiveError(
+            N_("customer %(customer)s has no item in the period %(period)s"),
+            customer=customer_code,
+            period=period.label,
+        )
     return item
 
 
@@ -60,13 +67,18 @@ def _decide(
 ) -> ItemWaiver:
     reason, by = reason.strip(), by.strip()
     if not reason or not by:
-        raise WaiveError("a waiver and its undoing need a reason and the name of who decided")
+        raise WaiveError(N_("a waiver and its undoing need a reason and the name of who decided"))
     form = item.explanation.status.value if item.explanation else None
     # Whether the form deadline passed changes nothing a waiver may do.
     try:
         next_state(item_state(item.status.value, form, deadline_passed=False), action)
     except TransitionRefused:
-        raise WaiveError(f"the item is {item.status.value}: it cannot be {action.value}d") from None
+        refusal = (
+            N_("the item's state does not allow a waiver: it cannot be waived")
+            if action == Action.WAIVE
+            else N_("the item is not waived: there is no waiver to undo")
+        )
+        raise WaiveError(refusal) from None
     item.status = ItemStatus.WAIVED if action == Action.WAIVE else ItemStatus.OPEN
     item.status_reason = reason if action == Action.WAIVE else None
     item.status_changed_by = by

@@ -11,6 +11,7 @@ import functools
 import gettext
 import io
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -26,6 +27,20 @@ _HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext_noop name, a Babel default keyword
     """Mark `message` for extraction without translating it here; it is translated where it is shown."""
     return message
+
+
+class TranslatableError(Exception):
+    """A refusal shown to people: `message` is an English message id with %(placeholders)s (marked with N_
+    where raised) and `params` fill them, so pages show it in their language; str() is the English."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        self.message = message
+        self.params = params
+        super().__init__(message % params)
+
+    def translated(self, gettext: Any) -> str:
+        """The message in the language of `gettext` (a page's `_`)."""
+        return str(gettext(self.message) % self.params)
 
 
 def normalise_language(value: str | None) -> str | None:

@@ -7,14 +7,19 @@ with an error that names the file and the key, so a typo never silently disables
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from monitor.core.labels import SLOT_KIND
 
 # Where an ad's value may come from, tried in order; the first non-empty value wins.
 #   alt / title   the attribute on the ad element or its first descendant that has it
@@ -94,6 +99,8 @@ class SlotConfig(StrictModel):
     """One ad slot on a page: a selector matching each ad element, and how to read it."""
 
     name: str = Field(min_length=1)
+    # What people read for the slot (`name` is its key in data and commands): `首页Logo墙`.
+    label: str | None = Field(default=None, min_length=1)
     kind: Literal["logo", "banner"]
     css: str | None = None
     xpath: str | None = None
@@ -121,6 +128,8 @@ class SlotConfig(StrictModel):
 
 class PageConfig(StrictModel):
     key: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    # What people read for the page (`key` is its key in data and commands): `首页`, `校园招聘`.
+    label: str | None = Field(default=None, min_length=1)
     url: str = Field(min_length=1)
     kind: Literal["homepage", "section"]
     browser: bool = False
@@ -282,3 +291,61 @@ def load_site_configs_with_paths(directory: Path) -> list[tuple[Path, SiteConfig
 def load_site_configs(directory: Path) -> list[SiteConfig]:
     """Every `*.yaml`/`*.yml` in a folder, sorted by name; duplicate site names are refused."""
     return [config for _, config in load_site_configs_with_paths(directory)]
+
+
+@dataclass(frozen=True)
+class PlaceNames:
+    """What people read for each site, page and slot, from the site configs' `display_name` and `label`s,
+    looked up by the keys the data keeps. Pages and slots without a label fall back on something a person
+    recognises (the path of the page's address; the slot's kind in the reader's language), never the key."""
+
+    sites: Mapping[str, str] = field(default_factory=dict)
+    pages: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    slots: Mapping[tuple[str, str, str], str] = field(default_factory=dict)
+    slot_kinds: Mapping[str, str] = field(default_factory=lambda: dict(SLOT_KIND))
+
+    def translated(self, gettext: Callable[[str], str]) -> PlaceNames:
+        """The same names, with the slot-kind fallbacks in the language of `gettext`."""
+        kinds = {kind: gettext(label) for kind, label in SLOT_KIND.items()}
+        return dataclasses.replace(self, slot_kinds=kinds)
+
+    def site(self, site: str, stored: str | None = None) -> str:
+        """The site's display name: its config's, else the one stored with the data."""
+        return self.sites.get(site) or stored or site
+
+    def page(self, site: str, page: str, url: str | None = None) -> str:
+        """The page's label, else the path of its address (`/campus/`)."""
+        label = self.pages.get((site, page))
+        if label:
+            return label
+        return (urlsplit(url).path or "/") if url else page
+
+    def slot(self, site: str, page: str, slot: str, kind: str | None = None) -> str:
+        """The slot's label, else its kind (`logo`, `banner`) in the reader's language."""
+        label = self.slots.get((site, page, slot))
+        if label:
+            return label
+        return self.slot_kinds.get(kind or "", kind or slot)
+
+
+def place_names(configs: Iterable[SiteConfig]) -> PlaceNames:
+    """The display names the configs give."""
+    sites, pages, slots = {}, {}, {}
+    for config in configs:
+        sites[config.name] = config.display_name
+        for page in config.pages:
+            if page.label:
+                pages[(config.name, page.key)] = page.label
+            for slot in page.slots:
+                if slot.label:
+                    slots[(config.name, page.key, slot.name)] = slot.label
+    return PlaceNames(sites, pages, slots)
+
+
+def load_place_names(directory: Path) -> PlaceNames:
+    """The display names of the configs in `directory`; a folder that cannot be read gives none (pages then
+    show their fallbacks: a broken config is for the crawl and `health` to report, not for every page)."""
+    try:
+        return place_names(load_site_configs(directory))
+    except SiteConfigError:
+        return PlaceNames()

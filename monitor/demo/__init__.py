@@ -1,10 +1,12 @@
 """The demo: four fictional competitor job sites, their ads over 14 days, and a roster to match.
 
-Demo period 2026-11-09 .. 2026-11-22. The sites (`fixture_server.FixtureServer`, pages in `pages.py`,
-ads in `catalogue.py`, configs in `config/demo-sites/`) are 职汇网 `jobhub` (zhaopin style), 前程无界
-`qiancheng` (51job style, one GBK page), 勾职网 `gouzhi` (lagou style, lazy images) and 飞职网 `feizhi`
-(rendered by JavaScript). The roster (`roster/*.csv`) has 2 branches, 4 teams, 8 reps (R001-R008) and
-60 customers (C001-C060).
+Designed on the days 2026-11-09 .. 2026-11-22 (the dates below); a run moves them onto the two weeks
+that ended the day before it (`calendar`), so the period is over and its forms are open.
+The sites (`fixture_server.FixtureServer`, pages in `pages.py`, ads in `catalogue.py`,
+configs in `config/demo-sites/`) are 职汇网 `jobhub` (zhaopin style),
+前程无界 `qiancheng` (51job style, one GBK page), 勾职网 `gouzhi` (lagou style, lazy images)
+and 飞职网 `feizhi` (rendered by JavaScript). The roster (`roster/*.csv`) has 2 branches,
+4 teams, 8 reps (R001-R008) and 60 customers (C001-C060).
 
 Designed cases (customer -> the rule it exercises):
 

@@ -2,8 +2,9 @@
 
 It serves the fictional competitor sites on loopback, imports the demo roster, crawls each day of the
 demo period in its own process (as the scheduler would), matches advertisers to customers, generates the
-accountability period and writes its report. Every run starts from an empty demo database, so the
-figures it prints are the same each time.
+accountability period and writes its report. The period is the two weeks that ended the day before the
+run (`monitor.demo.calendar`), so its forms are open when the web app is tried. Every run starts from an
+empty demo database, so the figures it prints are the same each time.
 """
 
 from __future__ import annotations
@@ -19,15 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.migrate import migrated_sessions
 from monitor.core.settings import REPO_ROOT, Settings, load_settings
+from monitor.demo.calendar import DEMO_DAYS, DemoCalendar, demo_calendar, shifted_roster
 
-DEMO_PERIOD_START = dt.date(2026, 11, 9)
-DEMO_DAYS = 14
-# Days on which a competitor page fails, so the report shows unknown days and health raises alerts.
+# Designed days on which a competitor page fails, so the report shows unknown days and health raises
+# alerts (moved onto the run's days like everything else).
 DEMO_OUTAGES: dict[dt.date, list[tuple[str, str]]] = {dt.date(2026, 11, 15): [("/qiancheng/", "500")]}
 DEMO_ROSTER = Path(__file__).resolve().parent / "roster"
 DEMO_SITES = REPO_ROOT / "config" / "demo-sites"
-# The demo's clock: the morning after the period ends, in the users' timezone.
-DEMO_NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
 @dataclass(frozen=True)
@@ -38,11 +37,13 @@ class DemoResult:
     days_crawled: int
     failed_days: list[dt.date]
     settings: Settings
+    calendar: DemoCalendar
 
 
-def demo_settings(var_dir: Path) -> Settings:
-    """Settings for the demo: its own SQLite database and evidence under `var_dir`, the demo sites."""
-    return load_settings(
+def demo_settings(var_dir: Path, calendar: DemoCalendar | None = None) -> Settings:
+    """Settings for the demo: its own SQLite database and evidence under `var_dir`, the demo sites; with
+    `calendar`, periods counted from its start (so the demo's period is one, whatever the day)."""
+    settings = load_settings(
         None,
         var_dir=var_dir,
         database_url="",
@@ -50,6 +51,10 @@ def demo_settings(var_dir: Path) -> Settings:
         evidence_dir=None,
         reports_dir=None,
     )
+    if calendar is None:
+        return settings
+    periods = settings.accountability.model_copy(update={"period_anchor": calendar.start})
+    return settings.model_copy(update={"accountability": periods})
 
 
 def _child_environment(settings: Settings, site_url: str) -> dict[str, str]:
@@ -65,17 +70,21 @@ def _child_environment(settings: Settings, site_url: str) -> dict[str, str]:
     return env
 
 
-def run_demo(var_dir: Path, say: Callable[[str], None] = print) -> DemoResult:
-    """Run the demo pipeline from an empty database; return where the report is."""
+def run_demo(var_dir: Path, say: Callable[[str], None] = print, today: dt.date | None = None) -> DemoResult:
+    """Run the demo pipeline from an empty database for a run on `today` (default: the users' today);
+    return where the report is."""
     if var_dir.exists():
         shutil.rmtree(var_dir)
     var_dir.mkdir(parents=True)
-    settings = demo_settings(var_dir.resolve())
+    calendar = demo_calendar(today or demo_settings(var_dir.resolve()).today())
+    settings = demo_settings(var_dir.resolve(), calendar)
     with migrated_sessions(settings.database) as factory:
-        return _pipeline(settings, factory, say)
+        return _pipeline(settings, calendar, factory, say)
 
 
-def _pipeline(settings: Settings, factory: sessionmaker[Session], say: Callable[[str], None]) -> DemoResult:
+def _pipeline(
+    settings: Settings, calendar: DemoCalendar, factory: sessionmaker[Session], say: Callable[[str], None]
+) -> DemoResult:
     from models.db import transaction
     from monitor.accounts.users import seed_demo_users
     from monitor.capture.crawl import run_crawl_subprocess
@@ -85,20 +94,21 @@ def _pipeline(settings: Settings, factory: sessionmaker[Session], say: Callable[
     from monitor.roster import apply_roster, read_roster
     from reports.build import build_period_report
 
+    say(f"period: {calendar.start} .. {calendar.end}")
+    roster = shifted_roster(sorted(DEMO_ROSTER.glob("*.csv")), settings.var_dir / "roster", calendar.shift)
     with transaction(factory) as session:
-        summary = apply_roster(session, read_roster(sorted(DEMO_ROSTER.glob("*.csv"))))
+        summary = apply_roster(session, read_roster(roster))
     say("roster: " + "; ".join(summary.lines()))
     with transaction(factory) as session:
         seed_demo_users(session, DEMO_PASSWORD)
 
     failed_days: list[dt.date] = []
-    with FixtureServer(day=DEMO_PERIOD_START) as server:
+    with FixtureServer() as server:
         env = _child_environment(settings, server.base_url)
-        for offset in range(DEMO_DAYS):
-            day = DEMO_PERIOD_START + dt.timedelta(days=offset)
-            server.day = day
+        for day in calendar.days:
+            server.day = calendar.design_day(day)  # the sites show their designed day
             server.clear_failures()
-            for path, kind in DEMO_OUTAGES.get(day, []):
+            for path, kind in DEMO_OUTAGES.get(calendar.design_day(day), []):
                 server.fail(path, kind)  # type: ignore[arg-type]
             completed = run_crawl_subprocess(None, day, sites_dir=settings.sites_dir, env=env)
             if completed.returncode != 0:
@@ -107,11 +117,13 @@ def _pipeline(settings: Settings, factory: sessionmaker[Session], say: Callable[
             else:
                 say(f"crawl {day}: ok")
 
+    # The morning after the period, or now if the run is earlier than that morning.
+    now = min(calendar.morning_after(settings.tz), dt.datetime.now(dt.UTC))
     with transaction(factory) as session:
-        matched = rematch_advertisers(session, settings, now=DEMO_NOW)
+        matched = rematch_advertisers(session, settings, now=now)
     say(f"matching: {matched}")
 
-    built = build_period_report(factory, settings, DEMO_PERIOD_START, DEMO_NOW)
+    built = build_period_report(factory, settings, calendar.start, now)
     generated = built.generation
     assert generated is not None
     say(
@@ -126,4 +138,5 @@ def _pipeline(settings: Settings, factory: sessionmaker[Session], say: Callable[
         days_crawled=DEMO_DAYS - len(failed_days),
         failed_days=failed_days,
         settings=settings,
+        calendar=calendar,
     )

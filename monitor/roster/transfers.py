@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from models import Assignment, Customer, Rep, Team
 from models.lookup import UnknownCode, by_code
+from monitor.core.i18n import N_, TranslatableError
 
 
-class TransferError(ValueError):
-    """A transfer that cannot be made; the message says why and what to do."""
+class TransferError(TranslatableError, ValueError):
+    """A transfer that cannot be made; the message (translated where shown) says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -93,32 +94,51 @@ def transfer_customer(
 ) -> TransferResult:
     """Move a customer to another rep from `effective` on, within the rep's cap unless overridden."""
     if not reason.strip():
-        raise TransferError("a transfer needs a reason (备案)")
+        raise TransferError(N_("a transfer needs a reason (备案)"))
     try:
         customer = by_code(session, Customer, customer_code)
         target = by_code(session, Rep, to_rep_code)
     except UnknownCode as missing:
-        raise TransferError(f"no {missing.kind} with id {missing.code!r}") from None
+        unknown = (
+            N_("no customer with id '%(code)s'")
+            if missing.kind == "customer"
+            else N_("no rep with id '%(code)s'")
+        )
+        raise TransferError(unknown, code=missing.code) from None
     if not target.active:
-        raise TransferError(f"rep {to_rep_code} is not active")
+        raise TransferError(N_("rep %(rep)s is not active"), rep=to_rep_code)
     later = session.scalars(
         select(Assignment).where(Assignment.customer_id == customer.id, Assignment.start_date > effective)
     ).first()
     if later is not None:
         raise TransferError(
-            f"customer {customer_code} already has an assignment starting {later.start_date}; "
-            "transfers are recorded in date order"
+            N_(
+                "customer %(customer)s already has an assignment starting %(day)s; "
+                "transfers are recorded in date order"
+            ),
+            customer=customer_code,
+            day=later.start_date.isoformat(),
         )
     current = session.scalars(
         select(Assignment).where(Assignment.customer_id == customer.id, _covering(effective))
     ).one_or_none()
     if current is not None and current.rep_id == target.id:
-        raise TransferError(f"customer {customer_code} is already assigned to {to_rep_code} on {effective}")
+        raise TransferError(
+            N_("customer %(customer)s is already assigned to %(rep)s on %(day)s"),
+            customer=customer_code,
+            rep=to_rep_code,
+            day=effective.isoformat(),
+        )
     load = rep_load(session, target.id, effective)
     if customer.is_ka and load >= cap and not override:
         raise TransferError(
-            f"rep {to_rep_code} already owns {load} customers (cap {cap}); "
-            "the office can override the cap, and the override is recorded"
+            N_(
+                "rep %(rep)s already owns %(load)d customers (cap %(cap)d); "
+                "the office can override the cap, and the override is recorded"
+            ),
+            rep=to_rep_code,
+            load=load,
+            cap=cap,
         )
     from_rep = current.rep.code if current is not None else None
     end = current.end_date if current is not None else None

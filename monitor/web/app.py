@@ -25,6 +25,7 @@ from monitor.accounts.sessions import SESSION_LIFETIME
 from monitor.core.i18n import LANGUAGES, N_, install_translations, normalise_language, translator
 from monitor.core.labels import LABELS
 from monitor.core.settings import REPO_ROOT, Settings
+from monitor.core.siteconfig import load_place_names
 from monitor.matching.store import match_reason
 from monitor.web.context import (
     LANGUAGE_COOKIE,
@@ -35,6 +36,7 @@ from monitor.web.context import (
     render,
 )
 from monitor.web.filters import register_filters
+from monitor.web.publishing import PublishRuns
 from monitor.web.routes import ROUTERS
 
 TEMPLATES_DIR = REPO_ROOT / "templates" / "web"
@@ -63,7 +65,11 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
     )
     app.state.settings = settings
     app.state.session_factory = session_factory or make_session_factory(make_engine(settings.database))
+    app.state.publish_runs = PublishRuns()
     app.state.jinja = {language: template_environment(language) for language in LANGUAGES}
+    # Sites, pages and slots are shown by the names their configs give (read once: a restart picks up edits).
+    names = load_place_names(settings.sites_dir)
+    app.state.place_names = {lang: names.translated(translator(lang).gettext) for lang in LANGUAGES}
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

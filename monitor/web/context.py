@@ -203,6 +203,7 @@ def render(
         "csrf_token": csrf_token(request),
         "flashes": request.session.pop("flash", []),
         "tz": settings.tz,
+        "names": request.app.state.place_names[lang],
         **(context or {}),
     }
     return HTMLResponse(env.get_template(template).render(values), status_code=status_code)

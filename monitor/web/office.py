@@ -9,12 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import (
     Advertiser,
     AdvertiserMatch,
+    Assignment,
+    Customer,
+    PageCapture,
+    Rep,
     Sighting,
     User,
 )
@@ -81,3 +85,44 @@ def confirm_match(session: Session, match: AdvertiserMatch, person: User, now: d
 def reject_match(session: Session, match: AdvertiserMatch, person: User, now: dt.datetime) -> None:
     """Record that the advertiser is not the proposed customer; the pair is never auto-matched again."""
     match_db.reject_match(session, match.advertiser_id, person.username, now)
+
+
+def latest_capture_day(session: Session, today: dt.date) -> dt.date | None:
+    """The latest day up to `today` on which any page was captured (or tried), if any."""
+    return session.scalar(select(func.max(PageCapture.capture_date)).where(PageCapture.capture_date <= today))
+
+
+SEARCH_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class CustomerChoice:
+    """A customer the office may transfer, with who owns it on the day."""
+
+    code: str
+    name: str
+    owner_code: str | None
+    owner_name: str | None
+
+
+def search_customers(
+    session: Session, query: str, day: dt.date, limit: int = SEARCH_LIMIT
+) -> list[CustomerChoice]:
+    """Customers whose code, name, short or English name holds `query` (any case), KA first, each with its
+    owner on `day`. The office may transfer any customer, so the search covers them all."""
+    pattern = "%" + query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    fields = (Customer.code, Customer.name, Customer.short_name, Customer.english_name)
+    owner = (
+        (Assignment.customer_id == Customer.id)
+        & (Assignment.start_date <= day)
+        & or_(Assignment.end_date.is_(None), Assignment.end_date >= day)
+    )
+    rows = session.execute(
+        select(Customer.code, Customer.name, Rep.code, Rep.name)
+        .outerjoin(Assignment, owner)
+        .outerjoin(Rep, Rep.id == Assignment.rep_id)
+        .where(or_(*(func.lower(field).like(pattern, escape="\\") for field in fields)))
+        .order_by(Customer.is_ka.desc(), Customer.code)
+        .limit(limit)
+    ).all()
+    return [CustomerChoice(*row) for row in rows]

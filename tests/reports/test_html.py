@@ -133,7 +133,7 @@ def test_report_has_a_section_per_rep_and_totals_per_team_branch_and_company(
         "李娜",
         "上海KA一组",
         "前程无忧、智联招聘",
-        "智联招聘 · home · logos 前程无忧 · home · banner",
+        "智联招聘 · 首页 · 首页Logo墙 前程无忧 · 首页 · 首页横幅",
         "3",
         "2",
         "2026-11-10",
@@ -143,8 +143,8 @@ def test_report_has_a_section_per_rep_and_totals_per_team_branch_and_company(
     ]
     # Four sightings in two placements: the logo wall (three days) and the banner (one day).
     assert [cell_texts(row)[1] for row in bank.select("tr.placement")] == [
-        "智联招聘 · home · logos（logo） 位次 1 · 记录次数 3",
-        "前程无忧 · home · banner（banner） 位次 1 · 记录次数 1",
+        "智联招聘 · 首页 · 首页Logo墙（Logo） 位次 1 · 记录次数 3",
+        "前程无忧 · 首页 · 首页横幅（横幅） 位次 1 · 记录次数 1",
     ]
     one(items, f".rep-section[data-rep-code=R003] .item[data-customer-id='{bmw_id}']")
 
@@ -174,8 +174,8 @@ def test_placement_row_shows_competitor_page_slot_text_link_and_owner(
     world, path = generated_report(session, tmp_path)
     row = placement_row(rep_pages(path), world.customers["C001"].id, "job51", "banner")
     assert one(row, ".competitor").get_text() == "前程无忧"
-    assert one(row, ".page").get_text() == "home"
-    assert one(row, ".slot").get_text() == "banner（banner）"
+    assert one(row, ".page").get_text() == "首页"
+    assert one(row, ".slot").get_text() == "首页横幅（横幅）"
     assert one(row, ".ad-text").get_text() == "1/3上海浦东发展银行股份有限公司招聘信息"
     link = one(row, ".link a")
     assert str(link["href"]).startswith("https://job51.example/company/")

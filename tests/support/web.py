@@ -231,6 +231,84 @@ def _add_matches(session: Session, world: World, capture: PageCapture, slot: Slo
     world.ids.update({"match": match.id, "advertiser_doubtful": doubtful.id, "advertiser_lead": unknown.id})
 
 
+# The world's competitor as its site config names it: what people read instead of the keys the data keeps.
+RIVAL_CONFIG = """\
+name: rival
+display_name: 竞品招聘网
+base_url: https://rival.example/
+pages:
+  - key: home
+    label: 竞品首页
+    url: ./
+    kind: homepage
+    slots:
+      - {name: logo-wall, label: 名企Logo墙, kind: logo, css: '#logos img'}
+  - key: campus
+    label: 校园专区
+    url: campus
+    kind: section
+    slots:
+      - {name: banner, label: 校园横幅, kind: banner, css: '#banner img'}
+"""
+RIVAL_KEYS = ("home", "campus", "logo-wall", "banner", "rival")
+RIVAL_NAMES = ("竞品首页", "校园专区", "名企Logo墙", "校园横幅", "竞品招聘网")
+
+
+def write_rival_config(folder: Path) -> Path:
+    """The world's site config in `folder` (made if missing); returns the folder, for `sites_dir`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "rival.yaml").write_text(RIVAL_CONFIG, encoding="utf-8")
+    return folder
+
+
+def add_daily_evidence(session: Session, settings: Settings, world: World, item_key: str, days: int) -> int:
+    """Give the item two ad texts on each of the world's two pages, every day for `days` days before
+    yesterday's capture: a long evidence list (4 placements, 4 rows a day). Returns the rows added."""
+    item = session.get_one(AccountabilityItem, world[item_key])
+    first = session.get_one(PageCapture, world["capture_home"])
+    pages = {
+        page.key: page for page in session.scalars(select(Page).where(Page.site_id == _site_id(session)))
+    }
+    store = EvidenceStore(settings.evidence_path)
+    added = 0
+    for offset in range(1, days + 1):
+        day = first.capture_date - dt.timedelta(days=offset)
+        for page in pages.values():
+            capture = PageCapture(
+                page_id=page.id,
+                crawl_run_id=first.crawl_run_id,
+                capture_date=day,
+                status=CaptureStatus.OK,
+                url=page.url,
+                screenshot_sha256=first.screenshot_sha256,
+            )
+            session.add(capture)
+            session.flush()
+            slot = session.scalars(select(Slot).where(Slot.page_id == page.id)).one()
+            for n, text in enumerate(("客户1年度招聘", "客户1校园招聘"), start=1):
+                sighting = Sighting(
+                    capture_id=capture.id,
+                    slot_id=slot.id,
+                    seen_date=day,
+                    position=n,
+                    raw_text=text,
+                    advertiser_text="客户1",
+                    element_screenshot_sha256=store.put(element_png(n)),
+                )
+                session.add(sighting)
+                session.flush()
+                session.add(ItemEvidence(item_id=item.id, sighting_id=sighting.id, rep_id=item.rep_id))
+                added += 1
+    item.days_seen += days
+    item.first_seen = first.capture_date - dt.timedelta(days=days)
+    session.flush()
+    return added
+
+
+def _site_id(session: Session) -> int:
+    return session.scalars(select(Site.id).where(Site.name == "rival")).one()
+
+
 # --- fixtures and helpers ------------------------------------------------------------------------------
 
 
@@ -377,3 +455,33 @@ def serve_accounts(settings: Settings, session_factory: sessionmaker[Session]) -
         finally:
             for client in served.clients:
                 client.close()
+
+
+# --- a browser ------------------------------------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, headless, for the block's duration (a playwright Browser)."""
+    from playwright.sync_api import sync_playwright
+
+    from spiders.settings import CHROMIUM_ARGS
+    from tests.support.paths import CHROMIUM
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def browser_sign_in(page: Any, username: str) -> None:
+    """Sign `username` in on a playwright Page (its context has the app's base_url)."""
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(lambda url: "/login" not in url)

@@ -86,12 +86,40 @@ class World:
         return sighting
 
 
+# The world's two competitors as their site configs name them (what the report shows for the keys).
+SITE_CONFIG = """\
+name: {name}
+display_name: {display}
+base_url: https://{name}.example/
+pages:
+  - key: home
+    label: 首页
+    url: ./
+    kind: homepage
+    slots:
+      - {{name: logos, label: 首页Logo墙, kind: logo, css: '#logos img'}}
+      - {{name: banner, label: 首页横幅, kind: banner, css: '#banner img'}}
+"""
+SITES = (("zhaopin", "智联招聘"), ("job51", "前程无忧"))
+SLOT_LABELS = {"logos": "首页Logo墙", "banner": "首页横幅"}
+
+
+def write_site_configs(folder: Path) -> Path:
+    """The world's site configs in `folder` (made if missing); returns it, for `sites_dir`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, display in SITES:
+        (folder / f"{name}.yaml").write_text(SITE_CONFIG.format(name=name, display=display), encoding="utf-8")
+    return folder
+
+
 def settings_for(tmp_path: Path) -> Settings:
-    return Settings(var_dir=tmp_path, database_url="sqlite://")
+    """Settings over `tmp_path`, with the world's site configs in `tmp_path/sites`."""
+    sites = write_site_configs(tmp_path / "sites")
+    return Settings(var_dir=tmp_path, database_url="sqlite://", sites_dir=sites)
 
 
 def _sites(session: Session, world: World) -> None:
-    for name, display in (("zhaopin", "智联招聘"), ("job51", "前程无忧")):
+    for name, display in SITES:
         site = Site(name=name, display_name=display, base_url=f"https://{name}.example/")
         page = Page(site=site, key="home", url=f"https://{name}.example/", kind=PageKind.HOMEPAGE)
         session.add(site)

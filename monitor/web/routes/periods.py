@@ -6,22 +6,23 @@ The report and the workbook are served by period id only: their paths come from 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-import smtplib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Form, Request, Response
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from models import AccountabilityPeriod
-from monitor.accountability.periods import NotAPeriodStart, PeriodCalendar
+from monitor.accountability.periods import PeriodCalendar
 from monitor.accountability.store import generated_period as find_generated_period
 from monitor.accountability.store import period_summaries
 from monitor.accounts.scope import NotInScope
-from monitor.core.mail import send_messages
+from monitor.core.i18n import TranslatableError
+from monitor.core.settings import Settings
 from monitor.web.context import (
     DbSession,
     OfficeUser,
@@ -34,6 +35,7 @@ from monitor.web.context import (
     settings_of,
     translations,
 )
+from monitor.web.publishing import PublishRun, run_publish
 from reports.build import build_period_report
 from reports.html import (
     REPS_FOLDER,
@@ -43,7 +45,7 @@ from reports.html import (
     report_path,
     write_period_report,
 )
-from reports.publish import PublishResult, period_mails, publish_period
+from reports.publish import PublishResult, period_mails
 from reports.xlsx import workbook_path, write_period_workbook
 
 router = APIRouter()
@@ -86,37 +88,41 @@ def generate(
     session.rollback()  # the workflow opens its own transactions
     try:
         start = form_day(start_date)
+    except ValueError:
+        problem = _("enter a date as YYYY-MM-DD")
+        flash(request, _("The period was not generated: %(error)s") % {"error": problem})
+        return redirect("/office/periods")
+    try:
         build_period_report(request.app.state.session_factory, settings_of(request), start, now_utc())
-    except (ValueError, NotAPeriodStart) as exc:
-        flash(request, _("The period was not generated: %(error)s") % {"error": str(exc)})
+    except TranslatableError as exc:
+        flash(request, _("The period was not generated: %(error)s") % {"error": exc.translated(_)})
         return redirect("/office/periods")
     flash(request, _("Period generated."))
     return redirect("/office/periods")
 
 
+@router.get("/office/periods/{period_id}/publish")
+def confirm_publish(request: Request, period_id: RowId, user: OfficeUser, session: DbSession) -> Response:
+    """Ask before publishing: what will be mailed, and that mails sent before are not sent again."""
+    period = generated_period(session, period_id)
+    summary = next(row for row in period_summaries(session) if row.period.id == period.id)
+    mails = period_mails(session, period.id)
+    sent = sum(1 for mail in mails if mail.status == "sent")
+    return render(request, "publish.html", {"period": period, "summary": summary, "sent": sent})
+
+
 @router.post("/office/periods/{period_id}/publish")
-def publish(request: Request, period_id: RowId, user: OfficeUser, session: DbSession) -> Response:
-    """Archive the report and workbook, then mail each rep and manager (mails sent before are skipped)."""
+def publish(
+    request: Request, period_id: RowId, user: OfficeUser, session: DbSession, background: BackgroundTasks
+) -> Response:
+    """Start publishing (after the answer is sent) and show its progress on the mails page."""
     settings = settings_of(request)
-    start = generated_period(session, period_id).start_date
-    _ = translations(request).gettext
+    period = generated_period(session, period_id)
     session.rollback()
-    build_period_report(request.app.state.session_factory, settings, start, now_utc(), generate=False)
-    try:
-        result = publish_period(
-            session, settings, start, now_utc(), lambda messages: send_messages(settings.smtp, messages)
-        )
-    except (OSError, smtplib.SMTPException) as exc:
-        session.rollback()
-        message = _(
-            "The mail server could not be reached (%(error)s). Mails sent before are recorded; "
-            "publish again to send the rest."
-        )
-        flash(request, message % {"error": str(exc)})
-        return redirect("/office/periods")
-    for message in publish_messages(translations(request).ngettext, _, result):
-        flash(request, message)
-    return redirect("/office/periods")
+    run = request.app.state.publish_runs.start(period.id, now_utc())
+    if run is not None:
+        background.add_task(run_publish, run, request.app.state.session_factory, settings, period.start_date)
+    return redirect(f"/office/periods/{period.id}/mails")
 
 
 def publish_messages(
@@ -148,13 +154,28 @@ def publish_messages(
 
 @router.get("/office/periods/{period_id}/report")
 def archived_report(request: Request, period_id: RowId, user: OfficeUser, session: DbSession) -> Response:
-    """The period's archived HTML report (written first if it is not there yet)."""
-    settings = settings_of(request)
-    start = generated_period(session, period_id).start_date
-    path = report_path(settings, start)
-    if not path.is_file():
-        path = write_period_report(session, settings, start)
-    return _report_page(path)
+    """The period's archived HTML report (written first if it is not there yet, or is older than the
+    period's latest generation)."""
+    return _report_page(latest_report(session, settings_of(request), generated_period(session, period_id)))
+
+
+def latest_report(session: Session, settings: Settings, period: AccountabilityPeriod) -> Path:
+    """The company page of the period's archived report, every page written again first when the archive
+    is missing or older than the period's latest generation."""
+    path = report_path(settings, period.start_date)
+    if not written_since_generation(path, period):
+        path = write_period_report(session, settings, period.start_date)
+    return path
+
+
+def written_since_generation(path: Path, period: AccountabilityPeriod) -> bool:
+    """Whether the archived file exists and was written after the period's latest generation: a period
+    regenerated without its files written again (by another process, or a run that stopped between the
+    two) gets them written before they are served, so the archive never shows an older generation."""
+    if not path.is_file() or period.generated_at is None:
+        return path.is_file()
+    generated = period.generated_at.replace(tzinfo=period.generated_at.tzinfo or dt.UTC)
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC) >= generated
 
 
 @router.get("/office/periods/{period_id}/{folder}/evidence/{name}")
@@ -183,11 +204,10 @@ def archived_company_page(
     request: Request, period_id: RowId, page: str, user: OfficeUser, session: DbSession
 ) -> Response:
     """The company page again, under its own file name (the rep and team pages link back to it)."""
-    settings = settings_of(request)
-    path = report_path(settings, generated_period(session, period_id).start_date)
-    if f"{page}.html" != path.name or not path.is_file():
+    settings, period = settings_of(request), generated_period(session, period_id)
+    if f"{page}.html" != report_path(settings, period.start_date).name:
         raise NotInScope(page)
-    return _report_page(path)
+    return _report_page(latest_report(session, settings, period))
 
 
 @router.get("/office/periods/{period_id}/{folder}/{kind}/{name}")
@@ -201,13 +221,15 @@ def archived_page(
     session: DbSession,
 ) -> Response:
     """A rep's or team's page of the archived report: `reps/<slug>.html` or `teams/<slug>.html` only."""
-    archive = report_folder(settings_of(request), generated_period(session, period_id).start_date)
+    period = generated_period(session, period_id)
+    archive = report_folder(settings_of(request), period.start_date)
     if (
         folder != archive.name
         or kind not in (REPS_FOLDER, TEAMS_FOLDER)
         or not _ARCHIVED_PAGE.fullmatch(name)
     ):
         raise NotInScope(name)
+    latest_report(session, settings_of(request), period)  # the rep and team pages of the latest generation
     path = archive / kind / name
     if not path.is_file():
         raise NotInScope(name)
@@ -221,15 +243,42 @@ def mails(request: Request, period_id: RowId, user: OfficeUser, session: DbSessi
     rows = period_mails(session, period.id)
     order = ("sent", "sending", "queued", "failed")
     counts = [(status, sum(1 for row in rows if row.status == status)) for status in order]
-    return render(request, "mails.html", {"period": period, "mails": rows, "counts": counts})
+    run = request.app.state.publish_runs.get(period.id)
+    language = translations(request)
+    outcome: list[str] = []
+    if run is not None and run.done:
+        outcome = run_outcome(language.ngettext, language.gettext, run)
+    context = {
+        "period": period,
+        "mails": rows,
+        "counts": counts,
+        "running": run is not None and not run.done,
+        "outcome": outcome,
+    }
+    return render(request, "mails.html", context)
+
+
+def run_outcome(
+    ngettext: Callable[[str, str, int], str], _: Callable[[str], str], run: PublishRun
+) -> list[str]:
+    """What a finished publish run did, in the reader's language."""
+    if run.mail_error is not None:
+        message = _(
+            "The mail server could not be reached (%(error)s). Mails sent before are recorded; "
+            "publish again to send the rest."
+        )
+        return [message % {"error": run.mail_error}]
+    if run.result is None:
+        return [_("Publishing failed; the log says why. Mails sent before are recorded; publish again.")]
+    return publish_messages(ngettext, _, run.result)
 
 
 @router.get("/office/periods/{period_id}/workbook")
 def workbook(request: Request, period_id: RowId, user: OfficeUser, session: DbSession) -> Response:
     """The period's Excel workbook (written first if it is not there yet), as a download."""
     settings = settings_of(request)
-    start = generated_period(session, period_id).start_date
-    path = workbook_path(settings, start)
-    if not path.is_file():
-        path = write_period_workbook(session, settings, start)
+    period = generated_period(session, period_id)
+    path = workbook_path(settings, period.start_date)
+    if not written_since_generation(path, period):
+        path = write_period_workbook(session, settings, period.start_date)
     return FileResponse(path, media_type=XLSX_TYPE, filename=path.name)

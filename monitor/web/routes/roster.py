@@ -7,10 +7,11 @@ which is recorded on the new assignment.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from monitor.roster.transfers import TransferError, rep_loads, transfer_customer
@@ -25,6 +26,7 @@ from monitor.web.context import (
     settings_of,
     translations,
 )
+from monitor.web.office import CustomerChoice, search_customers
 
 router = APIRouter()
 
@@ -38,6 +40,16 @@ class TransferForm:
     effective: str = ""
     reason: str = ""
     override: bool = False
+    query: str = ""  # the customer search the choice came from
+
+
+def customer_choices(session: Session, form: TransferForm, today: dt.date) -> list[CustomerChoice]:
+    """The customers offered in the form: the search's matches, and the one chosen before if it is not
+    among them (so a refused transfer shows its choice again)."""
+    found = search_customers(session, form.query, today)
+    if form.customer and form.customer not in {choice.code for choice in found}:
+        found = [*search_customers(session, form.customer, today, limit=1), *found]
+    return found
 
 
 def roster_page(
@@ -46,14 +58,28 @@ def roster_page(
     settings = settings_of(request)
     today = settings.today(now_utc())
     cap = settings.accountability.rep_customer_cap
-    context = {"loads": rep_loads(session, today, cap), "cap": cap, "form": form, "problem": problem}
+    context = {
+        "loads": rep_loads(session, today, cap),
+        "cap": cap,
+        "form": form,
+        "problem": problem,
+        "customers": customer_choices(session, form, today),
+    }
     return render(request, "roster.html", context, status)
 
 
 @router.get("/office/roster")
-def roster(request: Request, user: OfficeUser, session: DbSession) -> Response:
+def roster(
+    request: Request,
+    user: OfficeUser,
+    session: DbSession,
+    q: Annotated[str, Query(max_length=200)] = "",
+    customer: Annotated[str, Query(max_length=50)] = "",
+) -> Response:
+    """The loads and the transfer form; `q` searches the customers to transfer (server side)."""
     today = settings_of(request).today(now_utc())
-    return roster_page(request, session, TransferForm(effective=today.isoformat()))
+    form = TransferForm(customer=customer.strip(), effective=today.isoformat(), query=q.strip())
+    return roster_page(request, session, form)
 
 
 @router.post("/office/roster/transfer")
@@ -66,9 +92,15 @@ def transfer(
     effective: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
     override: Annotated[str, Form()] = "",
+    q: Annotated[str, Form()] = "",
 ) -> Response:
     form = TransferForm(
-        customer.strip(), to_rep.strip(), effective.strip(), reason.strip()[:2000], bool(override)
+        customer.strip(),
+        to_rep.strip(),
+        effective.strip(),
+        reason.strip()[:2000],
+        bool(override),
+        q.strip()[:200],
     )
     _ = translations(request).gettext
     try:
@@ -90,7 +122,7 @@ def transfer(
         )
     except TransferError as exc:
         session.rollback()
-        problem = _("The transfer was refused: %(reason)s") % {"reason": str(exc)}
+        problem = _("The transfer was refused: %(reason)s") % {"reason": exc.translated(_)}
         return roster_page(request, session, form, problem, 409)
     session.commit()
     values = {

@@ -54,7 +54,7 @@ def _decide(
         (unwaive if unwaiving else waive)(session, item, reason, user.username, now_utc())
     except WaiveError as exc:
         session.rollback()
-        problem = _("The item could not be waived: %(error)s") % {"error": str(exc)}
+        problem = _("The item could not be waived: %(error)s") % {"error": exc.translated(_)}
         return item_page(request, session, user, item, problem=problem, status_code=409, waive_reason=reason)
     session.commit()
     flash(request, _("The waiver is undone.") if unwaiving else _("The item is waived."))

@@ -33,7 +33,15 @@ from reports.context import load_report_context
 from reports.html import write_period_report
 from reports.xlsx import write_period_workbook
 from tests.support.web import PASSWORD, post_form
-from tests.support.world import START, build_world, day, items_by_code, store_evidence
+from tests.support.world import (
+    SLOT_LABELS,
+    START,
+    build_world,
+    day,
+    items_by_code,
+    store_evidence,
+    write_site_configs,
+)
 
 # The read model's SQL (grouping, DISTINCT, tuple IN) runs on both backends.
 pytestmark = pytest.mark.both_backends
@@ -121,7 +129,10 @@ def test_page_report_workbook_and_mail_show_the_same_state_for_every_day(
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
     settings = Settings(
-        var_dir=tmp_path, evidence_dir=tmp_path / "evidence", secret_key=SecretStr("test-secret")
+        var_dir=tmp_path,
+        evidence_dir=tmp_path / "evidence",
+        secret_key=SecretStr("test-secret"),
+        sites_dir=write_site_configs(tmp_path / "sites"),
     )
     item_id = _world(session_factory, settings)
 
@@ -139,12 +150,12 @@ def test_page_report_workbook_and_mail_show_the_same_state_for_every_day(
     assert [str(cell["data-state"]) for cell in team_line.select(".day-cell")] == MERGED
     sites = {"zhaopin": "智联招聘", "job51": "前程无忧"}
     assert _workbook_states(workbook_path, settings) == {
-        (sites[site], slot): states for (site, _page, slot), states in EXPECTED.items()
+        (sites[site], SLOT_LABELS[slot]): states for (site, _page, slot), states in EXPECTED.items()
     }
     (item,) = [item for rep in context.reps for item in rep.items if item.customer_code == "C001"]
     assert [cell.state for cell in item.timeline] == MERGED  # what the rep's mail draws
     assert item.rep_code == "R002"  # the owner on the last day seen, after the transfer
-    owners = {placement.slot: placement.owners for placement in item.placements}
+    owners = {placement.slot_key: placement.owners for placement in item.placements}
     assert owners == {"logos": ("张伟（R001）", "李娜（R002）"), "banner": ("李娜（R002）",)}
 
 

@@ -181,7 +181,7 @@ def test_web_pages_in_chinese_by_default_and_english_on_request(site: Site_) -> 
         "Accounts", "Audit log",
     ]  # fmt: skip
     assert texts(english, "table.list thead th")[:3] == ["Period", "Deadline", "Accountable customers"]
-    assert texts(english, "form[action$='/publish'] button") == ["Publish"]
+    assert texts(english, "a.publish-link") == ["Publish"]
 
     item = BeautifulSoup(office.get(f"/items/{site.world['item1']}").text, "html.parser")  # remembered
     assert texts(item, "h1 [data-status]") == ["not started"]

@@ -412,7 +412,7 @@ def test_office_cannot_generate_a_period_that_has_not_ended(site: Site_) -> None
     refused = post_form(office, "/office/periods/generate", {"start_date": current.start.isoformat()})
     assert refused.status_code == 303
     page = BeautifulSoup(office.get("/office/periods").text, "html.parser")
-    assert "has not ended yet" in page.select_one(".flash").get_text()  # type: ignore[union-attr]
+    assert "尚未结束" in page.select_one(".flash").get_text()  # type: ignore[union-attr]
     assert generated_at() == before
 
 
