@@ -12,6 +12,7 @@ from models.accountability import (
 from models.accounts import AuditEvent, LoginAttempt, WebSession
 from models.base import Base, UTCDateTime, utcnow
 from models.capture import CrawlRun, Creative, PageCapture, Sighting, SlotCapture
+from models.intel import AdAlert, AlertMessage
 from models.matching import (
     Advertiser,
     AdvertiserDay,
@@ -26,6 +27,8 @@ from models.users import User
 from models.web_tokens import LoginToken
 
 __all__ = [
+    "AdAlert",
+    "AlertMessage",
     "AccountabilityItem",
     "AccountabilityPeriod",
     "Advertiser",
