@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import smtplib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ CLAIM_LEASE = dt.timedelta(minutes=15)
 MAIL_LIMIT_BYTES = 200_000
 MAIL_THUMBNAILS = 12  # inline images a mail carries at most
 _MATCHED = (MatchDecision.AUTO, MatchDecision.CONFIRMED)
+_ONE_MAIL_FAILURES = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+_SERVER_FAULT = "mail server: "
 
 SendMail = Callable[[EmailMessage], Any]
 PostChat = Callable[[Robot, str, str], None]  # (robot, title, text); raises ChatError
@@ -448,12 +451,19 @@ def send_alerts(
     session.rollback()
     sent, skipped = 0, 0
     failed: list[tuple[str, str]] = []
+    broken: dict[str, str] = {}  # a robot (or the mail server) that failed all its tries: left for next run
     for row_id in ids:
         message = _claim(session, row_id, now())
         if message is None:
             skipped += 1
             continue
-        error = _deliver(settings, message, robots, send_mail, post, pacer, sleep)
+        route = MAIL if message.channel_key.startswith(f"{MAIL}:") else message.channel_key
+        if route in broken:
+            error: str | None = f"not tried after an earlier failure: {broken[route]}"
+        else:
+            error = _deliver(settings, message, robots, send_mail, post, pacer, sleep)
+            if error is not None and (route != MAIL or error.startswith(_SERVER_FAULT)):
+                broken[route] = error
         if error is None:
             _record(session, row_id, status=SENT, sent_at=now(), body=None, error=None)
             sent += 1
@@ -540,8 +550,10 @@ def _deliver(
             return None
         except ChatError as exc:
             error, retry = str(exc), exc.retry
-        except OSError as exc:  # the mail server: refused, unreachable
-            error, retry = f"{exc.__class__.__name__}: {exc}", True
+        except _ONE_MAIL_FAILURES as exc:  # this address refused: no use trying again now
+            error, retry = f"{exc.__class__.__name__}: {exc}", False
+        except OSError as exc:  # the mail server unreachable, or gone mid-way
+            error, retry = f"{_SERVER_FAULT}{exc.__class__.__name__}: {exc}", True
         log.info(
             "alert send failed", extra={"channel": message.channel, "attempt": attempt + 1, "error": error}
         )
@@ -640,3 +652,32 @@ def message_rows(session: Session, first: dt.date, last: dt.date) -> list[Messag
         .order_by(AlertMessage.day.desc(), AlertMessage.audience, AlertMessage.target, AlertMessage.id)
     )
     return [MessageRow(*row) for row in rows]
+
+
+# --- the one workflow the CLI, the daily job and the demo call ------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertRun:
+    day: dt.date
+    alerts: int  # written by this run
+    queued: int  # message parts queued by this run
+    result: SendResult
+
+
+def run_alerts(
+    factory: Callable[[], Session],
+    settings: Settings,
+    day: dt.date,
+    now: Callable[[], dt.datetime],
+    send_mail: SendMail,
+    post_chat: PostChat | None = None,
+) -> AlertRun:
+    """Detect the day's alerts and queue their messages (one short transaction each), then send them."""
+    with factory() as session:
+        alerts = len(detect_alerts(session, day, settings.alerts.gap_days))
+        session.commit()
+        queued = queue_alerts(session, settings, day, now())
+        session.commit()
+        result = send_alerts(session, settings, day, now, send_mail, post_chat)
+    return AlertRun(day, alerts, queued, result)

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from models import AdAlert, AlertMessage, Customer
 from monitor.accountability.alerts import (
@@ -20,6 +21,7 @@ from monitor.accountability.alerts import (
     render,
     send_alerts,
 )
+from monitor.cli import main
 from monitor.core.chat import Pacer, parse_robot
 from monitor.core.mail import send_messages
 from monitor.core.settings import AlertSettings, Settings, SmtpSettings
@@ -192,3 +194,35 @@ def test_a_long_list_is_split_to_wecoms_2048_bytes_keeping_each_alert_whole(tmp_
     assert len(listed) == len(rows)
     for text in texts:  # every alert's thumbnail and item links sit in the same part as its name
         assert text.count("•") == text.count("/alerts/")
+
+
+def test_alerts_send_command_reports_and_exits_non_zero_on_a_failure(
+    database_url: str,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    mailbox: tuple[Mailbox, SmtpSettings],
+) -> None:
+    box, smtp = mailbox
+    with session_factory() as session:
+        build_world(session)
+        session.commit()
+    with robot_endpoint(rate_limit_once={"wecom-r002"}) as robots:
+        env = {
+            "RIVALWATCH_DATABASE_URL": database_url,
+            "RIVALWATCH_VAR_DIR": str(tmp_path),
+            "RIVALWATCH_SMTP__PORT": str(smtp.port),
+            "RIVALWATCH_ALERTS__ROBOT_BASE_URL": robots.url,
+            "RIVALWATCH_ALERTS__RETRY_SECONDS": "0",
+            "RIVALWATCH_ALERTS__REP_CHANNELS": '{"R002": ["wecombot://wecom-r002", "dingtalk://x@ding-r002/"]}',
+        }
+        robots.secrets["ding-r002"] = "the-real-secret"
+        result = CliRunner().invoke(main, ["alerts", "send", "--date", "2026-11-16"], env=env)
+        assert result.exit_code == 1, result.output
+        assert "2026-11-16: 1 new alert(s), 5 message(s) queued, 4 sent, 1 failed" in result.stdout
+        assert "failed dingtalk://…r002" in result.stderr
+        robots.secrets["ding-r002"] = "x"
+        again = CliRunner().invoke(main, ["alerts", "send", "--date", "2026-11-16"], env=env)
+    assert again.exit_code == 0, again.output
+    assert "0 new alert(s), 0 message(s) queued, 1 sent, 0 failed" in again.stdout
+    assert len(robots.texts("wecom-r002")) == 1 and len(robots.texts("ding-r002")) == 1
+    assert len(box.to("r002@example.com")) == 1
