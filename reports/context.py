@@ -5,12 +5,13 @@ Open items make the report; withdrawn and waived items are listed apart so nothi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
@@ -207,6 +208,9 @@ class ReportContext:
     pending: tuple[PendingRow, ...]
     days: tuple[dt.date, ...] = ()
     trend: TrendView | None = None
+    intel: Any = (
+        None  # reports.intel.IntelView: share of voice, spend, creatives (set by load_report_context)
+    )
 
     @property
     def label(self) -> str:
@@ -233,12 +237,15 @@ def load_report_context(session: Session, start: dt.date, timezone: dt.tzinfo = 
     as_of = as_of_day(period.end, period.generated_at, timezone)
     rows = item_rows(session, period.id, competitors=False)  # item_records takes them from the evidence
     records = item_records(session, Period(period.start, period.end), as_of, rows)
-    return build_report_context(
+    context = build_report_context(
         period,
         records,
         pending_matches_for_period(session, period.start, period.end),
         trend=open_items_trend(session, period.start, TREND_PERIODS),
     )
+    from reports.intel import load_intel
+
+    return dataclasses.replace(context, intel=load_intel(session, context))
 
 
 def build_report_context(
