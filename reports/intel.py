@@ -200,3 +200,20 @@ def page_kind_labels() -> dict[str, str]:
         "section": N_("Other section"),
     }
     return {kind: ids[kind] for kind in PAGE_KINDS}
+
+
+@dataclass(frozen=True)
+class ItemIntel:
+    """What the item page shows beside the evidence: the customer's creatives and the spend estimate."""
+
+    creatives: tuple[CreativeEntry, ...]
+    spend: tuple[SpendLine, ...]
+
+    @property
+    def spend_totals(self) -> list[SpendTotal]:
+        return totals(self.spend)
+
+
+def item_intel(session: Session, item_id: int, customer_id: int, start: dt.date, end: dt.date) -> ItemIntel:
+    entries = gallery(session, GalleryFilter(start, end, customer_id), limit=24)
+    return ItemIntel(tuple(entries), tuple(item_spend(session, [item_id]).get(item_id, [])))

@@ -181,6 +181,9 @@ def _nav(user: User | None) -> list[tuple[str, str]]:
             ("/office/crawl", N_("Crawl health")),
             ("/office/roster", N_("Roster")),
             ("/office/leads", N_("Leads")),
+            ("/office/alerts", N_("Alerts")),
+            ("/office/gallery", N_("Creatives")),
+            ("/office/voice", N_("Share of voice")),
             ("/office/accounts", N_("Accounts")),
             ("/office/audit", N_("Audit log")),
         ]
@@ -200,6 +203,7 @@ def render(
         "user": user,
         "nav": _nav(user),
         "path": request.url.path,
+        "query": request.url.query,
         "csrf_token": csrf_token(request),
         "flashes": request.session.pop("flash", []),
         "tz": settings.tz,
