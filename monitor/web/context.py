@@ -181,11 +181,11 @@ def _nav(user: User | None) -> list[tuple[str, str]]:
             ("/office/crawl", N_("Crawl health")),
             ("/office/roster", N_("Roster")),
             ("/office/leads", N_("Leads")),
+            ("/office/accounts", N_("Accounts")),
+            ("/office/audit", N_("Audit log")),
             ("/office/alerts", N_("Alerts")),
             ("/office/gallery", N_("Creatives")),
             ("/office/voice", N_("Share of voice")),
-            ("/office/accounts", N_("Accounts")),
-            ("/office/audit", N_("Audit log")),
         ]
     return links
 

@@ -17,7 +17,13 @@ from monitor.core.evidence import EvidenceStore
 from monitor.core.settings import Settings
 from tests.support.web import World
 
-RATE_CARD = {"currency": "CNY", "per_day": 1200.0, "bands": [], "read_on": "2026-11-01", "source": "刊例价 2026"}
+RATE_CARD = {
+    "currency": "CNY",
+    "per_day": 1200.0,
+    "bands": [],
+    "read_on": "2026-11-01",
+    "source": "刊例价 2026",
+}
 
 
 def _picture(colour: tuple[int, int, int], size: tuple[int, int], quality: int, squares: bool) -> bytes:
@@ -67,7 +73,10 @@ def add_intel(session: Session, settings: Settings, world: World) -> None:
         session.flush()
         session.add(
             AdvertiserMatch(
-                advertiser_id=advertiser.id, customer_id=world[f"customer{n}"], score=99, decision=MatchDecision.AUTO
+                advertiser_id=advertiser.id,
+                customer_id=world[f"customer{n}"],
+                score=99,
+                decision=MatchDecision.AUTO,
             )
         )
         sighting.advertiser_id = advertiser.id

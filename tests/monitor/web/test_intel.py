@@ -12,7 +12,6 @@ from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.core.settings import Settings
 from spiders.settings import CHROMIUM_ARGS
 from tests.support.intel import add_intel
 from tests.support.paths import CHROMIUM
@@ -112,7 +111,7 @@ def test_the_intel_pages_in_chromium(site: Site_, language: str) -> None:
     from playwright.sync_api import sync_playwright
 
     words = {
-        "zh_CN": ("广告份额", "素材", "竞品投放提醒", "预估投放花费"),
+        "zh_CN": ("广告份额", "广告素材", "投放提醒", "预估投放花费"),
         "en": ("Share of voice", "Creatives", "Alerts", "Estimated spend"),
     }[language]
     with sync_playwright() as playwright:
@@ -130,9 +129,8 @@ def test_the_intel_pages_in_chromium(site: Site_, language: str) -> None:
         assert page.locator("#voice-chart svg").bounding_box()["width"] > 200  # type: ignore[index]
         page.goto("/office/gallery")
         assert page.locator("h1").inner_text() == words[1]
-        page.wait_for_function(
-            "[...document.querySelectorAll('figure.creative img')].every(i => i.complete && i.naturalWidth > 0)"
-        )
+        loaded = "[...document.querySelectorAll('figure.creative img')].every(i => i.naturalWidth > 0)"
+        page.wait_for_function(loaded)
         assert page.locator("figure.creative").count() == 2
         page.goto("/office/alerts?first=2000-01-01")
         assert words[2] in page.locator("nav").inner_text() or words[2] in page.locator("h1").inner_text()
