@@ -48,7 +48,7 @@ def test_the_gallery_groups_near_duplicates_and_filters_by_customer_and_competit
     ]
     missing = soup(office.get("/office/gallery", params={"customer": "NOPE"}).text)
     assert missing.select_one(".problem") is not None and not missing.select("figure.creative")
-    image = office.get(cards[0].select_one("img")["src"])  # type: ignore[index]
+    image = office.get(str(cards[0].select_one("img")["src"]))  # type: ignore[index]
     assert image.status_code == 200 and image.headers["content-type"].startswith("image/")
 
 
