@@ -147,3 +147,22 @@ def voice(request: Request, user: OfficeUser, session: DbSession, period: QueryR
         "page_kinds": page_kind_labels(),
     }
     return render(request, "voice.html", context)
+
+
+@router.get("/office/periods/{period_id}/{folder}/intel.html")
+def archived_intel_page(
+    request: Request, period_id: RowId, folder: str, user: OfficeUser, session: DbSession
+) -> Response:
+    """The archived report's market intelligence page (the company page links it relatively)."""
+    from fastapi.responses import FileResponse
+
+    from monitor.web.routes.periods import REPORT_CSP, generated_period
+    from reports.html import INTEL_PAGE, report_folder
+
+    archive = report_folder(settings_of(request), generated_period(session, period_id).start_date)
+    path = archive / INTEL_PAGE
+    if folder != archive.name or not path.is_file():
+        raise NotInScope(folder)
+    return FileResponse(
+        path, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": REPORT_CSP}
+    )

@@ -141,3 +141,22 @@ def test_the_intel_pages_in_chromium(site: Site_, language: str) -> None:
             page.click("a.xlsx-link")
         assert download.value.suggested_filename == "leads.xlsx"
         browser.close()
+
+
+def test_the_archived_reports_intel_page_is_served_with_the_report(site: Site_) -> None:
+    office = site.signed_in("office")
+    period = site.world["period"]
+    company = office.get(f"/office/periods/{period}/report")
+    assert company.status_code == 200
+    link = soup(company.text).select_one("#intel-link")
+    assert link is not None
+    intel = office.get(f"/office/periods/{period}/{link['href']}")
+    assert intel.status_code == 200 and "default-src 'none'" in intel.headers["content-security-policy"]
+    page = soup(intel.text)
+    assert page.select("svg.voice-chart") and page.select_one("#spend-by-rep") is not None
+    image = page.select_one("figure.creative img")
+    assert image is not None
+    folder = str(link["href"]).split("/")[0]
+    assert office.get(f"/office/periods/{period}/{folder}/{image['src']}").status_code == 200
+    assert office.get(f"/office/periods/{period}/elsewhere/intel.html").status_code == 404
+    assert site.signed_in("r1").get(f"/office/periods/{period}/{link['href']}").status_code == 403
