@@ -34,7 +34,7 @@ DEMO_NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours
 # R001 a WeCom robot of their own. They post to a loopback endpoint, never to the vendors.
 DEMO_ROBOT_SECRETS = {"demo-dingtalk": "SECdemo-dingtalk-secret", "demo-feishu": "demo-feishu-secret"}
 DEMO_ROBOT_URLS = (
-    "wecombot://demo-wecom-{code}",
+    "wecombot://demo-wecom-team{n}",
     "dingtalk://SECdemo-dingtalk-secret@demo-dingtalk/",
     "feishu://demo-feishu-secret@demo-feishu",
 )
