@@ -673,11 +673,12 @@ def run_alerts(
     send_mail: SendMail,
     post_chat: PostChat | None = None,
 ) -> AlertRun:
-    """Detect the day's alerts and queue their messages (one short transaction each), then send them."""
+    """Detect the day's alerts and queue their messages (one short transaction each), then send every
+    message still queued or failed, of this day or an earlier one (a failure goes out with the next run)."""
     with factory() as session:
         alerts = len(detect_alerts(session, day, settings.alerts.gap_days))
         session.commit()
         queued = queue_alerts(session, settings, day, now())
         session.commit()
-        result = send_alerts(session, settings, day, now, send_mail, post_chat)
+        result = send_alerts(session, settings, None, now, send_mail, post_chat)
     return AlertRun(day, alerts, queued, result)

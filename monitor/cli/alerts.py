@@ -22,7 +22,8 @@ def alerts_group() -> None:
 def send_command(ctx: click.Context, day: dt.datetime | None) -> None:
     """Find the day's new alerts, then mail and post them (each message once); exit 1 if any failed.
 
-    A failed message stays queued as failed, with its error, and is sent again by the next run.
+    Messages of earlier days still queued or failed go out too: a failed message keeps its error and is
+    sent again by the next run.
     """
     from monitor.accountability.alerts import run_alerts
     from monitor.core.mail import send_messages
