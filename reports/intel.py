@@ -143,9 +143,9 @@ def voice_chart(rows: Sequence[VoiceRow], translate: Callable[[str], str]) -> Ma
         return top + plot_h * (1 - share)
 
     labels = {
-        "ours": translate("Our customers"),
-        "accountable": translate("Accountable customers"),
-        "leads": translate("Leads"),
+        "ours": translate("Our customers, share"),
+        "accountable": translate("Accountable customers, share"),
+        "leads": translate("Leads, share"),
     }
     parts = [
         f'<svg class="voice-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '

@@ -1,8 +1,9 @@
 """The creative gallery: each distinct creative seen in a date range, near-duplicates grouped together.
 
 A creative is an image stored once by its content hash (`Creative.sha256`); the same ad re-encoded or
-resized gets another hash but nearly the same perceptual hash (`Creative.phash`, 64 bits), so creatives
-within `PHASH_DISTANCE` bits of each other are shown as one entry with its variants. Each entry has its
+resized gets another hash but nearly the same perceptual hash (`Creative.phash`, 64 bits), so one
+advertiser's creatives within `PHASH_DISTANCE` bits of each other are shown as one entry with its variants
+(two advertisers' look-alike logos, plain text on a coloured ground, stay apart). Each entry has its
 first and last day seen in the range, the days it ran, the sites and slots, and the customers (matched
 automatically or by a person) or, unmatched, the advertiser texts. The query is bounded by the range and
 summed in SQL per (creative, slot, advertiser): it reads the range's sightings once through the
@@ -156,9 +157,11 @@ def _entries(
     days_by_creative: dict[int, int] = defaultdict(int)
     for row in rows:
         days_by_creative[row.creative_id] = max(days_by_creative[row.creative_id], row.days)
-    entries: dict[int, CreativeEntry] = {}
+    entries: dict[tuple[int, object], CreativeEntry] = {}
     for row in rows:
-        group = groups[row.creative_id]
+        matched = row.customer_id is not None and row.decision in _MATCHED
+        # Near-duplicates of one advertiser are one entry; another advertiser's look-alike is its own.
+        group = (groups[row.creative_id], row.customer_id if matched else row.text)
         entry = entries.get(group)
         if entry is None:
             entry = entries[group] = CreativeEntry(creative_id=row.creative_id, sighting_id=row.sighting_id)
@@ -171,7 +174,7 @@ def _entries(
         entry.days_seen = max(entry.days_seen, row.days)
         entry.places.add(place_label(row.site, row.page_key, row.slot_name))
         entry.sites.add(row.site)
-        if row.customer_id is not None and row.decision in _MATCHED:
+        if matched and row.customer_id is not None:
             entry.customers[row.customer_id] = names.get(row.customer_id, "")
         elif row.text:
             entry.advertisers.add(row.text)

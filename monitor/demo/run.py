@@ -78,7 +78,7 @@ def send_demo_alerts(settings: Settings, factory: sessionmaker[Session], say: Ca
                 failed + len(run.result.failed),
             )
         say(
-            f"alerts: {alerts} customers started advertising with a competitor on some day; "
+            f"alerts: {alerts} starts of a customer on a competitor over the {DEMO_DAYS} days; "
             f"{sent} messages sent to {robots.url} ({failed} failed, {len(robots.refused)} rate-limited once)"
         )
         lines = []

@@ -81,6 +81,20 @@ def add_intel(session: Session, settings: Settings, world: World) -> None:
         )
         sighting.advertiser_id = advertiser.id
         sighting.creative_id = creatives[n - 1].id
+    first = session.get(Sighting, world["sighting1"])
+    assert first is not None
+    again = Sighting(  # customer 1's ad again, re-encoded, on the campus page: a near-duplicate
+        capture_id=world["capture_campus"],
+        slot_id=session.get(Sighting, world["sighting3"]).slot_id,  # type: ignore[union-attr]
+        seen_date=first.seen_date,
+        position=7,
+        raw_text="客户1招聘",
+        advertiser_text="客户1",
+        advertiser_id=first.advertiser_id,
+        creative_id=creatives[1].id,
+    )
+    session.add(again)
+    session.get(Sighting, world["sighting2"]).creative_id = creatives[0].id  # type: ignore[union-attr]
     home_slot = session.get(Sighting, world["sighting1"])
     assert home_slot is not None
     slot = session.get(Slot, home_slot.slot_id)
