@@ -141,7 +141,7 @@ def voice(request: Request, user: OfficeUser, session: DbSession, period: QueryR
         "periods": periods,
         "period": chosen,
         "start": start,
-        "rows": rows,
+        "rows": sorted(rows, key=lambda row: -row.start.toordinal()),  # newest period first, sites in order
         "current": [row for row in rows if row.start == start],
         "chart": voice_chart(rows, translations(request).gettext),
         "page_kinds": page_kind_labels(),
