@@ -86,7 +86,9 @@ def alert_list(
 ) -> Response:
     start, end = day_range(request, first, last, 7)
     context = {
-        "alerts": alert_rows(session, start, end),
+        "alerts": sorted(
+            alert_rows(session, start, end), key=lambda row: -row.day.toordinal()
+        ),  # newest day first
         "messages": message_rows(session, start, end),
         "first": start,
         "last": end,
