@@ -44,3 +44,33 @@ def test_an_item_is_estimated_only_in_priced_slots_with_its_source(session: Sess
     assert (line.site, line.days, line.amount, line.currency) == ("智联招聘", 3, 9000, "CNY")
     assert line.source_text == "刊例价 (2026-11-01)"
     assert [(t.currency, t.amount) for t in totals([line, line])] == [("CNY", 18000)]
+
+
+def test_the_demo_rate_cards_and_sections_reach_the_slots_and_pages(session: Session, tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from models import Page, Slot
+    from monitor.core.settings import REPO_ROOT
+    from monitor.core.siteconfig import SiteConfigError, load_site_config
+    from spiders.persist import sync_site
+
+    config = load_site_config(REPO_ROOT / "config" / "demo-sites" / "gouzhi.yaml")
+    sync_site(session, config)
+    slots = {slot.name: slot.rate_card for slot in session.scalars(select(Slot))}
+    assert slots["company_logos"] == {
+        "currency": "CNY",
+        "per_day": 800.0,
+        "bands": [],
+        "read_on": "2026-11-01",
+        "source": "勾职网 2026 刊例价（演示）",
+    }
+    assert slots["home_banner"] is not None and slots["city_banner"] is None
+    assert {page.key: page.section for page in session.scalars(select(Page))} == {
+        "home": None,
+        "shanghai": "city",
+    }
+    broken = tmp_path / "broken.yaml"
+    text = (REPO_ROOT / "config" / "demo-sites" / "gouzhi.yaml").read_text(encoding="utf-8")
+    broken.write_text(text.replace("per_day: 800, ", ""), encoding="utf-8")
+    with pytest.raises(SiteConfigError, match="broken.yaml.*per_day or bands"):
+        load_site_config(broken)
