@@ -6,8 +6,8 @@ advertiser's creatives within `PHASH_DISTANCE` bits of each other are shown as o
 (two advertisers' look-alike logos, plain text on a coloured ground, stay apart). Each entry has its
 first and last day seen in the range, the days it ran, the sites and slots, and the customers (matched
 automatically or by a person) or, unmatched, the advertiser texts. The query is bounded by the range and
-summed in SQL per (creative, slot, advertiser): it reads the range's sightings once through the
-`seen_date` index and returns a row per distinct placement, not per sighting.
+summed in SQL per (creative, slot, advertiser) with no join: it reads the range's sightings once through
+the `seen_date` index and returns a row per distinct placement, not per sighting.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from models import Advertiser, AdvertiserMatch, Creative, Customer, Sighting
 from models.enums import MatchDecision
-from models.joins import sighting_place
 from models.sites import Page, Site, Slot
 from monitor.core.place_names import place_label
 
@@ -78,47 +77,68 @@ def phash_groups(hashes: dict[int, str | None], distance: int = PHASH_DISTANCE) 
 
 
 def gallery(session: Session, wanted: GalleryFilter, limit: int = GALLERY_LIMIT) -> list[CreativeEntry]:
-    """The creatives seen in the filter's range, most days seen first, at most `limit`."""
-    customer = AdvertiserMatch.customer_id
-    statement = sighting_place(
-        select(
-            Sighting.creative_id,
-            Site.display_name,
-            Page.key,
-            Slot.name,
-            customer,
-            AdvertiserMatch.decision,
-            Advertiser.text,
-            func.min(Sighting.seen_date),
-            func.max(Sighting.seen_date),
-            func.count(func.distinct(Sighting.seen_date)),
-            func.max(Sighting.id),
-        ).select_from(Sighting)
-    ).outerjoin(Advertiser, Advertiser.id == Sighting.advertiser_id)
-    statement = statement.outerjoin(AdvertiserMatch, AdvertiserMatch.advertiser_id == Sighting.advertiser_id)
-    statement = statement.where(
+    """The creatives seen in the filter's range, most days seen first, at most `limit`.
+
+    Summed in SQL per (creative, slot, advertiser) with no join; slots and advertisers are named after.
+    """
+    statement = select(
+        Sighting.creative_id,
+        Sighting.slot_id,
+        Sighting.advertiser_id,
+        func.min(Sighting.seen_date),
+        func.max(Sighting.seen_date),
+        func.count(func.distinct(Sighting.seen_date)),
+        func.max(Sighting.id),
+    ).where(
         Sighting.seen_date.between(wanted.first, wanted.last),
         Sighting.creative_id.is_not(None),
         Sighting.is_house_ad.is_(False),
     )
     if wanted.customer_id is not None:
-        statement = statement.where(customer == wanted.customer_id, AdvertiserMatch.decision.in_(_MATCHED))
-    if wanted.site_id is not None:
-        statement = statement.where(Site.id == wanted.site_id)
-    rows = [
-        _Placement(*row)  # type: ignore[arg-type]
-        for row in session.execute(
-            statement.group_by(
-                Sighting.creative_id,
-                Site.display_name,
-                Page.key,
-                Slot.name,
-                customer,
-                AdvertiserMatch.decision,
-                Advertiser.text,
+        statement = statement.where(
+            Sighting.advertiser_id.in_(
+                select(AdvertiserMatch.advertiser_id).where(
+                    AdvertiserMatch.customer_id == wanted.customer_id, AdvertiserMatch.decision.in_(_MATCHED)
+                )
             )
         )
-    ]
+    if wanted.site_id is not None:
+        statement = statement.where(
+            Sighting.slot_id.in_(
+                select(Slot.id).join(Page, Page.id == Slot.page_id).where(Page.site_id == wanted.site_id)
+            )
+        )
+    sums = session.execute(
+        statement.group_by(Sighting.creative_id, Sighting.slot_id, Sighting.advertiser_id)
+    ).all()
+    places = {
+        slot_id: (site, page, slot)
+        for slot_id, site, page, slot in session.execute(
+            select(Slot.id, Site.display_name, Page.key, Slot.name)
+            .join(Page, Page.id == Slot.page_id)
+            .join(Site, Site.id == Page.site_id)
+        )
+    }
+    advertisers = _advertisers(session, {row[2] for row in sums if row[2] is not None})
+    rows = []
+    for creative_id, slot_id, advertiser_id, first, last, days, sighting_id in sums:
+        customer_id, decision, text = advertisers.get(advertiser_id, (None, None, None))
+        site, page, slot = places[slot_id]
+        rows.append(
+            _Placement(
+                int(creative_id or 0),
+                site,
+                page,
+                slot,
+                customer_id,
+                decision,
+                text,
+                first,
+                last,
+                days,
+                sighting_id,
+            )
+        )
     creative_ids = {row.creative_id for row in rows}
     hashes = dict(
         session.execute(select(Creative.id, Creative.phash).where(Creative.id.in_(creative_ids))).all()
@@ -127,6 +147,22 @@ def gallery(session: Session, wanted: GalleryFilter, limit: int = GALLERY_LIMIT)
         session, {row.customer_id for row in rows if row.customer_id is not None and row.decision in _MATCHED}
     )
     return _entries(rows, phash_groups(hashes), names)[:limit]
+
+
+def _advertisers(
+    session: Session, ids: set[int]
+) -> dict[int | None, tuple[int | None, MatchDecision | None, str | None]]:
+    """Advertiser id -> (its matched customer, the decision, its text)."""
+    found: dict[int | None, tuple[int | None, MatchDecision | None, str | None]] = {}
+    rows = session.execute(
+        select(
+            Advertiser.id, AdvertiserMatch.customer_id, AdvertiserMatch.decision, Advertiser.text
+        ).outerjoin(AdvertiserMatch, AdvertiserMatch.advertiser_id == Advertiser.id)
+    )
+    for advertiser_id, customer_id, decision, text in rows:
+        if advertiser_id in ids:
+            found[advertiser_id] = (customer_id, decision, text)
+    return found
 
 
 def _customer_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
