@@ -43,6 +43,7 @@ from models.sites import Page, Site, Slot
 from monitor.core.chat import ChatError, ChatUrlError, Pacer, Robot, parse_robot, post_text, split_text
 from monitor.core.evidence import EvidenceStore
 from monitor.core.i18n import translator
+from monitor.core.locks import job_lock
 from monitor.core.place_names import slot_label
 from monitor.core.settings import Settings
 
@@ -675,7 +676,8 @@ def run_alerts(
 ) -> AlertRun:
     """Detect the day's alerts and queue their messages (one short transaction each), then send every
     message still queued or failed, of this day or an earlier one (a failure goes out with the next run)."""
-    with factory() as session:
+    # One run at a time on this machine (two would number the same round); sending is safe anyway (claims).
+    with job_lock(settings, "alerts"), factory() as session:
         alerts = len(detect_alerts(session, day, settings.alerts.gap_days))
         session.commit()
         queued = queue_alerts(session, settings, day, now())

@@ -26,17 +26,21 @@ def send_command(ctx: click.Context, day: dt.datetime | None) -> None:
     sent again by the next run.
     """
     from monitor.accountability.alerts import run_alerts
+    from monitor.core.locks import JobBusy
     from monitor.core.mail import send_messages
 
     settings = settings_from(ctx)
     when = day.date() if day else settings.today()
-    run = run_alerts(
-        sessions_from(ctx),
-        settings,
-        when,
-        now=lambda: dt.datetime.now(dt.UTC),
-        send_mail=lambda message: send_messages(settings.smtp, [message]),
-    )
+    try:
+        run = run_alerts(
+            sessions_from(ctx),
+            settings,
+            when,
+            now=lambda: dt.datetime.now(dt.UTC),
+            send_mail=lambda message: send_messages(settings.smtp, [message]),
+        )
+    except JobBusy as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(
         f"{when}: {run.alerts} new alert(s), {run.queued} message(s) queued, "
         f"{run.result.sent} sent, {len(run.result.failed)} failed"

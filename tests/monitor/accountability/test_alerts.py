@@ -226,3 +226,14 @@ def test_alerts_send_command_reports_and_exits_non_zero_on_a_failure(
     assert "0 new alert(s), 0 message(s) queued, 1 sent, 0 failed" in again.stdout
     assert len(robots.texts("wecom-r002")) == 1 and len(robots.texts("ding-r002")) == 1
     assert len(box.to("r002@example.com")) == 1
+
+
+def test_a_second_alerts_run_on_the_machine_is_refused_while_one_runs(
+    database_url: str, tmp_path: Path
+) -> None:
+    from monitor.core.locks import job_lock
+
+    env = {"RIVALWATCH_DATABASE_URL": database_url, "RIVALWATCH_VAR_DIR": str(tmp_path)}
+    with job_lock(settings_for(tmp_path), "alerts"):
+        result = CliRunner().invoke(main, ["alerts", "send", "--date", "2026-11-16"], env=env)
+    assert result.exit_code == 1 and "alerts is already running" in result.stderr
