@@ -55,8 +55,7 @@ def send_demo_alerts(settings: Settings, factory: sessionmaker[Session], say: Ca
             session.scalars(select(Team.code).where(Team.parent_id.is_not(None)).order_by(Team.code))
         )
     channels = {
-        code: [DEMO_ROBOT_URLS[n % len(DEMO_ROBOT_URLS)].format(code=code.lower())]
-        for n, code in enumerate(teams)
+        code: [DEMO_ROBOT_URLS[n % len(DEMO_ROBOT_URLS)].format(n=n + 1)] for n, code in enumerate(teams)
     }
     first_wecom = "demo-wecom-r001"
     with robot_endpoint(secrets=DEMO_ROBOT_SECRETS, rate_limit_once={first_wecom}) as robots:
