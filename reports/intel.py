@@ -180,13 +180,18 @@ def voice_chart(rows: Sequence[VoiceRow], translate: Callable[[str], str]) -> Ma
                 f'data-share="{share:.4f}"><title>{escape(labels[series])} {start:%Y-%m-%d}: '
                 f"{share:.1%}</title></circle>"
             )
-        legend_x = left + position * 170
+        legend_x = left + sum(_text_width(labels[name]) + 32 for name, _ in SERIES[:position])
         parts.append(
             f'<rect x="{legend_x}" y="6" width="12" height="12" fill="{colour}"/>'
             f'<text x="{legend_x + 16}" y="16" font-size="12">{escape(labels[series])}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _text_width(text: str, size: int = 12) -> float:
+    """About how wide `text` is at `size` px: CJK characters are square, Latin ones about half as wide."""
+    return sum(size if ord(char) >= 0x2E80 else size * 0.6 for char in text)
 
 
 def page_kind_labels() -> dict[str, str]:
