@@ -59,6 +59,10 @@ def test_the_intel_page_has_the_chart_the_spend_and_the_archived_creatives(
     assert page.select_one("#spend-by-rep tr[data-rep-code='R002']") is not None
     image = page.select_one("figure.creative img")
     assert image is not None and (intel_page.parent / str(image["src"])).read_bytes() == data
+    rep_page = BeautifulSoup((intel_page.parent / "reps" / "R002.html").read_text(), "html.parser")
+    beside = rep_page.select_one("tbody.item[data-customer-code='C001'] .spend")
+    assert beside is not None and beside.get_text() == "在智联招聘的预估投放花费：≈ 6,000 CNY"
+    assert "智联刊例价 (2026-11-01)" in str(beside["title"])
     book = load_workbook(write_workbook(settings, context))
     assert book.sheetnames[-2:] == ["广告份额", "预估投放花费"]
     spend = list(book["预估投放花费"].iter_rows(values_only=True))
