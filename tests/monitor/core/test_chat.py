@@ -97,3 +97,26 @@ def test_the_pacer_waits_once_a_robot_had_its_messages_in_a_minute() -> None:
     assert waited == [40.0]
     pacer.wait("other", 20)
     assert waited == [40.0]
+
+
+def test_any_other_url_goes_through_apprise() -> None:
+    import json
+    from http.server import BaseHTTPRequestHandler
+
+    from tests.support.http import QuietHandler, local_server
+
+    received: list[dict[str, object]] = []
+
+    class Handler(QuietHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.reply(b"{}", "application/json")
+
+    handler: type[BaseHTTPRequestHandler] = Handler
+    with local_server(handler) as server:
+        robot = parse_robot(f"json://127.0.0.1:{server.server_address[1]}/hook")
+        assert robot.vendor == "apprise"
+        post_text(robot, "提醒", "客户A — 竞品")
+        with pytest.raises(ChatError):
+            post_text(parse_robot("nosuchscheme://x"), "t", "x")
+    assert received and received[0]["title"] == "提醒" and received[0]["message"] == "客户A — 竞品"
