@@ -13,6 +13,7 @@ from models.accounts import AuditEvent, LoginAttempt, WebSession
 from models.base import Base, UTCDateTime, utcnow
 from models.capture import CrawlRun, Creative, PageCapture, Sighting, SlotCapture
 from models.evidence_log import EvidenceManifest
+from models.intel import AdAlert, AlertMessage
 from models.matching import (
     Advertiser,
     AdvertiserDay,
@@ -27,6 +28,8 @@ from models.users import User
 from models.web_tokens import LoginToken
 
 __all__ = [
+    "AdAlert",
+    "AlertMessage",
     "AccountabilityItem",
     "AccountabilityPeriod",
     "Advertiser",

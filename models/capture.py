@@ -128,6 +128,10 @@ class Sighting(Base):
         UniqueConstraint("capture_id", "slot_id", "position"),
         # Covers the leads and the review queue: an advertiser's sightings in a window, with slot and flag.
         Index("ix_sighting_advertiser_day_slot", "advertiser_id", "seen_date", "slot_id", "is_house_ad"),
+        # Covers share of voice and the creative gallery: a range of days summed per placement, index only.
+        Index(
+            "ix_sighting_day_placement", "seen_date", "slot_id", "advertiser_id", "is_house_ad", "creative_id"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

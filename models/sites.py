@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -30,6 +32,8 @@ class Page(Base):
     key: Mapped[str] = mapped_column(String(100))
     url: Mapped[str] = mapped_column(String(2000))
     kind: Mapped[PageKind] = mapped_column(enum_column(PageKind))
+    # What a section page covers (city, industry, campus), from the site config: share of voice groups by it.
+    section: Mapped[str | None] = mapped_column(String(20))
     needs_browser: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -45,6 +49,8 @@ class Slot(Base):
     page_id: Mapped[int] = mapped_column(ForeignKey("page.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[SlotKind] = mapped_column(enum_column(SlotKind))
+    # The slot's price list from the site config (`monitor.core.siteconfig.RateCard.model_dump`), if any.
+    rate_card: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(default=True)
 
     page: Mapped[Page] = relationship(back_populates="slots")

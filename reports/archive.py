@@ -30,6 +30,8 @@ def cited_files(context: ReportContext) -> list[EvidenceFile]:
             for cell in placement.days:
                 if cell.page_shot:
                     files.setdefault(cell.page_shot.sha256, cell.page_shot)
+    for file in context.intel.files if context.intel is not None else ():
+        files.setdefault(file.sha256, file)  # the creatives of the intel page
     return list(files.values())
 
 

@@ -5,12 +5,13 @@ Open items make the report; withdrawn and waived items are listed apart so nothi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
@@ -219,6 +220,9 @@ class ReportContext:
     trend: TrendView | None = None
     # Display names of sites, pages and slots (the site configs'), in the report's language.
     names: PlaceNames = PlaceNames()
+    intel: Any = (
+        None  # reports.intel.IntelView: share of voice, spend, creatives (set by load_report_context)
+    )
 
     @property
     def label(self) -> str:
@@ -253,13 +257,16 @@ def load_report_context(
     as_of = as_of_day(period.end, period.generated_at, timezone)
     rows = item_rows(session, period.id, competitors=False)  # item_records takes them from the evidence
     records = item_records(session, Period(period.start, period.end), as_of, rows)
-    return build_report_context(
+    context = build_report_context(
         period,
         records,
         pending_matches_for_period(session, period.start, period.end),
         trend=open_items_trend(session, period.start, TREND_PERIODS),
         names=names,
     )
+    from reports.intel import load_intel
+
+    return dataclasses.replace(context, intel=load_intel(session, context))
 
 
 def build_report_context(

@@ -39,6 +39,8 @@ TEMPLATES_DIR = REPO_ROOT / "templates"
 COMPANY_TEMPLATE = "reports/company.html"
 TEAM_TEMPLATE = "reports/team.html"
 REP_TEMPLATE = "reports/rep.html"
+INTEL_TEMPLATE = "reports/intel.html"
+INTEL_PAGE = "intel.html"
 REPS_FOLDER, TEAMS_FOLDER = "reps", "teams"
 TOP_CUSTOMERS = 20
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-]{1,60}")
@@ -90,6 +92,10 @@ class PageLinks:
 
     def team(self, code: str | None) -> str:
         return self._in_folder(f"{TEAMS_FOLDER}/{page_slug(code)}.html")
+
+    def intel(self) -> str:
+        """The market intelligence page: share of voice, spend estimates, creatives."""
+        return self._in_folder(INTEL_PAGE)
 
     def file(self, file: EvidenceFile | None) -> str | None:
         """The archived file's relative href, or None when the archive could not get it."""
@@ -171,7 +177,27 @@ def render_report_pages(
         for rep in team.reps:
             html = rep_template.render(**base, team=team, rep=rep, links=inner, cells=cells)
             pages.append(RenderedPage(f"{folder}/{REPS_FOLDER}/{page_slug(rep.code)}.html", html))
+    if context.intel is not None:
+        pages.append(_intel(environment, base, files or {}, translate))
     return pages
+
+
+def _intel(
+    environment: Environment, base: dict[str, Any], files: Mapping[str, str], translate: Callable[[str], str]
+) -> RenderedPage:
+    from reports.intel import page_kind_labels, voice_chart
+
+    report = base["report"]
+    assert isinstance(report, ReportContext)
+    links = PageLinks(report.start, 1, files)
+    html = environment.get_template(INTEL_TEMPLATE).render(
+        **base,
+        links=links,
+        intel=report.intel,
+        chart=voice_chart(report.intel.voice, translate),
+        page_kinds=page_kind_labels(),
+    )
+    return RenderedPage(f"{links.folder}/{INTEL_PAGE}", html)
 
 
 def _company(environment: Environment, base: dict[str, Any], files: Mapping[str, str]) -> str:

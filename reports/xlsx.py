@@ -89,6 +89,8 @@ def fill_workbook(
     _items_sheet(workbook, context, _)
     _days_sheet(workbook, context, _)
     _evidence_sheet(workbook, context, _, archived_href)
+    if context.intel is not None:
+        _intel_sheets(workbook, context, _)
 
 
 # --- sheets ---------------------------------------------------------------------------------------------
@@ -253,3 +255,70 @@ def _evidence_cells(
         if href:
             cells[column] = Cell(cells[column], LINK, href)
     return cells
+
+
+def _intel_sheets(book: StreamingWorkbook, context: ReportContext, _: Translate) -> None:
+    """Share of voice per period, competitor and page kind; spend estimates per item (when priced)."""
+    from reports.intel import page_kind_labels
+
+    kinds = page_kind_labels()
+    headers = [
+        (_("Period"), 22),
+        (_("Competitor"), 16),
+        (_("Page kind"), 14),
+        (_("Placements"), 12),
+        (_("Held by our customers"), 12),
+        (_("Held by accountable customers"), 12),
+        (_("Held by leads"), 12),
+        (_("Our customers, share"), 12),
+        (_("Accountable customers, share"), 12),
+        (_("Leads, share"), 12),
+    ]
+    sheet = book.sheet(_("Share of voice"), headers)
+    for row in context.intel.voice:
+        book.row(
+            sheet,
+            [
+                f"{row.start:%Y-%m-%d}~{row.end:%Y-%m-%d}",
+                row.site,
+                _(kinds[row.page_kind]),
+                row.placements,
+                row.ours,
+                row.accountable,
+                row.leads,
+                round(row.ours_share, 4),
+                round(row.accountable_share, 4),
+                round(row.leads_share, 4),
+            ],
+        )
+    if not context.intel.has_spend:
+        return
+    headers = [
+        (_("Customer ID"), 12),
+        (_("Customer"), 28),
+        (_("Rep"), 14),
+        (_("Team"), 16),
+        (_("Competitor"), 16),
+        (_("Slot-days priced"), 12),
+        (_("Estimated spend"), 14),
+        (_("Currency"), 8),
+        (_("Rate card"), 40),
+    ]
+    sheet = book.sheet(_("Estimated spend"), headers)
+    for rep in context.reps:
+        for item in rep.items:
+            for line in context.intel.spend_by_item.get(item.item_id, []):
+                book.row(
+                    sheet,
+                    [
+                        item.customer_code,
+                        item.customer_name,
+                        rep.name,
+                        item.team_name or "",
+                        line.site,
+                        line.days,
+                        round(line.amount, 2),
+                        line.currency,
+                        line.source_text,
+                    ],
+                )

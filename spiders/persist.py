@@ -30,7 +30,7 @@ from models import (
 )
 from models.enums import CaptureStatus, PageKind, RunStatus, SlotKind
 from monitor.core.evidence import EvidenceStore
-from monitor.core.siteconfig import SiteConfig, SiteConfigError, expand_env
+from monitor.core.siteconfig import PageConfig, SiteConfig, SiteConfigError, expand_env
 from spiders.items import CapturedAd, CreativeItem, PageCaptureItem, SlotResult
 
 logger = logging.getLogger(__name__)
@@ -69,9 +69,11 @@ def sync_site(session: Session, config: SiteConfig) -> Site:
             site.pages.append(page)
         page.url = _page_url(config, page_config.key)
         page.kind = PageKind(page_config.kind)
+        page.section = page_config.section
         page.needs_browser = page_config.browser
         page.active = True
         _sync_slots(page, [(slot.name, slot.kind) for slot in page_config.slots])
+        _sync_rate_cards(page, page_config)
     session.flush()
     return site
 
@@ -95,6 +97,14 @@ def _sync_slots(page: Page, wanted: list[tuple[str, str]]) -> None:
             page.slots.append(slot)
         slot.kind = SlotKind(kind)
         slot.active = True
+
+
+def _sync_rate_cards(page: Page, config: PageConfig) -> None:
+    """Each slot's rate card as the config has it now (None when the config gives none)."""
+    cards = {slot.name: slot.rate_card for slot in config.slots}
+    for slot in page.slots:
+        card = cards.get(slot.name)
+        slot.rate_card = card.model_dump(mode="json") if card is not None else None
 
 
 def sync_sites(session: Session, configs: Iterable[SiteConfig]) -> None:

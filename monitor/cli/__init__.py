@@ -12,6 +12,7 @@ import click
 
 # name -> "module:attribute" of a click command; modules are imported lazily.
 COMMANDS: dict[str, str] = {
+    "alerts": "monitor.cli.alerts:alerts_group",
     "import": "monitor.cli.roster:import_group",
     "db": "monitor.cli.roster:db_group",
     "crawl": "monitor.cli.crawl:crawl_command",

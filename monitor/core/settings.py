@@ -89,6 +89,26 @@ class CrawlSettings(Section):
     database_wait_seconds: float = Field(default=120.0, ge=0, le=3600)
 
 
+class AlertSettings(Section):
+    """Same-day alerts (`monitor.accountability.alerts`): who hears, where, and how fast."""
+
+    # A customer seen again after this many days without a sighting on a site counts as a new start.
+    gap_days: int = Field(default=7, ge=1, le=365)
+    # Mail each rep (their roster email) and each team's manager (manager_email) the day's alerts.
+    mail: bool = True
+    # Chat robots per rep code and per team code: apprise URLs (wecombot://KEY, dingtalk://SECRET@TOKEN,
+    # feishu://SECRET@TOKEN, lark://…; any other apprise URL is handed to apprise).
+    rep_channels: dict[str, list[str]] = Field(default_factory=dict)
+    team_channels: dict[str, list[str]] = Field(default_factory=dict)
+    # Where the WeCom, DingTalk and Feishu robots post instead of the vendors' hosts (a proxy, or a
+    # loopback endpoint in tests and the demo), e.g. http://127.0.0.1:8900. Empty: the vendors' hosts.
+    robot_base_url: str = ""
+    # A send answered with a rate-limit error or a network fault is tried again this often in one run,
+    # waiting `retry_seconds` (doubling) between tries; then it stays failed for the next run.
+    retries: int = Field(default=3, ge=0, le=10)
+    retry_seconds: float = Field(default=30.0, ge=0, le=600)
+
+
 class SmtpSettings(Section):
     host: str = "127.0.0.1"
     port: int = 25
@@ -121,6 +141,7 @@ class Settings(BaseSettings):
     accountability: AccountabilitySettings = Field(default_factory=AccountabilitySettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @field_validator("secret_key")
     @classmethod

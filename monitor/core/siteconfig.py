@@ -8,6 +8,7 @@ with an error that names the file and the key, so a typo never silently disables
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -95,6 +96,46 @@ class CompanyIdRule(StrictModel):
         return value
 
 
+class RateBand(StrictModel):
+    """A price for the positions `first`..`last` (1 = the first ad in the slot)."""
+
+    first: int = Field(ge=1)
+    last: int = Field(ge=1)
+    per_day: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RateBand:
+        if self.last < self.first:
+            raise ValueError(f"band {self.first}-{self.last}: last before first")
+        return self
+
+
+class RateCard(StrictModel):
+    """What the competitor charges for a day in the slot: one price, or a price per position band.
+
+    Read from the competitor's published price list (`source`) on `read_on`; spend estimates built on it
+    say so. A position outside every band is priced at `per_day` when given, else not estimated.
+    """
+
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    per_day: float | None = Field(default=None, ge=0)
+    bands: list[RateBand] = Field(default_factory=list)
+    read_on: dt.date
+    source: str = Field(default="", max_length=500)
+
+    @model_validator(mode="after")
+    def _some_price(self) -> RateCard:
+        if self.per_day is None and not self.bands:
+            raise ValueError("rate_card: give per_day or bands")
+        return self
+
+    def price(self, position: int) -> float | None:
+        for band in self.bands:
+            if band.first <= position <= band.last:
+                return band.per_day
+        return self.per_day
+
+
 class SlotConfig(StrictModel):
     """One ad slot on a page: a selector matching each ad element, and how to read it."""
 
@@ -108,6 +149,8 @@ class SlotConfig(StrictModel):
     link: list[str] = Field(default_factory=lambda: list(DEFAULT_LINK_SOURCES))
     image: list[str] = Field(default_factory=lambda: list(DEFAULT_IMAGE_SOURCES))
     company_id: list[CompanyIdRule] = Field(default_factory=list)
+    # What the competitor charges for the slot (optional): spend estimates are made only where given.
+    rate_card: RateCard | None = None
     # CSS selector of the ad's item: its closest ancestor (or itself) matching this is where
     # `css:SELECTOR@NAME` sources look. Default: the ad element's parent.
     item: str | None = Field(default=None, min_length=1)
@@ -132,6 +175,8 @@ class PageConfig(StrictModel):
     label: str | None = Field(default=None, min_length=1)
     url: str = Field(min_length=1)
     kind: Literal["homepage", "section"]
+    # What a section covers: share of voice is told per homepage, city section, industry section.
+    section: Literal["city", "industry", "campus"] | None = None
     browser: bool = False
     encoding: str | None = None
     slots: list[SlotConfig] = Field(min_length=1)

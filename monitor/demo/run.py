@@ -29,6 +29,70 @@ DEMO_ROSTER = Path(__file__).resolve().parent / "roster"
 DEMO_SITES = REPO_ROOT / "config" / "demo-sites"
 
 
+# The demo's chat robots: each team's group gets one kind (WeCom, DingTalk signed, Feishu signed), and rep
+# R001 a WeCom robot of their own. They post to a loopback endpoint, never to the vendors.
+DEMO_ROBOT_SECRETS = {"demo-dingtalk": "SECdemo-dingtalk-secret", "demo-feishu": "demo-feishu-secret"}
+DEMO_ROBOT_URLS = (
+    "wecombot://demo-wecom-team{n}",
+    "dingtalk://SECdemo-dingtalk-secret@demo-dingtalk/",
+    "feishu://demo-feishu-secret@demo-feishu",
+)
+
+
+def send_demo_alerts(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    calendar: DemoCalendar,
+    now: dt.datetime,
+    say: Callable[[str], None],
+) -> Path:
+    """Each demo day's alerts, as the daily job sends them, to robots on a loopback endpoint whose first
+    answer is WeCom's rate-limit error (the send waits and tries again); what they received goes to a file."""
+    from sqlalchemy import select
+
+    from models import Team
+    from monitor.accountability.alerts import run_alerts
+    from monitor.core.settings import AlertSettings
+    from monitor.demo.robots import robot_endpoint
+
+    with factory() as session:
+        teams = list(
+            session.scalars(select(Team.code).where(Team.parent_id.is_not(None)).order_by(Team.code))
+        )
+    channels = {
+        code: [DEMO_ROBOT_URLS[n % len(DEMO_ROBOT_URLS)].format(n=n + 1)] for n, code in enumerate(teams)
+    }
+    first_wecom = "demo-wecom-r001"
+    with robot_endpoint(secrets=DEMO_ROBOT_SECRETS, rate_limit_once={first_wecom}) as robots:
+        config = AlertSettings(
+            mail=False,  # the demo has no mail server
+            rep_channels={"R001": [f"wecombot://{first_wecom}"]},
+            team_channels=channels,
+            robot_base_url=robots.url,
+            retry_seconds=0.5,
+        )
+        alerting = settings.model_copy(update={"alerts": config})
+        sent = failed = alerts = 0
+        for day in calendar.days:
+            run = run_alerts(factory, alerting, day, now=lambda: now, send_mail=lambda message: None)
+            alerts, sent, failed = (
+                alerts + run.alerts,
+                sent + run.result.sent,
+                failed + len(run.result.failed),
+            )
+        say(
+            f"alerts: {alerts} starts of a customer on a competitor over the {DEMO_DAYS} days; "
+            f"{sent} messages sent to {robots.url} ({failed} failed, {len(robots.refused)} rate-limited once)"
+        )
+        lines = []
+        for entry in robots.received:
+            signed = " (signature checked)" if entry.signed else ""
+            lines += [f"=== {entry.vendor} robot {entry.token}{signed}", entry.text, ""]
+    path = settings.var_dir / "robot-messages.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
 @dataclass(frozen=True)
 class DemoResult:
     report_path: Path
@@ -122,6 +186,9 @@ def _pipeline(
     with transaction(factory) as session:
         matched = rematch_advertisers(session, settings, now=now)
     say(f"matching: {matched}")
+
+    alerts_file = send_demo_alerts(settings, factory, calendar, now, say)
+    say(f"alerts: what the loopback chat robots received is in {alerts_file}")
 
     built = build_period_report(factory, settings, calendar.start, now)
     generated = built.generation

@@ -47,6 +47,36 @@ def daily_job(config_file: str | None = None, day: dt.date | None = None) -> Non
     for alert in health.alerts:
         log.warning("crawl alert", extra={"alert": alert.line()})
     mail_alerts(settings, health)
+    alerts_job(config_file, when)
+
+
+def alerts_job(config_file: str | None = None, day: dt.date | None = None) -> None:
+    """Tell each rep and team which of their customers started advertising with a competitor that day.
+
+    Runs after the day's crawl and matching; a message that fails stays failed and goes out next time.
+    """
+    from monitor.accountability.alerts import run_alerts
+    from monitor.core.mail import send_messages
+
+    settings = load_settings(config_file)
+    when = day or settings.today()
+    with migrated_sessions(settings.database) as factory:
+        run = run_alerts(
+            factory,
+            settings,
+            when,
+            now=lambda: dt.datetime.now(dt.UTC),
+            send_mail=lambda message: send_messages(settings.smtp, [message]),
+        )
+    log.info(
+        "alerts sent",
+        extra={
+            "day": str(when),
+            "alerts": run.alerts,
+            "sent": run.result.sent,
+            "failed": len(run.result.failed),
+        },
+    )
 
 
 def report_job(config_file: str | None = None, today: dt.date | None = None) -> Path | None:

@@ -35,6 +35,7 @@ from monitor.web.context import (
     redirect,
     render,
 )
+from monitor.web.export import export_tables
 from monitor.web.filters import register_filters
 from monitor.web.publishing import PublishRuns
 from monitor.web.routes import ROUTERS
@@ -74,6 +75,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_pages(app)
+    app.middleware("http")(export_tables)  # /office/PAGE.xlsx: the page's tables as a workbook
     app.middleware("http")(_security_headers)
     app.add_middleware(
         SessionMiddleware,

@@ -183,6 +183,9 @@ def _nav(user: User | None) -> list[tuple[str, str]]:
             ("/office/leads", N_("Leads")),
             ("/office/accounts", N_("Accounts")),
             ("/office/audit", N_("Audit log")),
+            ("/office/alerts", N_("Alerts")),
+            ("/office/gallery", N_("Creatives")),
+            ("/office/voice", N_("Share of voice")),
         ]
     return links
 
@@ -200,6 +203,7 @@ def render(
         "user": user,
         "nav": _nav(user),
         "path": request.url.path,
+        "query": request.url.query,
         "csrf_token": csrf_token(request),
         "flashes": request.session.pop("flash", []),
         "tz": settings.tz,

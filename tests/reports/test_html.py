@@ -95,12 +95,13 @@ def test_report_is_archived_under_reports_path_in_chinese(session: Session, tmp_
     ]
     pages = sorted(tmp_path.joinpath("reports").rglob("*.html"))
     names = sorted(page.relative_to(path.parent).as_posix() for page in pages)
-    assert names[:3] == [
+    assert names[:4] == [
         "report-2026-11-09.html",
+        "report-2026-11-09/intel.html",
         "report-2026-11-09/reps/R002.html",
         "report-2026-11-09/reps/R003.html",
     ]
-    assert [name.split("/")[1] for name in names[3:]] == ["teams", "teams"]  # BR-EAST/SH-KA1, …/SH-KA2
+    assert [name.split("/")[1] for name in names[4:]] == ["teams", "teams"]  # BR-EAST/SH-KA1, …/SH-KA2
     for page in pages:
         html = soup_of(page)
         assert not html.select("link, script, iframe")  # self-contained, nothing to fetch or run

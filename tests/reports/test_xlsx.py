@@ -42,7 +42,7 @@ def workbook_for(session: Session, tmp_path: Path, language: str = "zh_CN") -> t
 def test_workbook_has_summary_items_and_evidence_sheets_in_chinese(session: Session, tmp_path: Path) -> None:
     path, workbook = workbook_for(session, tmp_path)
     assert path == tmp_path / "reports" / "report-2026-11-09.xlsx"
-    assert workbook.sheetnames == ["汇总", "问责明细", "每日状态", "证据"]
+    assert workbook.sheetnames == ["汇总", "问责明细", "每日状态", "证据", "广告份额"]
     for sheet in workbook:
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref == sheet.dimensions
@@ -99,7 +99,7 @@ def test_formula_looking_ad_text_stays_text(session: Session, tmp_path: Path) ->
 
 def test_workbook_headers_are_english_when_asked(session: Session, tmp_path: Path) -> None:
     _, workbook = workbook_for(session, tmp_path, language="en")
-    assert workbook.sheetnames == ["Summary", "Items", "Days", "Evidence"]
+    assert workbook.sheetnames == ["Summary", "Items", "Days", "Evidence", "Share of voice"]
     assert rows(workbook["Items"])[0][:2] == ("Customer ID", "Customer name")
 
 

@@ -10,6 +10,7 @@ from monitor.web.routes import (
     crawl,
     evidence,
     explanations,
+    intel,
     items,
     leads,
     matches,
@@ -34,4 +35,5 @@ ROUTERS: list[APIRouter] = [
     leads.router,
     waivers.router,
     accounts.router,
+    intel.router,
 ]

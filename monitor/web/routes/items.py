@@ -38,6 +38,7 @@ from monitor.web.context import (
     settings_of,
 )
 from monitor.web.outline import PageOutline, page_outline
+from reports.intel import item_intel
 
 router = APIRouter()
 
@@ -136,5 +137,6 @@ def item_page(
         "waive_reason": waive_reason,
         "reasons": REASON_LABELS,
         "stages": FUNNEL_STAGES,
+        "intel": item_intel(session, item.id, item.customer_id, item.period.start_date, item.period.end_date),
     }
     return render(request, "item.html", context, status_code)

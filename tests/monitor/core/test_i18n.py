@@ -178,7 +178,7 @@ def test_web_pages_in_chinese_by_default_and_english_on_request(site: Site_) -> 
     assert english.select_one("html")["lang"] == "en"  # type: ignore[index]
     assert texts(english, "header nav a") == [
         "All items", "Overdue forms", "Periods", "Match review", "Crawl health", "Roster", "Leads",
-        "Accounts", "Audit log",
+        "Accounts", "Audit log", "Alerts", "Creatives", "Share of voice",
     ]  # fmt: skip
     assert texts(english, "table.list thead th")[:3] == ["Period", "Deadline", "Accountable customers"]
     assert texts(english, "a.publish-link") == ["Publish"]

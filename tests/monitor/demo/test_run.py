@@ -30,6 +30,8 @@ from tests.support.web import PHONE, chromium
 # One demo run serves every test here: scripts/test keeps a module's tests on one xdist worker.
 pytestmark = pytest.mark.long_running
 
+DEMO_RUN: dict[str, str] = {}  # the demo's stderr and report path, for the alerts and intel checks
+
 
 @dataclass(frozen=True)
 class DemoRun:
@@ -56,6 +58,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     report_lines = [line for line in done.stdout.splitlines() if line.startswith("report: ")]
     assert len(report_lines) == 1, done.stdout
     path = Path(report_lines[0].removeprefix("report: "))
+    DEMO_RUN.update(stderr=done.stderr, report=str(path))
     assert path.is_file() and path.is_relative_to(var_dir)
     assert path.with_suffix(".xlsx").is_file()
     [period] = re.findall(r"^period: (\S+) \.\. (\S+)$", done.stderr, re.MULTILINE)
@@ -167,3 +170,25 @@ def test_a_newcomer_can_fill_a_demo_form_on_a_phone(demo_web: str) -> None:
 def test_hostile_ad_text_is_shown_as_text(demo_report: BeautifulSoup) -> None:
     assert not demo_report.select("script")
     assert "<script>alert('rw')</script>" in demo_report.get_text()
+
+
+def test_the_days_alerts_reach_the_loopback_robots_and_the_intel_page_shows_spend(
+    demo_report: BeautifulSoup,
+) -> None:
+    where = [line for line in DEMO_RUN["stderr"].splitlines() if line.startswith("alerts: what the loopback")]
+    assert len(where) == 1, DEMO_RUN["stderr"][-2000:]
+    received = Path(where[0].rsplit(" ", 1)[1]).read_text(encoding="utf-8")
+    assert "=== wecom robot demo-wecom-r001" in received and "【竞品投放提醒】2026-11-09：张晓明" in received
+    assert "=== dingtalk robot demo-dingtalk (signature checked)" in received
+    assert "=== feishu robot demo-feishu (signature checked)" in received
+    assert "1 rate-limited once" in DEMO_RUN["stderr"] and "(0 failed" in DEMO_RUN["stderr"]
+    report = Path(DEMO_RUN["report"])
+    intel = BeautifulSoup((report.parent / report.stem / "intel.html").read_text(encoding="utf-8"), "lxml")
+    assert "CNY" in intel.select_one("#spend-by-team").get_text()  # type: ignore[union-attr]
+    assert {row["data-kind"] for row in intel.select("#voice-table tr[data-kind]")} >= {
+        "homepage",
+        "city",
+        "industry",
+    }
+    images = intel.select("figure.creative img")
+    assert images and all((report.parent / report.stem / str(img["src"])).is_file() for img in images)

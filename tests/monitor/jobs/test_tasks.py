@@ -18,6 +18,7 @@ from monitor.demo.fixture_server import FixtureServer
 from monitor.demo.run import DEMO_ROSTER
 from monitor.jobs.tasks import daily_job, maintenance_job, report_job
 from monitor.roster import apply_roster, read_roster
+from tests.support.robots import robot_endpoint
 from tests.support.smtp import smtp_server
 
 DAY = dt.date(2026, 11, 20)
@@ -38,9 +39,17 @@ def test_daily_job_crawls_matches_and_the_report_job_runs_once(
 ) -> None:
     with session_factory() as session, session.begin():
         apply_roster(session, read_roster(sorted(DEMO_ROSTER.glob("*.csv"))))
-    with FixtureServer(day=DAY) as server:
+    with FixtureServer(day=DAY) as server, smtp_server() as mailbox, robot_endpoint() as robots:
         monkeypatch.setenv("RIVALWATCH_DEMO_URL", server.base_url)
+        monkeypatch.setenv("RIVALWATCH_SMTP__PORT", str(mailbox.port))
+        monkeypatch.setenv("RIVALWATCH_ALERTS__ROBOT_BASE_URL", robots.url)
+        monkeypatch.setenv("RIVALWATCH_ALERTS__REP_CHANNELS", '{"R001": ["wecombot://r001"]}')
         daily_job(None, day=DAY)
+    # After matching, the day's alerts: the first day seen, every matched customer is a start.
+    wecom = robots.texts("r001")  # split to WeCom's 2,048 bytes
+    assert wecom and all(len(text.encode()) <= 2048 for text in wecom)
+    assert wecom[0].startswith("【竞品投放提醒】2026-11-20：张晓明") and "/alerts/" in wecom[0]
+    assert mailbox.to("zhang.xiaoming@example.com") and mailbox.to("bj-ka1.lead@example.com")
     with session_factory() as session:
         captures = session.scalar(select(func.count(PageCapture.id)).where(PageCapture.capture_date == DAY))
         auto = session.scalar(
