@@ -28,7 +28,7 @@ from models import (
     SlotCapture,
 )
 from models.enums import CaptureStatus, PageKind, RunStatus, SlotKind
-from monitor.core.evidence import EvidenceStore
+from monitor.core.evidence import EvidenceStorage
 from monitor.core.siteconfig import SiteConfig, SiteConfigError, expand_env
 from spiders.items import CapturedAd, CreativeItem, PageCaptureItem, SlotResult
 
@@ -154,7 +154,7 @@ def save_capture(
     session: Session,
     item: PageCaptureItem,
     run_id: int,
-    evidence: EvidenceStore,
+    evidence: EvidenceStorage,
     creative_ids: Mapping[str, int] | None = None,
 ) -> PageCapture:
     """Record one page's capture for its day, replacing an earlier capture of the same page and day.
@@ -225,7 +225,7 @@ def _save_sightings(
     results: list[SlotResult],
     slots: dict[str, Slot],
     item: PageCaptureItem,
-    evidence: EvidenceStore,
+    evidence: EvidenceStorage,
     creative_ids: Mapping[str, int],
 ) -> None:
     ads = [ad for result in results for ad in result.ads]
@@ -328,7 +328,7 @@ def save_creative(
     session: Session,
     item: CreativeItem,
     run_id: int,
-    evidence: EvidenceStore,
+    evidence: EvidenceStorage,
     now: dt.datetime,
     pages: Iterable[tuple[str, str]] = (),
 ) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import make_engine, make_session_factory, transaction
 from models.enums import RunStatus
-from monitor.core.evidence import EvidenceStore
+from monitor.core.evidence import open_evidence_store
 from monitor.core.settings import Settings
 from monitor.core.siteconfig import SiteConfig
 from spiders import persist
@@ -32,7 +32,7 @@ class CapturePipeline:
         self.sites = sites
         self.capture_date = capture_date
         self.site_filter = site_filter
-        self.evidence = EvidenceStore(settings.evidence_path)
+        self.evidence = open_evidence_store(settings)
         self.engine: Engine | None = None
         self.factory: sessionmaker[Session] | None = None
         self.run_id: int | None = None

@@ -20,11 +20,11 @@ def evidence_group() -> None:
 def verify_command(ctx: click.Context, no_rehash: bool) -> None:
     """Re-hash every file the database cites; exit 1 when one is missing or corrupt."""
     from monitor.capture.retention import verify_evidence
-    from monitor.core.evidence import EvidenceStore
+    from monitor.core.evidence import open_evidence_store
 
     settings = settings_from(ctx)
     with sessions_from(ctx)() as session:
-        problems = verify_evidence(session, EvidenceStore(settings.evidence_path), rehash=not no_rehash)
+        problems = verify_evidence(session, open_evidence_store(settings), rehash=not no_rehash)
     for problem in problems:
         where = ", ".join(problem.referenced_by)
         click.echo(f"{problem.sha256}: {problem.problem} (cited by {where})", err=True)
@@ -38,7 +38,7 @@ def verify_command(ctx: click.Context, no_rehash: bool) -> None:
 def prune_command(ctx: click.Context) -> None:
     """Delete page screenshots and HTML older than crawl.retention_days that no item cites."""
     from monitor.capture.retention import prune_evidence
-    from monitor.core.evidence import EvidenceStore
+    from monitor.core.evidence import open_evidence_store
     from monitor.core.locks import JobBusy, job_lock
 
     settings = settings_from(ctx)
@@ -51,7 +51,7 @@ def prune_command(ctx: click.Context) -> None:
 
             result = prune_evidence(
                 session,
-                EvidenceStore(settings.evidence_path),
+                open_evidence_store(settings),
                 settings.today(dt.datetime.now(dt.UTC)),
                 settings.crawl.retention_days,
                 after_batch=batch_done,

@@ -21,6 +21,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -79,6 +80,23 @@ class CrawlSettings(Section):
     daily_time: str = Field(default="06:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+class EvidenceSettings(Section):
+    # "local": files under evidence_dir (the default); "s3": a bucket on an S3-compatible service, shared
+    # by crawl workers on several machines (credentials from boto3's usual places: AWS_* variables,
+    # ~/.aws, an instance role).
+    backend: Literal["local", "s3"] = "local"
+    s3_bucket: str = ""
+    s3_prefix: str = "evidence/"
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+
+    @model_validator(mode="after")
+    def _bucket_for_s3(self) -> EvidenceSettings:
+        if self.backend == "s3" and not self.s3_bucket:
+            raise ValueError('backend "s3" needs s3_bucket')
+        return self
+
+
 class SmtpSettings(Section):
     host: str = "127.0.0.1"
     port: int = 25
@@ -111,6 +129,7 @@ class Settings(BaseSettings):
     accountability: AccountabilitySettings = Field(default_factory=AccountabilitySettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
 
     @field_validator("secret_key")
     @classmethod

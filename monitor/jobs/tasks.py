@@ -72,7 +72,7 @@ def maintenance_job(config_file: str | None = None, now: dt.datetime | None = No
     """
     from monitor.accountability.escalation import escalate_overdue, smtp_sender
     from monitor.capture.retention import prune_evidence
-    from monitor.core.evidence import EvidenceStore
+    from monitor.core.evidence import open_evidence_store
 
     settings = load_settings(config_file)
     moment = now or dt.datetime.now(dt.UTC)
@@ -80,7 +80,7 @@ def maintenance_job(config_file: str | None = None, now: dt.datetime | None = No
         with factory() as session:  # commits per mail sent (none open while sending)
             escalated = escalate_overdue(session, settings, moment, smtp_sender(settings))
         log.info("escalations sent", extra={"count": len(escalated)})
-        store = EvidenceStore(settings.evidence_path)
+        store = open_evidence_store(settings)
         with job_lock(settings, "crawl"), factory() as session:
             result = prune_evidence(
                 session,
