@@ -12,6 +12,7 @@ from models.accountability import (
 from models.accounts import AuditEvent, LoginAttempt, WebSession
 from models.base import Base, UTCDateTime, utcnow
 from models.capture import CrawlRun, Creative, PageCapture, Sighting, SlotCapture
+from models.crawl_tasks import CrawlPageTask
 from models.matching import (
     Advertiser,
     AdvertiserDay,
@@ -36,6 +37,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CompetitorCompanyId",
+    "CrawlPageTask",
     "CrawlRun",
     "Creative",
     "Customer",

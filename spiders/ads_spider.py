@@ -99,6 +99,8 @@ class AdsSpider(scrapy.Spider):
         self.capture_date = capture_date
         self.allowed_domains = allowed_hosts(sites)
         self.creatives = CreativeRequests(5_000_000, 15.0, self.parse_creative, self.creative_failed)
+        # (site, page key) of the pages to crawl; None: every page of `sites` (a distributed batch: some).
+        self.only_pages: frozenset[tuple[str, str]] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AdsSpider:
@@ -109,6 +111,7 @@ class AdsSpider(scrapy.Spider):
         spider.timeout_seconds = settings.getfloat("DOWNLOAD_TIMEOUT")
         spider.browser_user_agent = settings.get("USER_AGENT")
         spider.static_screenshots = settings.getbool("RIVALWATCH_STATIC_SCREENSHOTS")
+        spider.only_pages = settings.get("RIVALWATCH_PAGES")
         crawl = settings["RIVALWATCH_SETTINGS"].crawl
         spider.creatives.max_bytes = crawl.creative_max_bytes
         spider.creatives.timeout_seconds = crawl.creative_timeout_seconds
@@ -117,7 +120,8 @@ class AdsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for site in self.sites.values():
             for page in site.pages:
-                yield self.page_request(site, page)
+                if self.only_pages is None or (site.name, page.key) in self.only_pages:
+                    yield self.page_request(site, page)
 
     def page_request(self, site: SiteConfig, page: PageConfig) -> scrapy.Request:
         # Error pages come to the callback (to be recorded); redirects are still followed, within the sites.

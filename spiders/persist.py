@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     Advertiser,
+    CrawlPageTask,
     CrawlRun,
     Creative,
     ItemEvidence,
@@ -27,7 +28,7 @@ from models import (
     Slot,
     SlotCapture,
 )
-from models.enums import CaptureStatus, PageKind, RunStatus, SlotKind
+from models.enums import CaptureStatus, PageKind, PageTaskStatus, RunStatus, SlotKind
 from monitor.core.evidence import EvidenceStorage
 from monitor.core.siteconfig import SiteConfig, SiteConfigError, expand_env
 from spiders.items import CapturedAd, CreativeItem, PageCaptureItem, SlotResult
@@ -319,6 +320,40 @@ def insert_missing(session: Session, model: Any, rows: list[dict[str, Any]], uni
         known = set(session.scalars(select(column).where(column.in_([row[unique] for row in rows]))))
         session.add_all(model(**row) for row in rows if row[unique] not in known)
         session.flush()
+
+
+# --- distributed crawls ---------------------------------------------------------------------------
+
+
+class LeaseLost(RuntimeError):
+    """This crawl no longer holds the page's lease (it expired and was swept or claimed by another)."""
+
+
+def finish_leased_page(
+    session: Session, capture: PageCapture, lease_owner: str, run_id: int, now: dt.datetime
+) -> None:
+    """Mark the page's task row done, in the transaction that stores its capture; raise LeaseLost (so the
+    capture is rolled back and stored by whoever holds the page now) unless `lease_owner` still holds it.
+    """
+    done = session.execute(
+        update(CrawlPageTask)
+        .where(
+            CrawlPageTask.crawl_date == capture.capture_date,
+            CrawlPageTask.page_id == capture.page_id,
+            CrawlPageTask.status == PageTaskStatus.CLAIMED,
+            CrawlPageTask.lease_owner == lease_owner,
+        )
+        .values(
+            status=PageTaskStatus.DONE,
+            crawl_run_id=run_id,
+            lease_expires_at=None,
+            error=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise LeaseLost(f"page {capture.page_id} of {capture.capture_date}: lease {lease_owner} lost")
 
 
 # --- creatives -------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,10 +41,14 @@ def run_crawl(
     capture_date: dt.date,
     site_filter: str | None = None,
     progress: bool = False,
+    pages: Collection[tuple[str, str]] | None = None,
+    lease_owner: str | None = None,
 ) -> CrawlOutcome:
     """Crawl every page of `sites` for `capture_date` and store it; blocks until done (once per process).
 
-    `progress` draws a progress bar on stderr (for a person at a terminal).
+    `progress` draws a progress bar on stderr (for a person at a terminal). `pages` (site, page key)
+    limits the crawl to those pages; `lease_owner` stores each only while that lease holds it (a batch
+    of a distributed crawl, monitor.capture.distributed).
     """
     from scrapy import signals
     from scrapy.crawler import AsyncCrawlerProcess
@@ -58,7 +62,9 @@ def run_crawl(
     # enabled for DEBUG (and Scrapy leaves every logger enabled, filtering at the handler): a round trip
     # per image, for log lines nobody sees.
     logging.getLogger("scrapy-playwright").setLevel(logging.INFO)
-    process = AsyncCrawlerProcess(scrapy_settings(settings, sites, capture_date, site_filter, progress))
+    process = AsyncCrawlerProcess(
+        scrapy_settings(settings, sites, capture_date, site_filter, progress, pages, lease_owner)
+    )
     crawler = process.create_crawler(AdsSpider)
 
     def saved(item: Any, **_: Any) -> None:
@@ -80,7 +86,8 @@ def run_crawl(
     seen = {(item.site, item.page_key) for item in outcome.saved} | {
         (i.site, i.page_key) for i, _ in outcome.unsaved
     }
-    outcome.missing = [(s.name, p.key) for s in sites for p in s.pages if (s.name, p.key) not in seen]
+    wanted = [(s.name, p.key) for s in sites for p in s.pages if pages is None or (s.name, p.key) in pages]
+    outcome.missing = [key for key in wanted if key not in seen]
     return outcome
 
 
@@ -106,6 +113,8 @@ def crawl_command_line(
     date: dt.date | None = None,
     sites: Sequence[str] = (),
     sites_dir: str | Path | None = None,
+    pages: Sequence[str] = (),
+    lease_owner: str | None = None,
 ) -> list[str]:
     """The argv of `rivalwatch crawl` for these arguments, run with this interpreter."""
     argv = [sys.executable, "-m", "monitor.cli"]
@@ -118,6 +127,10 @@ def crawl_command_line(
         argv += ["--site", name]
     if sites_dir is not None:
         argv += ["--sites-dir", str(sites_dir)]
+    for key in pages:
+        argv += ["--page", key]
+    if lease_owner is not None:
+        argv += ["--lease-owner", lease_owner]
     return argv
 
 

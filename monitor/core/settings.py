@@ -78,6 +78,19 @@ class CrawlSettings(Section):
     alert_recipients: list[str] = Field(default_factory=list)
     # Daily crawl time, in the users' timezone.
     daily_time: str = Field(default="06:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # "local": one process crawls the whole day here (the default: no Redis needed). "celery": the day is
+    # split into batches on a Celery queue (Redis at broker_url) that `rivalwatch worker`s on any number
+    # of machines crawl; PostgreSQL holds each page's state (docs/distributed.md).
+    backend: Literal["local", "celery"] = "local"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    queue: str = "rivalwatch-crawl"
+    # Pages per batch (one task; one site's pages only).
+    batch_size: int = Field(default=40, ge=1, le=500)
+    # A worker holds its pages this long unless it renews the lease (it does, while its crawl runs); a
+    # page whose worker died is crawled again once its lease has expired.
+    lease_seconds: float = Field(default=300.0, ge=2, le=86_400)
+    # Tries per page before it is given up as failed (no capture stored).
+    max_attempts: int = Field(default=3, ge=1, le=20)
 
 
 class EvidenceSettings(Section):

@@ -9,16 +9,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from models.migrate import migrated_sessions
 from monitor.core.locks import job_lock
-from monitor.core.settings import load_settings
+from monitor.core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from monitor.capture.distributed import DayProgress
 
 log = logging.getLogger("rivalwatch.jobs")
 
 
 def daily_job(config_file: str | None = None, day: dt.date | None = None) -> None:
-    """Crawl today's pages in a child process, match new advertisers, mail health alerts."""
+    """Crawl today's pages (in a child process, or on the Celery workers when crawl.backend = "celery"),
+    match new advertisers, mail health alerts."""
     from models.db import transaction
     from monitor.capture.crawl import run_crawl_subprocess
     from monitor.capture.health import load_health, mail_alerts
@@ -27,22 +34,38 @@ def daily_job(config_file: str | None = None, day: dt.date | None = None) -> Non
 
     settings = load_settings(config_file)
     when = day or settings.today()
-    with job_lock(settings, "crawl"):
-        log.info("daily crawl starting", extra={"day": str(when)})
-        completed = run_crawl_subprocess(config_file, when)
-        log.info("daily crawl finished", extra={"day": str(when), "exit_code": completed.returncode})
-        with migrated_sessions(settings.database) as factory:
-            with transaction(factory) as session:
-                result = rematch_advertisers(session, settings, now=dt.datetime.now(dt.UTC))
-            log.info("matching finished", extra={"result": str(result)})
-            with transaction(factory) as session:
-                # The day's sightings summed per advertiser now, so the office's leads read them ready.
-                refresh_days(session, when - dt.timedelta(days=1), when)
-            with factory() as session:
-                health = load_health(session, when)
+    with job_lock(settings, "crawl"), migrated_sessions(settings.database) as factory:
+        log.info("daily crawl starting", extra={"day": str(when), "backend": settings.crawl.backend})
+        if settings.crawl.backend == "celery":
+            progress = crawl_on_workers(factory, settings, config_file, when)
+            log.info("daily crawl finished", extra={"day": str(when), "progress": progress.line()})
+        else:
+            completed = run_crawl_subprocess(config_file, when)
+            log.info("daily crawl finished", extra={"day": str(when), "exit_code": completed.returncode})
+        with transaction(factory) as session:
+            result = rematch_advertisers(session, settings, now=dt.datetime.now(dt.UTC))
+        log.info("matching finished", extra={"result": str(result)})
+        with transaction(factory) as session:
+            # The day's sightings summed per advertiser now, so the office's leads read them ready.
+            refresh_days(session, when - dt.timedelta(days=1), when)
+        with factory() as session:
+            health = load_health(session, when)
     for alert in health.alerts:
         log.warning("crawl alert", extra={"alert": alert.line()})
     mail_alerts(settings, health)
+
+
+def crawl_on_workers(
+    factory: sessionmaker[Session], settings: Settings, config_file: str | None, day: dt.date
+) -> DayProgress:
+    """crawl.backend = "celery": queue the day's batches for `rivalwatch worker`s and wait for them."""
+    from monitor.core.siteconfig import load_site_configs
+    from monitor.jobs.celery_app import configure
+    from monitor.jobs.distributed import enqueue_day, wait_for_day
+
+    configure(settings, config_file)
+    enqueue_day(factory, settings, load_site_configs(settings.sites_dir), day)
+    return wait_for_day(factory, settings, day)
 
 
 def report_job(config_file: str | None = None, today: dt.date | None = None) -> Path | None:
