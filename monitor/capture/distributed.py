@@ -319,10 +319,20 @@ def batch_argv(
 
 @dataclass(frozen=True)
 class Holder:
+    """A worker process (its lease) and what it holds: how many pages, of which sites (display names)."""
+
     owner: str
     pages: int
     lease_expires_at: dt.datetime | None
     sites: tuple[str, ...]
+
+    @property
+    def pid(self) -> int | None:
+        return lease_pid(self.owner)
+
+    @property
+    def host(self) -> str:
+        return self.owner.rsplit(":", 2)[0]
 
 
 @dataclass(frozen=True)
@@ -332,7 +342,7 @@ class DayProgress:
     day: dt.date
     counts: Mapping[str, int]
     holders: list[Holder]
-    failed: list[tuple[str, str, str]]  # (site, page key, why)
+    failed: list[tuple[str, str, str]]  # (site display name, page key, why)
 
     @property
     def total(self) -> int:
@@ -340,7 +350,12 @@ class DayProgress:
 
     @property
     def finished(self) -> bool:
-        return self.total > 0 and self.counts.get("open", 0) == 0 and self.counts.get("claimed", 0) == 0
+        return self.counts.get("open", 0) == 0 and self.counts.get("claimed", 0) == 0
+
+    @property
+    def planned(self) -> bool:
+        """False for a day crawled locally (or not yet): no page rows."""
+        return self.total > 0
 
     def line(self) -> str:
         parts = " ".join(f"{status.value}={self.counts.get(status.value, 0)}" for status in STATUSES)
@@ -357,7 +372,7 @@ def day_progress(session: Session, day: dt.date) -> DayProgress:
         )
     }
     held = session.execute(
-        select(CrawlPageTask.lease_owner, CrawlPageTask.lease_expires_at, Site.name)
+        select(CrawlPageTask.lease_owner, CrawlPageTask.lease_expires_at, Site.display_name)
         .join(Page, Page.id == CrawlPageTask.page_id)
         .join(Site)
         .where(CrawlPageTask.crawl_date == day, CrawlPageTask.status == PageTaskStatus.CLAIMED)
@@ -377,11 +392,11 @@ def day_progress(session: Session, day: dt.date) -> DayProgress:
     failed = [
         (site, key, error or "")
         for site, key, error in session.execute(
-            select(Site.name, Page.key, CrawlPageTask.error)
+            select(Site.display_name, Page.key, CrawlPageTask.error)
             .join(Page, Page.id == CrawlPageTask.page_id)
             .join(Site)
             .where(CrawlPageTask.crawl_date == day, CrawlPageTask.status == PageTaskStatus.FAILED)
-            .order_by(Site.name, Page.key)
+            .order_by(Site.display_name, Page.key)
         )
     ]
     return DayProgress(day, counts, holders, failed)

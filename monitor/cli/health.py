@@ -15,13 +15,28 @@ from monitor.cli._context import sessions_from, settings_from
 @click.option("--mail", is_flag=True, help="Mail the alerts to crawl.alert_recipients.")
 @click.pass_context
 def health_command(ctx: click.Context, day: dt.datetime | None, sites: tuple[str, ...], mail: bool) -> None:
-    """Show capture status per site/page and yield per slot; exit 1 when there are alerts."""
+    """Show capture status per site/page and yield per slot; exit 1 when there are alerts.
+
+    A day crawled on workers (crawl.backend = "celery") also shows its pages by status (open, claimed,
+    done, failed) and which worker process holds which pages.
+    """
+    from monitor.capture.distributed import day_progress
     from monitor.capture.health import load_health, mail_alerts
 
     settings = settings_from(ctx)
     when = day.date() if day else settings.today()
     with sessions_from(ctx)() as session:
         report = load_health(session, when, sites or None)
+        progress = day_progress(session, when)
+    if progress.planned:  # crawled on the Celery workers: the pages by status, who holds what
+        click.echo(f"workers: {progress.line()}")
+        for holder in progress.holders:
+            until = holder.lease_expires_at.strftime("%H:%M:%S UTC") if holder.lease_expires_at else "-"
+            click.echo(
+                f"  {holder.owner}: {holder.pages} pages of {', '.join(holder.sites)}, lease until {until}"
+            )
+        for site, page_key, why in progress.failed:
+            click.echo(f"  given up: {site}/{page_key} - {why.splitlines()[0] if why else ''}")
     for page in report.pages:
         status = page.status.value if page.status else "not captured"
         click.echo(f"{page.site}/{page.page}: {status}" + (f" - {page.error}" if page.error else ""))
