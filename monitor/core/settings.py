@@ -70,6 +70,9 @@ class CrawlSettings(Section):
     # Static pages too are shown in Chromium after they are read, for their full-page and element
     # screenshots (the page as fetched, its images from the site). False: static pages keep only HTML.
     static_screenshots: bool = True
+    # A crawl of one site's pages (a distributed batch) shows them in a few kept browser windows, one
+    # page after another, instead of a fresh window per page (the site's styles and logos cached once).
+    reuse_contexts: bool = True
     retention_days: int = Field(default=90, ge=1)
     # Creative images downloaded beside each page: larger ones are refused, slower ones given up.
     creative_max_bytes: int = Field(default=5_000_000, ge=1024, le=100_000_000)
