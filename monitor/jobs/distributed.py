@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import transaction
-from monitor.capture.distributed import Batch, DayProgress, day_progress, plan_day, sweep
+from monitor.capture.distributed import Batch, DayProgress, day_progress, open_batches, plan_day, sweep
 from monitor.core.settings import Settings
 from monitor.core.siteconfig import SiteConfig
 from monitor.jobs import celery_app
@@ -52,12 +52,26 @@ def wait_for_day(
     on_progress: Callable[[DayProgress], None] = lambda progress: None,
     timeout: float | None = None,
 ) -> DayProgress:
-    """Until every page of the day is done or failed (or `timeout` seconds): report progress, sweep."""
+    """Until every page of the day is done or failed (or `timeout` seconds): report progress, sweep.
+
+    When nothing has moved for two lease periods while pages are open (their messages lost, say a Redis
+    restarted without its data), their batches are queued again: a message too many does nothing twice.
+    """
     deadline = None if timeout is None else time.monotonic() + timeout
+    stall = 2 * settings.crawl.lease_seconds
+    last_change, last_counts = time.monotonic(), None
     while True:
         sweep_and_requeue(factory, settings)
         with factory() as session:
             progress = day_progress(session, day)
+            if progress.counts != last_counts:
+                last_change, last_counts = time.monotonic(), dict(progress.counts)
+            elif progress.counts.get("open") and time.monotonic() - last_change > stall:
+                batches = open_batches(session, day)
+                log.warning("no progress; queueing open batches again", extra={"batches": len(batches)})
+                for batch in batches:
+                    celery_app.enqueue(batch.day, batch.number)
+                last_change = time.monotonic()
         on_progress(progress)
         if progress.finished or (deadline is not None and time.monotonic() > deadline):
             return progress

@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import CrawlPageTask, CrawlRun
 from models.enums import PageTaskStatus
-from monitor.core.settings import REPO_ROOT
+from monitor.core.settings import REPO_ROOT, load_settings
+from monitor.core.siteconfig import load_site_configs
+from monitor.jobs.celery_app import configure
+from monitor.jobs.distributed import enqueue_day, wait_for_day
 from monitor.jobs.tasks import daily_job
 from tests.support.distributed import redis_url
 from tests.support.poll import wait_for
@@ -72,3 +75,25 @@ def test_the_scheduler_queues_the_day_for_the_workers_and_waits_for_them(
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(CrawlPageTask)) == 9
         assert session.scalar(select(func.count()).select_from(CrawlRun)) == 0  # nothing crawled here
+
+
+@pytest.mark.distributed
+def test_batches_whose_messages_were_lost_are_queued_again_when_nothing_moves(
+    queue: tuple[redis.Redis, str], session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, name = queue
+    monkeypatch.setenv("RIVALWATCH_CRAWL__LEASE_SECONDS", "2")  # nothing moving for 4 s is a stall
+    settings = load_settings()
+    configure(settings)
+    enqueue_day(session_factory, settings, load_site_configs(settings.sites_dir), DAY)
+    client.delete(name)  # a Redis restarted without its data
+    watcher = threading.Thread(target=wait_for_day, args=(session_factory, settings, DAY), daemon=True)
+    watcher.start()
+
+    wait_for(lambda: client.llen(name) == 4, seconds=30)
+
+    with session_factory() as session:
+        session.execute(update(CrawlPageTask).values(status=PageTaskStatus.DONE))
+        session.commit()
+    watcher.join(timeout=30)
+    assert not watcher.is_alive()
