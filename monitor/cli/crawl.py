@@ -112,6 +112,8 @@ def crawl_command(
     sites = [config for _, config in selected]
     day = capture_date.date() if capture_date else settings.today()
     if distributed:
+        if pages is not None or lease_owner is not None:
+            raise click.UsageError("--distributed queues whole days of the selected sites: no --page")
         from monitor.cli.distributed import crawl_distributed
 
         crawl_distributed(ctx, settings, sites, day, wait=not no_wait)
