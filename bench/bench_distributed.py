@@ -7,7 +7,8 @@ Serves the demo's fictional sites (monitor.demo.fixture_server) on loopback, eve
 machine), with site configs listing each demo page `--copies` times (distinct `?copy=N` query strings).
 For each worker count, a fresh PostgreSQL database (127.0.0.1:5432) and evidence folder, a fresh queue on
 Redis (127.0.0.1:6379), `rivalwatch worker` processes (concurrency 1 each), then `rivalwatch crawl
---distributed` timed from queueing to the last page stored. Rounds alternate 1 and 2 workers.
+--distributed` timed from queueing to the last page stored. Rounds alternate 1 and 2 workers (1, 2,
+then 2, 1); the ratio is the median of the rounds' own ratios.
 
 Prints pages per minute for each, the ratio of 2 workers to 1, and the CPU seconds a page costs (every
 process the workers started, Chromium included: RUSAGE_CHILDREN of this process once the workers have
@@ -151,8 +152,9 @@ def main() -> None:
                 "RIVALWATCH_CRAWL__CONCURRENT_REQUESTS": str(args.concurrency),
             }
             results: dict[int, list[Measured]] = {1: [], 2: []}
-            for _ in range(args.rounds):
-                for workers in (1, 2):
+            for round_number in range(args.rounds):
+                # 1, 2, then 2, 1: the machine's drift falls on both alike.
+                for workers in (1, 2) if round_number % 2 == 0 else (2, 1):
                     measured = run(workers, pages, env, work, admin)
                     results[workers].append(measured)
                     rate = f"{measured.per_minute:.1f} pages/min"
@@ -161,13 +163,15 @@ def main() -> None:
     admin.dispose()
     one = statistics.median(m.per_minute for m in results[1])
     two = statistics.median(m.per_minute for m in results[2])
+    ratios = [b.per_minute / a.per_minute for a, b in zip(results[1], results[2], strict=True)]
     cpu = statistics.median(m.cpu_seconds / m.pages for runs in results.values() for m in runs)
     print(
         f"\nlatency {args.latency} s a page, {pages} pages, batches of {args.batch_size}, "
         f"crawl.concurrent_requests {args.concurrency}, load average {os.getloadavg()[0]:.1f}"
     )
     print(f"1 worker:  {one:.1f} pages/min")
-    print(f"2 workers: {two:.1f} pages/min  ({two / one:.2f} x one)")
+    rounds = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+    print(f"2 workers: {two:.1f} pages/min  ({statistics.median(ratios):.2f} x one; rounds {rounds})")
     print(f"CPU a page (workers, crawl processes, Chromium): {cpu:.2f} s")
 
 
