@@ -12,12 +12,12 @@ with the same concurrency:
   page in Chromium for its screenshots, scrolled), and plain HTTP GETs of the pages (urllib,
   CONCURRENT_REQUESTS threads) for information;
 - browser: the baseline is python Playwright driving Debian's Chromium (executable_path), one context
-  per page, load and a full-page PNG screenshot, PLAYWRIGHT_MAX_CONTEXTS pages at a time (the same
-  concurrency as the crawl). It takes its screenshot at the load event, before feizhi's script has
-  fetched and built the ads. Two more loops wait for them: one going to each page with
-  wait_until="networkidle" (the page's requests have stopped; lazy logos still unloaded), one scrolling
-  each page first as the crawl does (spiders.browser.scroll_to_bottom), which is what it takes to see
-  lazy-loaded logos at all.
+  per page, load and a full-page JPEG screenshot (quality 80, as the crawl), PLAYWRIGHT_MAX_CONTEXTS
+  pages at a time (the same concurrency as the crawl). It takes its screenshot at the load event,
+  before feizhi's script has fetched and built the ads. Two more loops wait for them: one going to
+  each page with wait_until="networkidle" (the page's requests have stopped; lazy logos still
+  unloaded), one scrolling each page first as the crawl does (spiders.browser.scroll_to_bottom), which
+  is what it takes to see lazy-loaded logos at all.
 
 Both kinds also get a loop that runs the crawl's own browser steps (spiders.browser: the page guard, a
 static page's document fetched and served to Chromium, render() with its waits, element boxes and
@@ -316,14 +316,14 @@ def bare_static(urls: list[str], concurrency: int) -> Measured:
 async def bare_browser_async(
     urls: list[str], concurrency: int, chromium: str, mode: str, pages: list[dict[str, object]]
 ) -> Measured:
-    """`mode`: "load" (goto until the load event, then the PNG), "networkidle" (until no request for
+    """`mode`: "load" (goto until the load event, then the JPEG), "networkidle" (until no request for
     500 ms, Playwright's wait for pages whose scripts fetch their content), "scroll" (load, then the
     crawl's scroll), or "render": the crawl's own browser steps (spiders.browser: its page guard, a
     static page's document served from a fetch, render() with its waits, boxes and screenshot) with
     no Scrapy, no extraction and no storage. `pages`: the page configs of the URLs, for "render"."""
     from playwright.async_api import async_playwright
 
-    from spiders.browser import PageGuard, context_options, render, scroll_to_bottom
+    from spiders.browser import SCREENSHOT_QUALITY, PageGuard, context_options, render, scroll_to_bottom
 
     window = context_options(CrawlSettings().user_agent)
 
@@ -332,7 +332,7 @@ async def bare_browser_async(
             await page.goto(url, wait_until="networkidle" if mode == "networkidle" else "load")
             if mode == "scroll":
                 await scroll_to_bottom(page)
-            assert await page.screenshot(full_page=True, type="png")
+            assert await page.screenshot(full_page=True, type="jpeg", quality=SCREENSHOT_QUALITY)
             return
         document = await asyncio.to_thread(fetch_document, url) if not config.browser else None
         guard = PageGuard([urlsplit(url).hostname or ""], document)

@@ -12,6 +12,7 @@ from models.accountability import (
 from models.accounts import AuditEvent, LoginAttempt, WebSession
 from models.base import Base, UTCDateTime, utcnow
 from models.capture import CrawlRun, Creative, PageCapture, Sighting, SlotCapture
+from models.crawl_tasks import CrawlPageTask
 from models.evidence_log import EvidenceManifest
 from models.intel import AdAlert, AlertMessage
 from models.matching import (
@@ -40,6 +41,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CompetitorCompanyId",
+    "CrawlPageTask",
     "CrawlRun",
     "Creative",
     "Customer",

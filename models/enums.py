@@ -111,3 +111,12 @@ def enum_column(enum_class: type[enum.StrEnum], length: int = 20) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+class PageTaskStatus(enum.StrEnum):
+    """A page of a distributed day's crawl (models.crawl_tasks.CrawlPageTask)."""
+
+    OPEN = "open"  # waiting for a worker
+    CLAIMED = "claimed"  # a worker holds its lease and is crawling it
+    DONE = "done"  # its capture for the day is stored (whatever the page's own status)
+    FAILED = "failed"  # given up after crawl.max_attempts without a stored capture

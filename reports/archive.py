@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from monitor.core.evidence import EvidenceStore, InvalidEvidenceHash, is_sha256_hex
+from monitor.core.evidence import EvidenceStorage, InvalidEvidenceHash, is_sha256_hex
 from reports.context import EvidenceFile, ReportContext
 
 EVIDENCE_FOLDER = "evidence"
@@ -38,7 +38,7 @@ def cited_files(context: ReportContext) -> list[EvidenceFile]:
 COPY_THREADS = 8  # copying is file-system waits, not CPU: a period's first archive copies thousands
 
 
-def archive_evidence(store: EvidenceStore, folder: Path, files: Iterable[EvidenceFile]) -> dict[str, str]:
+def archive_evidence(store: EvidenceStorage, folder: Path, files: Iterable[EvidenceFile]) -> dict[str, str]:
     """Copy `files` into `folder`; returns sha -> file name for each file the archive now holds."""
     folder.mkdir(parents=True, exist_ok=True)
     present = {entry.name for entry in os.scandir(folder)}  # one listing, not a stat per file
@@ -57,7 +57,7 @@ def archive_evidence(store: EvidenceStore, folder: Path, files: Iterable[Evidenc
     return names
 
 
-def _copy_from_store(store: EvidenceStore, sha: str, target: Path) -> bool:
+def _copy_from_store(store: EvidenceStorage, sha: str, target: Path) -> bool:
     try:
         data = store.read(sha)
     except (FileNotFoundError, InvalidEvidenceHash):

@@ -28,7 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
-from monitor.core.evidence import EvidenceStore
+from monitor.core.evidence import open_evidence_store
 from monitor.core.i18n import DEFAULT_LANGUAGE, html_lang, install_translations, translator
 from monitor.core.labels import DAY_STATE, LABELS
 from monitor.core.settings import REPO_ROOT, Settings
@@ -251,7 +251,7 @@ def write_atomically(path: Path, text: str) -> None:
 def write_report(settings: Settings, context: ReportContext) -> Path:
     """Archive the report of `context` (evidence first, then the pages, the company page last)."""
     files = archive_evidence(
-        EvidenceStore(settings.evidence_path), evidence_folder(settings, context.start), cited_files(context)
+        open_evidence_store(settings), evidence_folder(settings, context.start), cited_files(context)
     )
     pages = render_report_pages(context, settings.language, settings.tz, files)
     for page in [*pages[1:], pages[0]]:

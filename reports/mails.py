@@ -22,7 +22,7 @@ import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from PIL import Image, UnidentifiedImageError
 
-from monitor.core.evidence import EvidenceStore, InvalidEvidenceHash
+from monitor.core.evidence import EvidenceStorage, InvalidEvidenceHash
 from monitor.core.i18n import DEFAULT_LANGUAGE, html_lang, install_translations, translator
 from monitor.core.labels import LABELS
 from reports.context import EvidenceFile, ItemView, ReportContext, TeamSection
@@ -49,7 +49,7 @@ class InlineImage:
 class ImageBudget:
     """The thumbnails of one mail: each file once, at most `limit` of them."""
 
-    store: EvidenceStore
+    store: EvidenceStorage
     limit: int = MAX_IMAGES_PER_MAIL
     max_bytes: int = MAX_IMAGE_BYTES_PER_MAIL
     images: dict[str, InlineImage] = field(default_factory=dict)
@@ -136,7 +136,7 @@ def rep_message(
     items: Sequence[ItemView],
     forms_url: str,
     signed_link: bool,
-    store: EvidenceStore,
+    store: EvidenceStorage,
     now: dt.datetime,
     environment: Environment | None = None,
 ) -> EmailMessage:

@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import AccountabilityPeriod, PublishedMail, User
-from monitor.core.evidence import EvidenceStore
+from monitor.core.evidence import open_evidence_store
 from monitor.core.settings import Settings
 from reports.context import ItemView, ReportContext, TeamSection, load_report_context, report_names
 from reports.mails import manager_message, rep_message
@@ -340,7 +340,7 @@ def _rep_builder(
             items=items,
             forms_url=url,
             signed_link=signed,
-            store=EvidenceStore(settings.evidence_path),
+            store=open_evidence_store(settings),
             now=now,
         )
 

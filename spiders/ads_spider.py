@@ -100,6 +100,11 @@ class AdsSpider(scrapy.Spider):
         self.capture_date = capture_date
         self.allowed_domains = allowed_hosts(sites)
         self.creatives = CreativeRequests(5_000_000, 15.0, self.parse_creative, self.creative_failed)
+        # (site, page key) of the pages to crawl; None: every page of `sites` (a distributed batch: some).
+        self.only_pages: frozenset[tuple[str, str]] | None = None
+        # Browser windows kept for the next page of the same site (0: a fresh window per page).
+        self.window_lanes = 0
+        self._next_lane = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AdsSpider:
@@ -110,7 +115,15 @@ class AdsSpider(scrapy.Spider):
         spider.timeout_seconds = settings.getfloat("DOWNLOAD_TIMEOUT")
         spider.browser_user_agent = settings.get("USER_AGENT")
         spider.static_screenshots = settings.getbool("RIVALWATCH_STATIC_SCREENSHOTS")
+        spider.only_pages = settings.get("RIVALWATCH_PAGES")
         crawl = settings["RIVALWATCH_SETTINGS"].crawl
+        if crawl.reuse_contexts and len(spider.sites) == 1:
+            # One site's pages (a distributed batch): a few windows, each showing its pages one after
+            # another, share the site's cookies and cached styles and logos, as one person browsing.
+            # Never across sites; and one page per window at a time (a page sharing a window is a
+            # background tab: its lazy logos never load). With several sites, every window would have
+            # to stay open until the end, beyond PLAYWRIGHT_MAX_CONTEXTS: a fresh window per page.
+            spider.window_lanes = settings.getint("PLAYWRIGHT_MAX_CONTEXTS", 1)
         spider.creatives.max_bytes = crawl.creative_max_bytes
         spider.creatives.timeout_seconds = crawl.creative_timeout_seconds
         return spider
@@ -118,7 +131,8 @@ class AdsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for site in self.sites.values():
             for page in site.pages:
-                yield self.page_request(site, page)
+                if self.only_pages is None or (site.name, page.key) in self.only_pages:
+                    yield self.page_request(site, page)
 
     def page_request(self, site: SiteConfig, page: PageConfig) -> scrapy.Request:
         # Error pages come to the callback (to be recorded); redirects are still followed, within the sites.
@@ -134,12 +148,12 @@ class AdsSpider(scrapy.Spider):
         )
 
     def browser_meta(self, site: SiteConfig, page: PageConfig) -> dict[str, Any]:
-        # One context (one window) per page: a page sharing a window with another is a background tab,
-        # and background tabs never fire the IntersectionObservers that load lazy logo walls.
+        # One page per context (one window) at a time: a page sharing a window with another is a
+        # background tab, and background tabs never fire the IntersectionObservers that load lazy logos.
         return {
             "playwright": True,
             "playwright_include_page": True,
-            "playwright_context": f"{site.name}/{page.key}",
+            "playwright_context": self.window_for(site, page),
             "playwright_context_kwargs": context_options(self.browser_user_agent),
             # Not the load event: one subresource that never answers (a tracker pixel on another host)
             # would hold it for ever. render() waits for the slots and a bounded quiet network instead.
@@ -150,6 +164,17 @@ class AdsSpider(scrapy.Spider):
             "playwright_page_init_callback": PageGuard(self.allowed_domains),
             **network_meta(),
         }
+
+    def window_for(self, site: SiteConfig, page: PageConfig) -> str:
+        """The name of the browser context the page is shown in: its own, or one of the site's lanes."""
+        if not self.window_lanes:
+            return f"{site.name}/{page.key}"
+        self._next_lane = (self._next_lane + 1) % self.window_lanes
+        return f"{site.name}#{self._next_lane}"
+
+    async def close_page(self, page: Any) -> None:
+        """Close the page, and its window too unless the window is kept for the site's next page."""
+        await close_browser_page(page, keep_window=bool(self.window_lanes))
 
     def new_item(self, meta: dict[str, Any], url: str, status: Status, **values: Any) -> PageCaptureItem:
         return PageCaptureItem(
@@ -168,7 +193,7 @@ class AdsSpider(scrapy.Spider):
             item = await self.capture(response, browser_page)
             item.response = await received_message(response)
         finally:
-            await close_browser_page(browser_page)  # before the item is stored: free the window early
+            await self.close_page(browser_page)  # before the item is stored: free the window early
         site = self.sites[item.site]
         if browser_page is None and item.status == "ok" and self.static_screenshots:
             yield self.screenshot_request(site, site.page(item.page_key), item, response)
@@ -213,14 +238,14 @@ class AdsSpider(scrapy.Spider):
             yield with_problems(item, [f"screenshot failed: {type(exc).__name__}: {exc}"[:500]])
             return
         finally:
-            await close_browser_page(browser_page)
+            await self.close_page(browser_page)
         slots = await asyncio.to_thread(with_element_shots, rendered, item.slots)
         yield with_problems(replace(item, screenshot=rendered.screenshot, slots=slots), rendered.problems)
 
     async def screenshot_failed(self, failure: Failure) -> AsyncIterator[PageCaptureItem]:
         """The page was fetched and read; a browser that could not show it costs the picture only."""
         request = failure.request  # type: ignore[attr-defined]
-        await close_browser_page(request.meta.get("playwright_page"))
+        await self.close_page(request.meta.get("playwright_page"))
         self.logger.warning("screenshot of %s: %s", request.url, describe_failure(failure))
         problem = f"screenshot failed: {describe_failure(failure)}"[:500]
         yield with_problems(request.meta["capture"], [problem])
@@ -305,7 +330,7 @@ class AdsSpider(scrapy.Spider):
 
     async def page_failed(self, failure: Failure) -> AsyncIterator[PageCaptureItem]:
         request = failure.request  # type: ignore[attr-defined]
-        await close_browser_page(request.meta.get("playwright_page"))
+        await self.close_page(request.meta.get("playwright_page"))
         self.logger.warning("%s: %s", request.url, describe_failure(failure))
         yield self.new_item(
             request.meta, request.url, failure_status(failure), error=describe_failure(failure)
@@ -335,12 +360,13 @@ class AdsSpider(scrapy.Spider):
         self.logger.info("creative %s not fetched: %s", url, describe_failure(failure))
 
 
-async def close_browser_page(page: Any) -> None:
-    """Close the page and its context (the next page gets a fresh window)."""
+async def close_browser_page(page: Any, keep_window: bool = False) -> None:
+    """Close the page and its context (the next page gets a fresh window), or only the page."""
     if page is None:
         return
     await page.close()
-    await page.context.close()
+    if not keep_window:
+        await page.context.close()
 
 
 def with_element_shots(rendered: Rendered, slots: list[SlotResult]) -> list[SlotResult]:

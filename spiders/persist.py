@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     Advertiser,
+    CrawlPageTask,
     CrawlRun,
     Creative,
     Page,
@@ -28,8 +29,8 @@ from models import (
     Slot,
     SlotCapture,
 )
-from models.enums import CaptureStatus, PageKind, RunStatus, SlotKind
-from monitor.core.evidence import EvidenceStore
+from models.enums import CaptureStatus, PageKind, PageTaskStatus, RunStatus, SlotKind
+from monitor.core.evidence import EvidenceStorage
 from monitor.core.siteconfig import PageConfig, SiteConfig, SiteConfigError, expand_env
 from spiders.items import CapturedAd, CreativeItem, PageCaptureItem, SlotResult
 
@@ -219,7 +220,7 @@ def save_capture(
     session: Session,
     item: PageCaptureItem,
     run_id: int,
-    evidence: EvidenceStore,
+    evidence: EvidenceStorage,
     creative_ids: Mapping[str, int] | None = None,
 ) -> PageCapture:
     """Record one attempt at a page on its day, beside the day's earlier attempts (never replacing one).
@@ -299,7 +300,7 @@ def _save_sightings(
     results: list[SlotResult],
     slots: dict[str, Slot],
     item: PageCaptureItem,
-    evidence: EvidenceStore,
+    evidence: EvidenceStorage,
     creative_ids: Mapping[str, int],
 ) -> None:
     ads = [ad for result in results for ad in result.ads]
@@ -380,6 +381,40 @@ def insert_missing(session: Session, model: Any, rows: list[dict[str, Any]], uni
         session.flush()
 
 
+# --- distributed crawls ---------------------------------------------------------------------------
+
+
+class LeaseLost(RuntimeError):
+    """This crawl no longer holds the page's lease (it expired and was swept or claimed by another)."""
+
+
+def finish_leased_page(
+    session: Session, capture: PageCapture, lease_owner: str, run_id: int, now: dt.datetime
+) -> None:
+    """Mark the page's task row done, in the transaction that stores its capture; raise LeaseLost (so the
+    capture is rolled back and stored by whoever holds the page now) unless `lease_owner` still holds it.
+    """
+    done = session.execute(
+        update(CrawlPageTask)
+        .where(
+            CrawlPageTask.crawl_date == capture.capture_date,
+            CrawlPageTask.page_id == capture.page_id,
+            CrawlPageTask.status == PageTaskStatus.CLAIMED,
+            CrawlPageTask.lease_owner == lease_owner,
+        )
+        .values(
+            status=PageTaskStatus.DONE,
+            crawl_run_id=run_id,
+            lease_expires_at=None,
+            error=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise LeaseLost(f"page {capture.page_id} of {capture.capture_date}: lease {lease_owner} lost")
+
+
 # --- creatives -------------------------------------------------------------------------------------
 
 
@@ -387,7 +422,7 @@ def save_creative(
     session: Session,
     item: CreativeItem,
     run_id: int,
-    evidence: EvidenceStore,
+    evidence: EvidenceStorage,
     now: dt.datetime,
     pages: Iterable[tuple[str, str]] = (),
 ) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from scrapy import signals
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import DatabaseUnavailable, make_engine, make_session_factory, retrying, transaction
 from models.enums import RunStatus
-from monitor.core.evidence import EvidenceStore
+from monitor.core.evidence import EvidenceStorage, open_evidence_store, sha256_hex
 from monitor.core.settings import Settings
 from monitor.core.siteconfig import SiteConfig
 from spiders import persist
@@ -26,13 +27,21 @@ class CapturePipeline:
     """Opens a CrawlRun for the day, stores every page capture and creative, closes the run."""
 
     def __init__(
-        self, settings: Settings, sites: list[SiteConfig], capture_date: dt.date, site_filter: str | None
+        self,
+        settings: Settings,
+        sites: list[SiteConfig],
+        capture_date: dt.date,
+        site_filter: str | None,
+        lease_owner: str | None = None,
     ) -> None:
         self.settings = settings
         self.sites = sites
         self.capture_date = capture_date
         self.site_filter = site_filter
-        self.evidence = EvidenceStore(settings.evidence_path)
+        self.evidence = open_evidence_store(settings)
+        # Set when a Celery worker runs this crawl over pages it leased (monitor.capture.distributed):
+        # each capture is stored only together with its page's task row turning done under that lease.
+        self.lease_owner = lease_owner
         self.engine: Engine | None = None
         self.factory: sessionmaker[Session] | None = None
         self.run_id: int | None = None
@@ -53,6 +62,7 @@ class CapturePipeline:
             settings["RIVALWATCH_SITES"],
             settings["RIVALWATCH_CAPTURE_DATE"],
             settings.get("RIVALWATCH_SITE_FILTER"),
+            settings.get("RIVALWATCH_LEASE_OWNER"),
         )
         pipeline.state = settings.get("RIVALWATCH_RUN_STATE") or RunState()
         # The run is closed on spider_closed, which (unlike close_spider) says why the crawl ended.
@@ -86,8 +96,16 @@ class CapturePipeline:
         return item
 
     def save_page(self, factory: sessionmaker[Session], run_id: int, item: PageCaptureItem) -> None:
+        # Upload first, outside any transaction (the store may be S3): the rows then cite stored files.
+        uploaded = upload_evidence(
+            self.evidence, [item.html, item.screenshot, item.response, *_element_shots(item)]
+        )
         with transaction(factory) as session:
-            persist.save_capture(session, item, run_id, self.evidence, self.creative_ids)
+            capture = persist.save_capture(session, item, run_id, uploaded, self.creative_ids)
+            if self.lease_owner is not None:
+                persist.finish_leased_page(
+                    session, capture, self.lease_owner, run_id, dt.datetime.now(dt.UTC)
+                )
         if item.status == "ok":
             self.pages_ok += 1
             for url in {ad.image for ad in item.ads if ad.image and ad.image not in self.creative_ids}:
@@ -98,10 +116,9 @@ class CapturePipeline:
     def save_creative(self, factory: sessionmaker[Session], run_id: int, item: CreativeItem) -> None:
         pages = sorted(self.unlinked.pop(item.url, set()))
         now = dt.datetime.now(dt.UTC)
+        uploaded = upload_evidence(self.evidence, [item.data])
         with transaction(factory) as session:
-            self.creative_ids[item.url] = persist.save_creative(
-                session, item, run_id, self.evidence, now, pages
-            )
+            self.creative_ids[item.url] = persist.save_creative(session, item, run_id, uploaded, now, pages)
 
     def spider_closed(self, reason: str) -> None:
         if self.factory is None or self.engine is None:
@@ -132,3 +149,44 @@ def run_end(reason: str) -> tuple[RunStatus, str | None]:
     if reason == "shutdown":
         return RunStatus.STOPPED, "stopped by a signal (SIGTERM or Ctrl-C) before every page was captured"
     return RunStatus.FAILED, f"ended early: {reason}"
+
+
+def _element_shots(item: PageCaptureItem) -> list[bytes | None]:
+    return [ad.element_screenshot for slot in item.slots for ad in slot.ads]
+
+
+def upload_evidence(store: EvidenceStorage, files: list[bytes | None]) -> UploadedEvidence:
+    """Store `files` now (before any transaction opens); the result answers `put` for them without I/O."""
+    return UploadedEvidence({store.put(data) for data in files if data})
+
+
+class UploadedEvidence:
+    """An EvidenceStorage for the persist functions inside a transaction: `put` of bytes already uploaded
+    only names them; anything else is a mistake (it would be network I/O inside the transaction)."""
+
+    def __init__(self, hashes: set[str]) -> None:
+        self.hashes = hashes
+
+    def put(self, data: bytes) -> str:
+        sha = sha256_hex(data)
+        if sha not in self.hashes:
+            raise RuntimeError(f"evidence {sha} was not uploaded before the transaction")
+        return sha
+
+    def exists(self, sha: str) -> bool:
+        return sha in self.hashes
+
+    def read(self, sha: str) -> bytes:
+        raise NotImplementedError("evidence is only written while a capture is stored")
+
+    def size(self, sha: str) -> int | None:
+        raise NotImplementedError("evidence is only written while a capture is stored")
+
+    def verify(self, sha: str) -> bool:
+        return sha in self.hashes
+
+    def delete(self, sha: str) -> bool:
+        raise NotImplementedError("stored evidence is never deleted by the crawl")
+
+    def iter_all(self) -> Iterator[str]:
+        return iter(sorted(self.hashes))

@@ -10,6 +10,7 @@ what keeps the crawl polite.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,8 +53,13 @@ def scrapy_settings(
     capture_date: dt.date,
     site_filter: str | None = None,
     progress: bool = False,
+    pages: Collection[tuple[str, str]] | None = None,
+    lease_owner: str | None = None,
 ) -> dict[str, Any]:
     """Everything the crawl process needs, as a Scrapy settings dict (read once by spider and pipeline).
+
+    `pages` (site, page key) limits the crawl to those pages (all of `sites` are still synced to the
+    database); `lease_owner` makes it a distributed batch's crawl (see spiders.pipelines).
 
     `progress` shows a progress bar on stderr, and only errors from the log so the bar stays readable
     (the summary printed at the end says what became of every page).
@@ -96,6 +102,8 @@ def scrapy_settings(
         "RIVALWATCH_CAPTURE_DATE": capture_date,
         "RIVALWATCH_SITE_FILTER": site_filter,
         "RIVALWATCH_PROGRESS": progress,
+        "RIVALWATCH_PAGES": None if pages is None else frozenset(pages),
+        "RIVALWATCH_LEASE_OWNER": lease_owner,
         "RIVALWATCH_STATIC_SCREENSHOTS": settings.crawl.static_screenshots,
     }
     if needs_browser(settings, sites):

@@ -41,7 +41,7 @@ from models.enums import MatchDecision
 from models.joins import slot_place
 from models.sites import Page, Site, Slot
 from monitor.core.chat import ChatError, ChatUrlError, Pacer, Robot, parse_robot, post_text, split_text
-from monitor.core.evidence import EvidenceStore
+from monitor.core.evidence import open_evidence_store
 from monitor.core.i18n import translator
 from monitor.core.locks import job_lock
 from monitor.core.place_names import slot_label
@@ -592,7 +592,7 @@ def _mail(settings: Settings, message: _Claimed) -> EmailMessage:
 def _thumbnails(settings: Settings, shas: Sequence[str]) -> list[tuple[str, bytes]]:
     from PIL import Image
 
-    store = EvidenceStore(settings.evidence_path)
+    store = open_evidence_store(settings)
     images = []
     for sha in shas[:MAIL_THUMBNAILS]:
         try:

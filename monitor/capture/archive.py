@@ -49,7 +49,7 @@ from models import (
     Slot,
 )
 from monitor.capture.evidence_log import manifest_hashes
-from monitor.core.evidence import EvidenceStore
+from monitor.core.evidence import EvidenceStorage
 
 SOFTWARE = "Rivalwatch evidence export"
 EVIDENCE_HEADER = "WARC-Rivalwatch-Evidence-SHA256"
@@ -123,7 +123,7 @@ def _warc_date(moment: dt.datetime) -> str:
 class _Records:
     """Writes one capture's records; files absent from the store are listed, not fatal."""
 
-    def __init__(self, writer: WARCWriter, store: EvidenceStore, summary: ArchiveSummary) -> None:
+    def __init__(self, writer: WARCWriter, store: EvidenceStorage, summary: ArchiveSummary) -> None:
         self.writer = writer
         self.store = store
         self.summary = summary
@@ -313,7 +313,7 @@ def write_capture(records: _Records, session: Session, capture_id: int, manifest
 
 def write_warc(
     session: Session,
-    store: EvidenceStore,
+    store: EvidenceStorage,
     capture_ids: list[int],
     out: BinaryIO,
     description: str,
@@ -371,7 +371,7 @@ def _pages_jsonl(pages: list[ArchivedPage], title: str) -> Iterator[str]:
 
 
 def export_period(
-    session: Session, store: EvidenceStore, day: dt.date, output: Path, now: dt.datetime
+    session: Session, store: EvidenceStorage, day: dt.date, output: Path, now: dt.datetime
 ) -> ArchiveSummary:
     """Write the WACZ of the period containing `day`: every capture its items cite, replayable."""
     from wacz.main import main as wacz_main

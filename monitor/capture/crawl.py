@@ -11,7 +11,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,11 +44,15 @@ def run_crawl(
     capture_date: dt.date,
     site_filter: str | None = None,
     progress: bool = False,
+    pages: Collection[tuple[str, str]] | None = None,
+    lease_owner: str | None = None,
 ) -> CrawlOutcome:
     """Crawl every page of `sites` for `capture_date` and store it; blocks until done (once per process).
 
-    `progress` draws a progress bar on stderr (for a person at a terminal). Raises DatabaseUnavailable
-    when the database could not be opened within `crawl.database_wait_seconds` (nothing was crawled).
+    `progress` draws a progress bar on stderr (for a person at a terminal). `pages` (site, page key)
+    limits the crawl to those pages; `lease_owner` stores each only while that lease holds it (a batch
+    of a distributed crawl, monitor.capture.distributed). Raises DatabaseUnavailable when the database
+    could not be opened within `crawl.database_wait_seconds` (nothing was crawled).
     """
     from scrapy import signals
     from scrapy.crawler import AsyncCrawlerProcess
@@ -64,7 +68,7 @@ def run_crawl(
     # per image, for log lines nobody sees.
     logging.getLogger("scrapy-playwright").setLevel(logging.INFO)
     state = RunState()
-    values = scrapy_settings(settings, sites, capture_date, site_filter, progress)
+    values = scrapy_settings(settings, sites, capture_date, site_filter, progress, pages, lease_owner)
     process = AsyncCrawlerProcess({**values, "RIVALWATCH_RUN_STATE": state})
     crawler = process.create_crawler(AdsSpider)
 
@@ -91,7 +95,8 @@ def run_crawl(
     seen = {(item.site, item.page_key) for item in outcome.saved} | {
         (i.site, i.page_key) for i, _ in outcome.unsaved
     }
-    outcome.missing = [(s.name, p.key) for s in sites for p in s.pages if (s.name, p.key) not in seen]
+    wanted = [(s.name, p.key) for s in sites for p in s.pages if pages is None or (s.name, p.key) in pages]
+    outcome.missing = [key for key in wanted if key not in seen]
     return outcome
 
 
@@ -116,6 +121,8 @@ def crawl_command_line(
     config_file: str | Path | None = None,
     sites: Sequence[str] = (),
     sites_dir: str | Path | None = None,
+    pages: Sequence[str] = (),
+    lease_owner: str | None = None,
 ) -> list[str]:
     """The argv of `rivalwatch crawl` for these arguments, run with this interpreter."""
     argv = [sys.executable, "-m", "monitor.cli"]
@@ -126,6 +133,10 @@ def crawl_command_line(
         argv += ["--site", name]
     if sites_dir is not None:
         argv += ["--sites-dir", str(sites_dir)]
+    for key in pages:
+        argv += ["--page", key]
+    if lease_owner is not None:
+        argv += ["--lease-owner", lease_owner]
     return argv
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import CrawlRun, Creative, EvidenceManifest, Page, PageCapture, Sighting, Site
-from monitor.core.evidence import EvidenceStore, is_sha256_hex, sha256_hex
+from monitor.core.evidence import EvidenceStorage, is_sha256_hex, sha256_hex
 
 MANIFEST_FORMAT = "rivalwatch-evidence-manifest/1"
 
@@ -139,7 +139,7 @@ def latest_manifest(session: Session, day: dt.date) -> EvidenceManifest | None:
 
 def seal_day(
     session: Session,
-    store: EvidenceStore,
+    store: EvidenceStorage,
     day: dt.date,
     now: dt.datetime,
     crawl_run_id: int | None = None,
@@ -182,7 +182,7 @@ def _has_captures(session: Session, day: dt.date) -> bool:
     return session.scalar(select(PageCapture.id).where(PageCapture.capture_date == day).limit(1)) is not None
 
 
-def _listed(store: EvidenceStore, row: EvidenceManifest) -> list[ManifestEntry] | None:
+def _listed(store: EvidenceStorage, row: EvidenceManifest) -> list[ManifestEntry] | None:
     try:
         document = parse_manifest(store.read(row.sha256))
     except (FileNotFoundError, ValueError):
@@ -230,7 +230,7 @@ def _still_named(session: Session, sha: str) -> bool:
     return False
 
 
-def _file_state(store: EvidenceStore, sha: str, known: dict[str, str]) -> str:
+def _file_state(store: EvidenceStorage, sha: str, known: dict[str, str]) -> str:
     """ "ok", "missing" or "changed"; each file hashed once per verification (creatives recur daily)."""
     if sha not in known:
         try:
@@ -241,7 +241,7 @@ def _file_state(store: EvidenceStore, sha: str, known: dict[str, str]) -> str:
 
 
 def _file_problem(
-    session: Session, store: EvidenceStore, entry: dict[str, Any], known: dict[str, str]
+    session: Session, store: EvidenceStorage, entry: dict[str, Any], known: dict[str, str]
 ) -> str | None:
     sha, kind = entry.get("sha256"), entry.get("kind")
     if not isinstance(sha, str) or not is_sha256_hex(sha):
@@ -257,7 +257,11 @@ def _file_problem(
 
 
 def _manifest_problems(
-    session: Session, store: EvidenceStore, row: EvidenceManifest, previous: str | None, known: dict[str, str]
+    session: Session,
+    store: EvidenceStorage,
+    row: EvidenceManifest,
+    previous: str | None,
+    known: dict[str, str],
 ) -> Iterator[str]:
     if row.previous_sha256 != previous:
         yield f"its row links to {row.previous_sha256}, but the manifest before it is {previous}"
@@ -284,7 +288,7 @@ def _manifest_problems(
             yield problem
 
 
-def verify_log(session: Session, store: EvidenceStore, today: dt.date) -> list[ChainProblem]:
+def verify_log(session: Session, store: EvidenceStorage, today: dt.date) -> list[ChainProblem]:
     """Every fault of the evidence log in chain order (the first is the first broken link).
 
     Checks each manifest file against its hash, each link against the manifest before it, each listed

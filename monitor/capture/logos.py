@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import Advertiser, Creative, PageCapture, Sighting
-from monitor.core.evidence import EvidenceStore
+from monitor.core.evidence import EvidenceStorage
 from spiders.persist import insert_missing
 
 logger = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ class LogosSummary:
 
 
 def _read_creative(
-    creative: Creative, store: EvidenceStore, read: Callable[[bytes], LogoRead | None]
+    creative: Creative, store: EvidenceStorage, read: Callable[[bytes], LogoRead | None]
 ) -> None:
     creative.ocr_read = True
     try:
@@ -179,7 +179,7 @@ def _advertiser_id(session: Session, text: str, confidence: float, now: dt.datet
 
 def read_logos(
     session: Session,
-    store: EvidenceStore,
+    store: EvidenceStorage,
     day: dt.date,
     now: dt.datetime,
     read: Callable[[bytes], LogoRead | None] | None = None,

@@ -28,7 +28,7 @@ from models import (
     PageCapture,
     Sighting,
 )
-from monitor.core.evidence import EvidenceStore, is_sha256_hex
+from monitor.core.evidence import EvidenceStorage, is_sha256_hex
 
 _BATCH = 500
 _MAX_LISTED_REFERENCES = 5
@@ -174,11 +174,10 @@ def _clear_column(
     return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
-def _delete_files(store: EvidenceStore, hashes: set[str]) -> tuple[list[str], list[str], int]:
+def _delete_files(store: EvidenceStorage, hashes: set[str]) -> tuple[list[str], list[str], int]:
     deleted, missing, freed = [], [], 0
     for sha in sorted(hashes):
-        path = store.path(sha)
-        size = path.stat().st_size if path.is_file() else 0
+        size = store.size(sha) or 0
         if store.delete(sha):
             deleted.append(sha)
             freed += size
@@ -197,7 +196,7 @@ class _Progress:
 
 
 def _prune_days(
-    session: Session, store: EvidenceStore, cutoff: dt.date, days: list[dt.date], progress: _Progress
+    session: Session, store: EvidenceStorage, cutoff: dt.date, days: list[dt.date], progress: _Progress
 ) -> None:
     """Prune the page files of the unchecked captures of `days`, then mark those captures checked."""
     on_days = PageCapture.capture_date.in_(days) & PageCapture.retention_checked.is_(False)
@@ -221,7 +220,7 @@ def _prune_days(
 
 def prune_evidence(
     session: Session,
-    store: EvidenceStore,
+    store: EvidenceStorage,
     today: dt.date,
     retention_days: int,
     *,
@@ -285,7 +284,7 @@ def _references(session: Session) -> Iterator[tuple[str, str]]:
         yield sha, f"creative {creative_id}"
 
 
-def _problem(store: EvidenceStore, sha: str, rehash: bool) -> ProblemKind | None:
+def _problem(store: EvidenceStorage, sha: str, rehash: bool) -> ProblemKind | None:
     if not is_sha256_hex(sha):
         return "invalid name"
     if not store.exists(sha):
@@ -295,7 +294,9 @@ def _problem(store: EvidenceStore, sha: str, rehash: bool) -> ProblemKind | None
     return None
 
 
-def verify_evidence(session: Session, store: EvidenceStore, *, rehash: bool = True) -> list[EvidenceProblem]:
+def verify_evidence(
+    session: Session, store: EvidenceStorage, *, rehash: bool = True
+) -> list[EvidenceProblem]:
     """Every hash the database names whose file is missing, corrupt (re-hashed) or not a valid name."""
     listed: dict[str, list[str]] = {}
     counts: dict[str, int] = {}

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "transfer": "monitor.cli.transfers:transfer_command",
     "users": "monitor.cli.users:users",
     "web": "monitor.cli.web:web",
+    "worker": "monitor.cli.worker:worker_command",
     "match": "monitor.cli.match:match_command",
     "match-eval": "monitor.cli.match:match_eval_command",
     "report": "monitor.cli.report:report_command",

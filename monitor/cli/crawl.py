@@ -36,6 +36,22 @@ def select_sites(
     return [known[name] for name in dict.fromkeys(names)]
 
 
+def select_pages(
+    configs: list[tuple[Path, SiteConfig]], keys: tuple[str, ...]
+) -> list[tuple[str, str]] | None:
+    """(site, page key) of the --page keys, which must name pages of the one selected site; None: all."""
+    if not keys:
+        return None
+    if len(configs) != 1:
+        raise SiteConfigError("--page needs exactly one --site")
+    path, config = configs[0]
+    known = {page.key for page in config.pages}
+    unknown = [key for key in keys if key not in known]
+    if unknown:
+        raise SiteConfigError(f"{path}: no page {', '.join(unknown)}; pages: {', '.join(sorted(known))}")
+    return [(config.name, key) for key in dict.fromkeys(keys)]
+
+
 def check_configs(configs: list[tuple[Path, SiteConfig]]) -> None:
     """Everything that would only fail mid-crawl: selectors that do not compile, unset ${VARS} in URLs.
 
@@ -73,6 +89,20 @@ def check_configs(configs: list[tuple[Path, SiteConfig]]) -> None:
     show_default=True,
     help="Seconds to wait while another crawl or evidence pruning holds the crawl lock (0: refuse at once).",
 )
+@click.option(
+    "--page",
+    "page_keys",
+    multiple=True,
+    help="Crawl only this page of the --site (its key; repeatable; default: every page).",
+)
+@click.option(
+    "--distributed",
+    is_flag=True,
+    help="Queue the day's pages for `rivalwatch worker`s (Celery, Redis at crawl.broker_url) and wait.",
+)
+@click.option("--no-wait", is_flag=True, help="With --distributed: queue the day and return at once.")
+# A worker's crawl of its batch: store each page only while this lease holds it (monitor.capture.distributed).
+@click.option("--lease-owner", hidden=True)
 @click.pass_context
 def crawl_command(
     ctx: click.Context,
@@ -80,26 +110,54 @@ def crawl_command(
     capture_date: dt.datetime | None,
     sites_dir: Path | None,
     lock_wait: float,
+    page_keys: tuple[str, ...],
+    distributed: bool,
+    no_wait: bool,
+    lease_owner: str | None,
 ) -> None:
     """Fetch every configured page today, record its ads, and print one summary line per page.
 
     Then seal the day's evidence in the evidence log (a re-run of a sealed day seals a new version), and
     name the day's logo-only ads (empty or generic alt/title) with OCR.
 
+    With --distributed (or crawl.backend = "celery" in the scheduler) the day's pages are split into
+    batches that `rivalwatch worker` processes crawl, on any number of machines; the day is sealed when
+    they are done.
+
     Exit codes: 1 configuration or database error (nothing crawled), 3 some captures were not stored,
     4 stopped by a signal (SIGTERM, Ctrl-C) before it finished, 5 another crawl or pruning holds the lock.
     """
     settings = settings_from(ctx)
-    configured, sites = load_sites(sites_dir or settings.sites_dir, site_names)
+    configured, selected = load_sites(sites_dir or settings.sites_dir, site_names)
+    try:
+        pages = select_pages(selected, page_keys)
+    except SiteConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    sites = [config for _, config in selected]
     day = settings.crawl_day()
     if capture_date is not None and capture_date.date() != day:
         raise click.UsageError(
             f"--date {capture_date.date()}: a crawl captures today ({day}) only; the pages of another day "
             "cannot be fetched now, and a day already captured keeps its evidence"
         )
+    if distributed:
+        if pages is not None or lease_owner is not None:
+            raise click.UsageError("--distributed queues whole days of the selected sites: no --page")
+        from monitor.cli.distributed import crawl_distributed
+
+        def finished() -> None:
+            seal_crawled_day(ctx, day)
+            read_day_logos(ctx, day)
+
+        crawl_distributed(ctx, settings, sites, day, wait=not no_wait, finished=finished)
+        return
+    site_filter = ",".join(site_names)[:100] or None
     try:
-        with job_lock(settings, "crawl", lock_wait, on_wait=lambda why: click.echo(why, err=True)):
-            outcome = _crawl(ctx, settings, configured, sites, day, ",".join(site_names)[:100] or None)
+        if lease_owner is not None:  # a worker's batch: the lease keeps batches apart, not the machine's lock
+            outcome = _crawl(ctx, settings, configured, sites, day, site_filter, pages, lease_owner)
+        else:
+            with job_lock(settings, "crawl", lock_wait, on_wait=lambda why: click.echo(why, err=True)):
+                outcome = _crawl(ctx, settings, configured, sites, day, site_filter, pages)
     except JobBusy as exc:
         click.echo(f"Error: {exc}", err=True)
         ctx.exit(EXIT_BUSY)
@@ -111,14 +169,16 @@ def crawl_command(
     click.echo(f"crawl of {day}: {len(outcome.saved)} pages stored{creatives}")
     for line in summary_lines(outcome):
         click.echo(line)
-    seal_crawled_day(ctx, day)  # first: the files stored are sealed, even when the crawl was stopped
+    if lease_owner is None:  # a distributed day is sealed once, when all its batches are done
+        seal_crawled_day(ctx, day)  # first: the files stored are sealed, even when the crawl was stopped
     if outcome.stopped:
         click.echo(
             f"Error: crawl stopped by a signal before it finished (run {outcome.run_id} marked stopped)",
             err=True,
         )
         ctx.exit(EXIT_STOPPED)
-    read_day_logos(ctx, day)
+    if lease_owner is None:
+        read_day_logos(ctx, day)
     if outcome.unsaved or outcome.missing:
         ctx.exit(EXIT_NOT_STORED)
 
@@ -126,11 +186,11 @@ def crawl_command(
 def read_day_logos(ctx: click.Context, day: dt.date) -> None:
     """Name the day's logo-only ads (empty or generic alt/title) from their creatives with OCR."""
     from monitor.capture.logos import read_logos
-    from monitor.core.evidence import EvidenceStore
+    from monitor.core.evidence import open_evidence_store
 
     settings = settings_from(ctx)
     with sessions_from(ctx)() as session:
-        summary = read_logos(session, EvidenceStore(settings.evidence_path), day, dt.datetime.now(dt.UTC))
+        summary = read_logos(session, open_evidence_store(settings), day, dt.datetime.now(dt.UTC))
         session.commit()
     if summary.sightings_named or summary.unread:
         click.echo(
@@ -142,19 +202,19 @@ def read_day_logos(ctx: click.Context, day: dt.date) -> None:
 def seal_crawled_day(ctx: click.Context, day: dt.date) -> None:
     """Seal the day's evidence in the evidence log now that its crawl is done (a re-run adds a version)."""
     from monitor.capture.evidence_log import seal_day
-    from monitor.core.evidence import EvidenceStore
+    from monitor.core.evidence import open_evidence_store
 
     settings = settings_from(ctx)
     with sessions_from(ctx)() as session:
-        row = seal_day(session, EvidenceStore(settings.evidence_path), day, dt.datetime.now(dt.UTC))
+        row = seal_day(session, open_evidence_store(settings), day, dt.datetime.now(dt.UTC))
         session.commit()
         if row is not None:
             click.echo(f"evidence of {day} sealed: manifest v{row.version} {row.sha256}")
 
 
-def load_sites(folder: Path, names: tuple[str, ...]) -> tuple[list[str], list[SiteConfig]]:
-    """Every configured site's name and the selected configs, checked; a bad or empty folder is an
-    error naming it."""
+def load_sites(folder: Path, names: tuple[str, ...]) -> tuple[list[str], list[tuple[Path, SiteConfig]]]:
+    """Every configured site's name and the selected configs with their files, checked; a bad or empty
+    folder is an error naming it."""
     try:
         configured = load_site_configs_with_paths(folder)
         selected = select_sites(configured, names)
@@ -163,7 +223,7 @@ def load_sites(folder: Path, names: tuple[str, ...]) -> tuple[list[str], list[Si
         raise click.ClickException(str(exc)) from exc
     if not selected:
         raise click.ClickException(f"{folder}: no site configs (*.yaml) in this folder: nothing to crawl")
-    return [config.name for _, config in configured], [config for _, config in selected]
+    return [config.name for _, config in configured], selected
 
 
 def _crawl(
@@ -173,6 +233,8 @@ def _crawl(
     sites: list[SiteConfig],
     day: dt.date,
     site_filter: str | None,
+    pages: list[tuple[str, str]] | None = None,
+    lease_owner: str | None = None,
 ) -> CrawlOutcome:
     from models.db import transaction
     from monitor.capture.crawl import run_crawl
@@ -184,4 +246,4 @@ def _crawl(
     with transaction(factory) as session:
         retire_sites(session, configured)  # a site whose config is gone no longer alerts
     # A person at a terminal gets a progress bar; the scheduler, the demo and tests get none.
-    return run_crawl(settings, sites, day, site_filter, sys.stderr.isatty())
+    return run_crawl(settings, sites, day, site_filter, sys.stderr.isatty(), pages, lease_owner)

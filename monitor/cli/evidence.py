@@ -24,11 +24,11 @@ def verify_command(ctx: click.Context, no_rehash: bool) -> None:
     manifest and the hash chain; exit 1 naming the first broken link when anything is off."""
     from monitor.capture.evidence_log import verify_log
     from monitor.capture.retention import verify_evidence
-    from monitor.core.evidence import EvidenceStore
+    from monitor.core.evidence import open_evidence_store
 
     settings = settings_from(ctx)
-    store = EvidenceStore(settings.evidence_path)
     with sessions_from(ctx)() as session:
+        store = open_evidence_store(settings)
         problems = verify_evidence(session, store, rehash=not no_rehash)
         chain = [] if no_rehash else verify_log(session, store, settings.today())
     for problem in problems:
@@ -60,10 +60,10 @@ def seal_command(ctx: click.Context, day: dt.datetime | None) -> None:
     or whose crawl died before sealing. A day sealed already gets a new version only if its files changed.
     """
     from monitor.capture.evidence_log import seal_day, unsealed_days
-    from monitor.core.evidence import EvidenceStore
+    from monitor.core.evidence import open_evidence_store
 
     settings = settings_from(ctx)
-    store = EvidenceStore(settings.evidence_path)
+    store = open_evidence_store(settings)
     with sessions_from(ctx)() as session:
         days = [day.date()] if day else unsealed_days(session, settings.today())
         for each in days:
@@ -98,14 +98,14 @@ def export_command(ctx: click.Context, period_day: dt.datetime, output: Path) ->
     in the evidence log). Exit 1 when the period is unknown, cites nothing, or the WACZ does not validate.
     """
     from monitor.capture.archive import ArchiveError, export_period, validate_wacz
-    from monitor.core.evidence import EvidenceStore
+    from monitor.core.evidence import open_evidence_store
 
     settings = settings_from(ctx)
     try:
         with sessions_from(ctx)() as session:
             summary = export_period(
                 session,
-                EvidenceStore(settings.evidence_path),
+                open_evidence_store(settings),
                 period_day.date(),
                 output,
                 dt.datetime.now(dt.UTC),
@@ -128,7 +128,7 @@ def prune_command(ctx: click.Context) -> None:
     """Delete page screenshots, HTML and network responses older than crawl.retention_days that no item,
     published report or explanation form cites (manifests, creatives and element screenshots stay)."""
     from monitor.capture.retention import prune_evidence
-    from monitor.core.evidence import EvidenceStore
+    from monitor.core.evidence import open_evidence_store
     from monitor.core.locks import JobBusy, job_lock
 
     settings = settings_from(ctx)
@@ -141,7 +141,7 @@ def prune_command(ctx: click.Context) -> None:
 
             result = prune_evidence(
                 session,
-                EvidenceStore(settings.evidence_path),
+                open_evidence_store(settings),
                 settings.today(dt.datetime.now(dt.UTC)),
                 settings.crawl.retention_days,
                 after_batch=batch_done,

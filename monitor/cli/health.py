@@ -19,9 +19,12 @@ def health_command(ctx: click.Context, day: dt.datetime | None, sites: tuple[str
     """Show capture status per site/page, yield per slot and the day's crawl runs; exit 1 on alerts.
 
     Sites whose config is gone from the sites folder are retired (no longer reported); a crawl run
-    whose process is gone is marked abandoned. A folder without site configs is an error.
+    whose process is gone is marked abandoned. A folder without site configs is an error. A day crawled
+    on workers (crawl.backend = "celery") also shows its pages by status (open, claimed, done, failed)
+    and which worker process holds which pages.
     """
     from models.db import transaction
+    from monitor.capture.distributed import day_progress
     from monitor.capture.health import MailFailed, load_health, mail_alerts
     from spiders.persist import close_dead_runs, retire_sites
 
@@ -38,8 +41,18 @@ def health_command(ctx: click.Context, day: dt.datetime | None, sites: tuple[str
         close_dead_runs(session, dt.datetime.now(dt.UTC))
     with sessions_from(ctx)() as session:
         report = load_health(session, when, sites or None)
+        progress = day_progress(session, when)
     for run in report.runs:
         click.echo(run.line())
+    if progress.planned:  # crawled on the Celery workers: the pages by status, who holds what
+        click.echo(f"workers: {progress.line()}")
+        for holder in progress.holders:
+            until = holder.lease_expires_at.strftime("%H:%M:%S UTC") if holder.lease_expires_at else "-"
+            click.echo(
+                f"  {holder.owner}: {holder.pages} pages of {', '.join(holder.sites)}, lease until {until}"
+            )
+        for site, page_key, why in progress.failed:
+            click.echo(f"  given up: {site}/{page_key} - {why.splitlines()[0] if why else ''}")
     for page in report.pages:
         status = page.status.value if page.status else "not captured"
         click.echo(f"{page.site}/{page.page}: {status}" + (f" - {page.error}" if page.error else ""))

@@ -53,6 +53,13 @@ CAPTURE_STATUS = {
     "parse_error": N_("parse error"),
     "not captured": N_("not captured"),
 }
+# A page of a distributed crawl (models.enums.PageTaskStatus).
+PAGE_TASK_STATUS = {
+    "open": N_("waiting for a worker"),
+    "claimed": N_("being crawled"),
+    "done": N_("stored"),
+    "failed": N_("given up"),
+}
 REVIEW_DECISION = {"accept": N_("accepted"), "send_back": N_("sent back")}
 ALERT_KIND = {
     "page_failed": N_("page could not be seen"),
@@ -97,6 +104,7 @@ LABELS = SimpleNamespace(
     match_decision=MATCH_DECISION,
     level=LEVEL,
     capture_status=CAPTURE_STATUS,
+    page_task_status=PAGE_TASK_STATUS,
     review_decision=REVIEW_DECISION,
     alert_kind=ALERT_KIND,
     role=ROLE,

@@ -73,6 +73,9 @@ class CrawlSettings(Section):
     # Static pages too are shown in Chromium after they are read, for their full-page and element
     # screenshots (the page as fetched, its images from the site). False: static pages keep only HTML.
     static_screenshots: bool = True
+    # A crawl of one site's pages (a distributed batch) shows them in a few kept browser windows, one
+    # page after another, instead of a fresh window per page (the site's styles and logos cached once).
+    reuse_contexts: bool = True
     retention_days: int = Field(default=90, ge=1)
     # Creative images downloaded beside each page: larger ones are refused, slower ones given up.
     creative_max_bytes: int = Field(default=5_000_000, ge=1024, le=100_000_000)
@@ -87,6 +90,19 @@ class CrawlSettings(Section):
     simulated_day: dt.date | None = None
     # How long a crawl that cannot open the database (locked, server down) retries before it gives up.
     database_wait_seconds: float = Field(default=120.0, ge=0, le=3600)
+    # "local": one process crawls the whole day here (the default: no Redis needed). "celery": the day is
+    # split into batches on a Celery queue (Redis at broker_url) that `rivalwatch worker`s on any number
+    # of machines crawl; PostgreSQL holds each page's state (docs/distributed.md).
+    backend: Literal["local", "celery"] = "local"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    queue: str = "rivalwatch-crawl"
+    # Pages per batch (one task; one site's pages only).
+    batch_size: int = Field(default=40, ge=1, le=500)
+    # A worker holds its pages this long unless it renews the lease (it does, while its crawl runs); a
+    # page whose worker died is crawled again once its lease has expired.
+    lease_seconds: float = Field(default=300.0, ge=2, le=86_400)
+    # Tries per page before it is given up as failed (no capture stored).
+    max_attempts: int = Field(default=3, ge=1, le=20)
 
 
 class AlertSettings(Section):
@@ -107,6 +123,23 @@ class AlertSettings(Section):
     # waiting `retry_seconds` (doubling) between tries; then it stays failed for the next run.
     retries: int = Field(default=3, ge=0, le=10)
     retry_seconds: float = Field(default=30.0, ge=0, le=600)
+
+
+class EvidenceSettings(Section):
+    # "local": files under evidence_dir (the default); "s3": a bucket on an S3-compatible service, shared
+    # by crawl workers on several machines (credentials from boto3's usual places: AWS_* variables,
+    # ~/.aws, an instance role).
+    backend: Literal["local", "s3"] = "local"
+    s3_bucket: str = ""
+    s3_prefix: str = "evidence/"
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+
+    @model_validator(mode="after")
+    def _bucket_for_s3(self) -> EvidenceSettings:
+        if self.backend == "s3" and not self.s3_bucket:
+            raise ValueError('backend "s3" needs s3_bucket')
+        return self
 
 
 class SmtpSettings(Section):
@@ -142,6 +175,7 @@ class Settings(BaseSettings):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
 
     @field_validator("secret_key")
     @classmethod

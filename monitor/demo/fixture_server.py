@@ -45,8 +45,12 @@ def _path_of(path_or_url: str) -> str:
 class FixtureServer:
     """The four fictional competitor sites on 127.0.0.1, serving the ads of `day`."""
 
-    def __init__(self, day: dt.date = DEMO_START, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, day: dt.date = DEMO_START, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0
+    ) -> None:
         self.day = day
+        # Seconds every page (not its images) waits before answering, like a site across the internet.
+        self.latency = latency
         self.requests: list[str] = []  # request paths, without the query, in arrival order
         self._address = (host, port)
         self._failures: dict[str, Failure] = {}
@@ -175,7 +179,10 @@ class _Handler(BaseHTTPRequestHandler):
             fixture._hold()
             self.close_connection = True
             return
-        self._send(self._response(target.path, target.query, failure), with_body)
+        response = self._response(target.path, target.query, failure)
+        if fixture.latency and not response.cacheable:
+            fixture._stopping.wait(fixture.latency)
+        self._send(response, with_body)
 
     def _response(self, path: str, query: str, failure: Failure | None) -> Response:
         if failure is not None and failure.kind in ("403", "500"):

@@ -61,7 +61,7 @@ from models.enums import (
 )
 from monitor.accountability.generate import generate_period
 from monitor.accountability.periods import periods_between
-from monitor.core.evidence import EvidenceStore
+from monitor.core.evidence import EvidenceStorage, open_evidence_store
 from monitor.core.settings import Settings
 
 LAST_DAY = dt.date(2026, 11, 22)  # the end of the demo period 2026-11-09 .. 2026-11-22
@@ -239,7 +239,7 @@ def _sites(session: Session, size: Size, ids: _Ids) -> None:
                 ids.slots.append((slot.id, page.id, slot_kind, positions))
 
 
-def _advertisers(session: Session, size: Size, rng: random.Random, store: EvidenceStore, ids: _Ids) -> None:
+def _advertisers(session: Session, size: Size, rng: random.Random, store: EvidenceStorage, ids: _Ids) -> None:
     """Advertisers 0.. are: matched to a customer, waiting for review, then matched to nobody (leads)."""
     customers = rng.sample(ids.customers, size.matched + size.review)
     names = {row[0]: row[1] for row in session.execute(select(Customer.id, Customer.name))}
@@ -371,7 +371,7 @@ def _captures(
     engine: Engine,
     size: Size,
     rng: random.Random,
-    store: EvidenceStore,
+    store: EvidenceStorage,
     ids: _Ids,
     progress: Callable[[str], None],
 ) -> None:
@@ -524,7 +524,7 @@ def build_office(
 ) -> None:
     """Fill the empty, migrated database at `engine` and the settings' evidence store with an office."""
     rng = random.Random(seed)
-    store = EvidenceStore(settings.evidence_path)
+    store = open_evidence_store(settings)
     ids = _Ids()
     factory = make_session_factory(engine)
     with transaction(factory) as session:

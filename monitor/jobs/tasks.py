@@ -9,16 +9,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from models.migrate import migrated_sessions
 from monitor.core.locks import job_lock
-from monitor.core.settings import load_settings
+from monitor.core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from monitor.capture.distributed import DayProgress
 
 log = logging.getLogger("rivalwatch.jobs")
 
 
 def daily_job(config_file: str | None = None, day: dt.date | None = None) -> None:
-    """Crawl today's pages in a child process, match new advertisers, mail health alerts.
+    """Crawl today's pages (in a child process, or on the Celery workers when crawl.backend = "celery"),
+    match new advertisers, mail health alerts.
 
     `day` simulates a day (tests); the crawl itself takes the crawl lock, waiting for a prune to end.
     """
@@ -30,12 +37,17 @@ def daily_job(config_file: str | None = None, day: dt.date | None = None) -> Non
 
     settings = load_settings(config_file)
     when = day or settings.crawl_day()
-    log.info("daily crawl starting", extra={"day": str(when)})
-    completed = run_crawl_subprocess(config_file, day)
-    log.info("daily crawl finished", extra={"day": str(when), "exit_code": completed.returncode})
-    if completed.returncode != 0:
-        log.warning("daily crawl: %s", completed.stderr.strip()[-2000:])
+    log.info("daily crawl starting", extra={"day": str(when), "backend": settings.crawl.backend})
     with migrated_sessions(settings.database) as factory:
+        if settings.crawl.backend == "celery":
+            progress = crawl_on_workers(factory, settings, config_file, when)
+            log.info("daily crawl finished", extra={"day": str(when), "progress": progress.line()})
+            seal_distributed_day(factory, settings, when)
+        else:
+            completed = run_crawl_subprocess(config_file, day)
+            log.info("daily crawl finished", extra={"day": str(when), "exit_code": completed.returncode})
+            if completed.returncode != 0:
+                log.warning("daily crawl: %s", completed.stderr.strip()[-2000:])
         with transaction(factory) as session:
             result = rematch_advertisers(session, settings, now=dt.datetime.now(dt.UTC))
         log.info("matching finished", extra={"result": str(result)})
@@ -48,6 +60,21 @@ def daily_job(config_file: str | None = None, day: dt.date | None = None) -> Non
         log.warning("crawl alert", extra={"alert": alert.line()})
     mail_alerts(settings, health)
     alerts_job(config_file, when)
+
+
+def seal_distributed_day(factory: sessionmaker[Session], settings: Settings, day: dt.date) -> None:
+    """After the workers' batches: seal the day's evidence and read its logo-only ads, as a local crawl
+    does when it ends (a batch does neither: the day is sealed once)."""
+    from models.db import transaction
+    from monitor.capture.evidence_log import seal_day
+    from monitor.capture.logos import read_logos
+    from monitor.core.evidence import open_evidence_store
+
+    store = open_evidence_store(settings)
+    with transaction(factory) as session:
+        seal_day(session, store, day, dt.datetime.now(dt.UTC))
+    with transaction(factory) as session:
+        read_logos(session, store, day, dt.datetime.now(dt.UTC))
 
 
 def alerts_job(config_file: str | None = None, day: dt.date | None = None) -> None:
@@ -79,6 +106,19 @@ def alerts_job(config_file: str | None = None, day: dt.date | None = None) -> No
     )
 
 
+def crawl_on_workers(
+    factory: sessionmaker[Session], settings: Settings, config_file: str | None, day: dt.date
+) -> DayProgress:
+    """crawl.backend = "celery": queue the day's batches for `rivalwatch worker`s and wait for them."""
+    from monitor.core.siteconfig import load_site_configs
+    from monitor.jobs.celery_app import configure
+    from monitor.jobs.distributed import enqueue_day, wait_for_day
+
+    configure(settings, config_file)
+    enqueue_day(factory, settings, load_site_configs(settings.sites_dir), day)
+    return wait_for_day(factory, settings, day)
+
+
 def report_job(config_file: str | None = None, today: dt.date | None = None) -> Path | None:
     """Generate and write the report of the last complete period, unless it was generated already."""
     from monitor.accountability.periods import PeriodCalendar
@@ -106,7 +146,7 @@ def maintenance_job(config_file: str | None = None, now: dt.datetime | None = No
     """
     from monitor.accountability.escalation import escalate_overdue, smtp_sender
     from monitor.capture.retention import prune_evidence
-    from monitor.core.evidence import EvidenceStore
+    from monitor.core.evidence import open_evidence_store
 
     settings = load_settings(config_file)
     moment = now or dt.datetime.now(dt.UTC)
@@ -114,7 +154,7 @@ def maintenance_job(config_file: str | None = None, now: dt.datetime | None = No
         with factory() as session:  # commits per mail sent (none open while sending)
             escalated = escalate_overdue(session, settings, moment, smtp_sender(settings))
         log.info("escalations sent", extra={"count": len(escalated)})
-        store = EvidenceStore(settings.evidence_path)
+        store = open_evidence_store(settings)
         with job_lock(settings, "crawl"), factory() as session:
             result = prune_evidence(
                 session,

@@ -24,6 +24,7 @@ from models.enums import Role
 from monitor.accounts.scope import OFFICE_ROLES, RoleForbidden
 from monitor.accounts.sessions import open_session, session_user
 from monitor.accounts.throttle import DEVICE_LIFETIME, TrustedDevice, device_cookie, trusted_device
+from monitor.core.evidence import EvidenceStorage, open_evidence_store
 from monitor.core.i18n import DEFAULT_LANGUAGE, N_, normalise_language, translator
 from monitor.core.settings import Settings
 
@@ -56,6 +57,14 @@ class CsrfRejected(Exception):
 
 def settings_of(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def evidence_store_of(request: Request) -> EvidenceStorage:
+    """The app's evidence store (a folder or a bucket, as the settings say), made once per app."""
+    store = getattr(request.app.state, "evidence_store", None)
+    if store is None:
+        store = request.app.state.evidence_store = open_evidence_store(settings_of(request))
+    return store  # type: ignore[no-any-return]
 
 
 def db_session(request: Request) -> Iterator[Session]:

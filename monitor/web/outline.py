@@ -7,13 +7,14 @@ it scales with the page and needs neither script nor inline styles (the CSP allo
 
 from __future__ import annotations
 
+import io
 import warnings
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
 from monitor.accountability.items import Box
-from monitor.core.evidence import EvidenceStore, InvalidEvidenceHash
+from monitor.core.evidence import EvidenceStorage, InvalidEvidenceHash
 
 
 @dataclass(frozen=True)
@@ -26,23 +27,23 @@ class PageOutline:
     box: Box
 
 
-def image_size(store: EvidenceStore, sha: str | None) -> tuple[int, int] | None:
+def image_size(store: EvidenceStorage, sha: str | None) -> tuple[int, int] | None:
     """Width and height of a stored image, read from its header; None if it is missing or no image."""
     if sha is None:
         return None
     try:
-        path = store.path(sha)
+        data = io.BytesIO(store.read(sha))
         with warnings.catch_warnings():
             # A very tall page is a legitimate screenshot, not a decompression bomb: only its header is read.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(data) as image:
                 return image.size
     except (InvalidEvidenceHash, OSError, UnidentifiedImageError, Image.DecompressionBombError):
         return None
 
 
 def page_outline(
-    store: EvidenceStore, capture_id: int, page_sha: str | None, box: Box | None
+    store: EvidenceStorage, capture_id: int, page_sha: str | None, box: Box | None
 ) -> PageOutline | None:
     """The outline to draw, or None (no box, or no readable screenshot): then the plain image is shown."""
     if box is None:

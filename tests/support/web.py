@@ -37,7 +37,7 @@ from models import (
 )
 from models.enums import CaptureStatus, MatchDecision, PageKind, Role, SlotKind
 from monitor.accounts.passwords import hash_password
-from monitor.core.evidence import EvidenceStore
+from monitor.core.evidence import open_evidence_store
 from monitor.core.settings import Settings
 from monitor.web.app import create_app
 from monitor.web.server import serve_in_thread
@@ -92,7 +92,7 @@ def build_world(session: Session, settings: Settings) -> World:
     run = CrawlRun(crawl_date=today)
     session.add_all([site, home, zone, *slots.values(), run])
     session.flush()
-    shot = EvidenceStore(settings.evidence_path).put(PAGE_PNG)
+    shot = open_evidence_store(settings).put(PAGE_PNG)
     captures = {
         key: PageCapture(
             page_id=page.id,
@@ -178,7 +178,7 @@ def _add_item(
     session.add(customer)
     session.flush()
     session.add(Assignment(customer_id=customer.id, rep_id=rep.id, start_date=period.start_date))
-    element = EvidenceStore(settings.evidence_path).put(element_png(n))
+    element = open_evidence_store(settings).put(element_png(n))
     raw_text = HOSTILE if n == 1 else f"客户{n}招聘"
     sighting = Sighting(
         capture_id=capture.id,
@@ -269,7 +269,7 @@ def add_daily_evidence(session: Session, settings: Settings, world: World, item_
     pages = {
         page.key: page for page in session.scalars(select(Page).where(Page.site_id == _site_id(session)))
     }
-    store = EvidenceStore(settings.evidence_path)
+    store = open_evidence_store(settings)
     added = 0
     for offset in range(1, days + 1):
         day = first.capture_date - dt.timedelta(days=offset)

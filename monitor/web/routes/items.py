@@ -25,13 +25,14 @@ from monitor.accountability.items import (
 )
 from monitor.accountability.states import Action, ItemState, allowed
 from monitor.accounts.scope import OFFICE_ROLES, REVIEW_ROLES, form_owner, readable_item
-from monitor.core.evidence import EvidenceStore
+from monitor.core.evidence import EvidenceStorage
 from monitor.matching.store import matches_of_sightings
 from monitor.web.context import (
     CurrentUser,
     DbSession,
     QueryRowId,
     RowId,
+    evidence_store_of,
     now_utc,
     redirect,
     render,
@@ -85,7 +86,7 @@ def newest_shots(record: ItemRecord) -> list[EvidenceRow]:
     return [placement.newest for placement in record.placements]
 
 
-def outlines(store: EvidenceStore, shots: list[EvidenceRow]) -> dict[int, PageOutline]:
+def outlines(store: EvidenceStorage, shots: list[EvidenceRow]) -> dict[int, PageOutline]:
     """Sighting id -> the ad's outline on its page screenshot, for the shots that have one."""
     found = {}
     for shot in shots:
@@ -120,7 +121,7 @@ def item_page(
     context = {
         "item": item,
         "record": record,
-        "outlines": outlines(EvidenceStore(settings.evidence_path), newest_shots(record)),
+        "outlines": outlines(evidence_store_of(request), newest_shots(record)),
         "matches": matches_of_sightings(session, (row.sighting_id for row in record.evidence)),
         "explanation": explanation,
         "reviews": reviews,

@@ -24,14 +24,16 @@ from models import (
     AccountabilityItem,
     AccountabilityPeriod,
     Assignment,
+    CrawlPageTask,
     CrawlRun,
     Customer,
+    Page,
     PageCapture,
     PublishedMail,
     Sighting,
     SlotCapture,
 )
-from models.enums import CaptureStatus, ItemStatus
+from models.enums import CaptureStatus, ItemStatus, PageTaskStatus
 from tests.support.poll import wait_for
 from tests.support.smtp import Mailbox, smtp_server
 from tests.support.web import Site_, make_web_settings, post_form, running_site
@@ -412,6 +414,51 @@ def test_crawl_health_shows_pages_slots_against_their_median_and_alerts(site: Si
     # Without a day, the page opens on the latest day a crawl captured, not on an empty today.
     opened = page(office.get("/office/crawl").text)
     assert opened.select_one("input[name=day]")["value"] == yesterday  # type: ignore[index]
+
+
+def test_crawl_page_shows_a_distributed_days_pages_by_status_and_who_holds_them(site: Site_) -> None:
+    yesterday = site.settings.today() - dt.timedelta(days=1)
+    with site.session_factory() as session:
+        pages = list(session.scalars(select(Page).order_by(Page.key)))
+        expires = dt.datetime(2026, 11, 20, 8, 15, tzinfo=dt.UTC)
+        session.add_all(
+            [
+                CrawlPageTask(
+                    crawl_date=yesterday,
+                    page_id=pages[0].id,
+                    batch=1,
+                    status=PageTaskStatus.CLAIMED,
+                    lease_owner="crawler-2:4242:abc",
+                    lease_expires_at=expires,
+                    attempts=1,
+                ),
+                CrawlPageTask(
+                    crawl_date=yesterday,
+                    page_id=pages[1].id,
+                    batch=2,
+                    status=PageTaskStatus.FAILED,
+                    attempts=3,
+                    error="crawl exited with -9",
+                ),
+            ]
+        )
+        session.commit()
+        display_name = pages[0].site.display_name
+    office = site.signed_in("office")
+
+    shown = page(office.get(f"/office/crawl?day={yesterday.isoformat()}").text)
+    other_day = page(office.get("/office/crawl").text)
+
+    counts = {
+        cell["data-task-status"]: cell.get_text()
+        for cell in shown.select("#distributed td[data-task-status]")
+    }
+    assert counts == {"open": "0", "claimed": "1", "done": "0", "failed": "1"}
+    (worker,) = shown.select("#distributed tr[data-worker]")
+    cells = [cell.get_text() for cell in worker.select("td")]
+    assert cells == ["crawler-2 · 4242", "1", display_name, "08:15:00 UTC"]
+    assert [item["data-task-failed"] for item in shown.select("#distributed li")] == [pages[1].key]
+    assert other_day.select_one("#distributed") is None  # a day crawled locally shows no workers
 
 
 # --- the ad outlined on its page screenshot --------------------------------------------------------------

@@ -48,14 +48,16 @@ from monitor.accounts.login_links import make_login_link
 from monitor.accounts.users import seed_demo_users
 from monitor.capture.evidence_log import seal_day
 from monitor.core.evidence import EvidenceStore
-from monitor.core.settings import Settings
+from monitor.core.settings import EvidenceSettings, Settings
 from monitor.matching.records import MatchExplanation, PartCheck
 from monitor.web.app import create_app
 from monitor.web.server import serve_in_thread
 from tests.support.images import png
+from tests.support.s3 import moto_server
 from tests.support.smtp import smtp_server
 from tests.support.web import (
     HOSTILE,
+    PAGE_PNG,
     PASSWORD,
     Site_,
     element_png,
@@ -467,6 +469,36 @@ def test_evidence_missing_from_the_store_is_404(site: Site_) -> None:
     assert (
         site.signed_in("r1").get(f"/evidence/sighting/{site.world['sighting1']}/element").status_code == 404
     )
+
+
+def test_evidence_is_read_from_an_s3_bucket_when_the_settings_say_so(
+    database_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
+) -> None:
+    with moto_server() as s3:
+        bucket = s3.new_bucket()
+        evidence = EvidenceSettings(
+            backend="s3", s3_bucket=bucket, s3_endpoint_url=s3.endpoint_url, s3_region="us-east-1"
+        )
+        settings = make_web_settings(database_url, tmp_path).model_copy(update={"evidence": evidence})
+        with running_site(settings, session_factory) as s3_site:
+            office = s3_site.signed_in("office")
+            element = office.get(f"/evidence/sighting/{s3_site.world['sighting1']}/element")
+            page_shot = office.get(f"/evidence/capture/{s3_site.world['capture_home']}/page")
+            with session_factory() as session:
+                sighting = session.get(Sighting, s3_site.world["sighting1"])
+                assert sighting is not None
+                sighting.box_x, sighting.box_y, sighting.box_width, sighting.box_height = (24, 310, 160, 48)
+                session.commit()
+            item = s3_site.signed_in("mgr_bj").get(f"/items/{s3_site.world['item1']}")
+        keys = [entry["Key"] for entry in s3.client().list_objects_v2(Bucket=bucket).get("Contents", [])]
+
+    assert element.status_code == 200 and element.content == element_png(1)
+    assert page_shot.status_code == 200 and page_shot.content == PAGE_PNG
+    assert page_shot.headers["content-type"] == "image/png"
+    # The outline over the page screenshot needs the screenshot's size: read from the bucket too.
+    assert item.status_code == 200 and 'viewBox="0 0 400 600"' in item.text  # PAGE_PNG is 400x600
+    assert keys and all(key.startswith("evidence/") for key in keys)
+    assert not (tmp_path / "evidence").exists()  # nothing went to the local folder
 
 
 def test_hostile_ad_text_is_escaped_and_links_are_not_followed(site: Site_) -> None:
