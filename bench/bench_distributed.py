@@ -147,6 +147,7 @@ def main() -> None:
             env = {
                 "RIVALWATCH_SITES_DIR": str(work / "sites"),
                 "RIVALWATCH_DEMO_URL": server.base_url,
+                "RIVALWATCH_CRAWL__SIMULATED_DAY": DAY.isoformat(),
                 "RIVALWATCH_CRAWL__BROKER_URL": REDIS,
                 "RIVALWATCH_CRAWL__BATCH_SIZE": str(args.batch_size),
                 "RIVALWATCH_CRAWL__CONCURRENT_REQUESTS": str(args.concurrency),

@@ -82,6 +82,14 @@ def _settings() -> Settings:
     return state.settings
 
 
+def batch_environment(settings: Settings, day: dt.date) -> dict[str, str]:
+    """The batch's crawl records the batch's day: today, or the demo's and tests' simulated day (a
+    production worker given another day's batch fails it: a crawl captures today only)."""
+    from monitor.capture.crawl import simulated_day_environment
+
+    return {} if day == settings.today() else simulated_day_environment(day)
+
+
 @app.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def crawl_batch(self: Task, day: str, number: int) -> dict[str, Any]:
     """Crawl what is still open of batch `number` of `day`; retry later while some of it is not done."""
@@ -92,7 +100,7 @@ def crawl_batch(self: Task, day: str, number: int) -> dict[str, Any]:
     batch = Batch(dt.date.fromisoformat(day), number)
     with migrated_sessions(settings.database) as factory:
         argv = batch_argv(state.config_file, state.sites_dir, batch.day)
-        result = run_batch(factory, settings, batch, argv)
+        result = run_batch(factory, settings, batch, argv, batch_environment(settings, batch.day))
     summary = {"day": day, "batch": number, "crawled": result.claimed, "exit_code": result.exit_code}
     log.info("batch finished", extra={"summary": str(summary), "released": dict(result.released)})
     if result.retry:

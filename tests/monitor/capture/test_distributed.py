@@ -229,6 +229,7 @@ def test_a_day_on_two_workers_survives_a_worker_killed_mid_batch(
         env = {
             **s3.settings_env(bucket),
             "RIVALWATCH_DEMO_URL": fixture.base_url,
+            "RIVALWATCH_CRAWL__SIMULATED_DAY": DAY.isoformat(),  # the fixture sites show a designed day
             "RIVALWATCH_SITES_DIR": str(sites_dir),
             "RIVALWATCH_CRAWL__CONCURRENT_REQUESTS": "1",  # one page after another: a batch takes a while
             "RIVALWATCH_CRAWL__TIMEOUT_SECONDS": "30",
