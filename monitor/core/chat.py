@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -175,12 +176,16 @@ def _check_answer(robot: Robot, answer: bytes) -> None:
 
 
 def _post_apprise(robot: Robot, title: str, text: str) -> None:
-    import apprise
+    # apprise 2.x loads its plugins on first use, and one still imports the deprecated `imghdr`.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "'imghdr' is deprecated", DeprecationWarning)
+        import apprise
 
-    notifier = apprise.Apprise()
-    if not notifier.add(robot.url):
-        raise ChatError(f"{robot.label}: apprise does not know this URL")
-    if not notifier.notify(body=text, title=title):
+        notifier = apprise.Apprise()
+        if not notifier.add(robot.url):
+            raise ChatError(f"{robot.label}: apprise does not know this URL")
+        delivered = notifier.notify(body=text, title=title)
+    if not delivered:
         raise ChatError(f"{robot.label}: apprise could not deliver", retry=True)
 
 

@@ -173,12 +173,13 @@ def test_hostile_ad_text_is_shown_as_text(demo_report: BeautifulSoup) -> None:
 
 
 def test_the_days_alerts_reach_the_loopback_robots_and_the_intel_page_shows_spend(
-    demo_report: BeautifulSoup,
+    demo_run: DemoRun, demo_report: BeautifulSoup
 ) -> None:
     where = [line for line in DEMO_RUN["stderr"].splitlines() if line.startswith("alerts: what the loopback")]
     assert len(where) == 1, DEMO_RUN["stderr"][-2000:]
     received = Path(where[0].rsplit(" ", 1)[1]).read_text(encoding="utf-8")
-    assert "=== wecom robot demo-wecom-r001" in received and "【竞品投放提醒】2026-11-09：张晓明" in received
+    first = f"【竞品投放提醒】{demo_run.calendar.start.isoformat()}：张晓明"  # the period's first day
+    assert "=== wecom robot demo-wecom-r001" in received and first in received
     assert "=== dingtalk robot demo-dingtalk (signature checked)" in received
     assert "=== feishu robot demo-feishu (signature checked)" in received
     assert "1 rate-limited once" in DEMO_RUN["stderr"] and "(0 failed" in DEMO_RUN["stderr"]

@@ -447,7 +447,7 @@ def test_crawl_page_shows_a_distributed_days_pages_by_status_and_who_holds_them(
     office = site.signed_in("office")
 
     shown = page(office.get(f"/office/crawl?day={yesterday.isoformat()}").text)
-    other_day = page(office.get("/office/crawl").text)
+    other_day = page(office.get(f"/office/crawl?day={(yesterday + dt.timedelta(days=1)).isoformat()}").text)
 
     counts = {
         cell["data-task-status"]: cell.get_text()
