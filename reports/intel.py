@@ -21,6 +21,7 @@ from models import Creative
 from monitor.accountability.creatives import CreativeEntry, GalleryFilter, gallery
 from monitor.accountability.spend import SpendLine, SpendTotal, item_spend, totals
 from monitor.accountability.voice import PAGE_KINDS, VoiceRow, periods_back, share_of_voice
+from monitor.core.siteconfig import PlaceNames
 from reports.context import EvidenceFile, ReportContext
 
 TREND_PERIODS = 4  # the period and the three before it
@@ -72,7 +73,9 @@ def load_intel(session: Session, context: ReportContext, creatives: int = REPORT
     items = [item for rep in context.reps for item in rep.items]
     spend = item_spend(session, [item.item_id for item in items])
     by_rep, by_team = _sums(context, spend)
-    entries = gallery(session, GalleryFilter(context.start, context.end), limit=creatives)
+    entries = gallery(
+        session, GalleryFilter(context.start, context.end), limit=creatives, names=context.names
+    )
     return IntelView(
         context.start,
         context.end,
@@ -219,6 +222,13 @@ class ItemIntel:
         return totals(self.spend)
 
 
-def item_intel(session: Session, item_id: int, customer_id: int, start: dt.date, end: dt.date) -> ItemIntel:
-    entries = gallery(session, GalleryFilter(start, end, customer_id), limit=24)
+def item_intel(
+    session: Session,
+    item_id: int,
+    customer_id: int,
+    start: dt.date,
+    end: dt.date,
+    names: PlaceNames | None = None,
+) -> ItemIntel:
+    entries = gallery(session, GalleryFilter(start, end, customer_id), limit=24, names=names)
     return ItemIntel(tuple(entries), tuple(item_spend(session, [item_id]).get(item_id, [])))

@@ -46,6 +46,7 @@ from monitor.core.i18n import translator
 from monitor.core.locks import job_lock
 from monitor.core.place_names import slot_label
 from monitor.core.settings import Settings
+from monitor.core.siteconfig import PlaceNames, load_place_names
 
 log = logging.getLogger("rivalwatch.alerts")
 
@@ -200,16 +201,18 @@ class AlertRow:
     team_name: str | None
     team_parent_id: int | None
     team_id: int | None
-
-    @property
-    def slot_label(self) -> str:
-        return slot_label(self.page_key, self.slot_name)
+    slot_label: str  # the page and the slot, by their display names
 
 
 def alert_rows(
-    session: Session, first: dt.date, last: dt.date, alert_ids: Sequence[int] | None = None
+    session: Session,
+    first: dt.date,
+    last: dt.date,
+    alert_ids: Sequence[int] | None = None,
+    names: PlaceNames | None = None,
 ) -> list[AlertRow]:
-    """The alerts of the days `first`..`last` (or just `alert_ids`), oldest first, with names to show."""
+    """The alerts of the days `first`..`last` (or just `alert_ids`), oldest first, with names to show
+    (`names`: the site configs' display names of sites, pages and slots)."""
     statement = slot_place(
         select(
             AdAlert.id,
@@ -229,6 +232,9 @@ def alert_rows(
             Team.name,
             Team.parent_id,
             Team.id,
+            Site.name,
+            Slot.kind,
+            Page.url,
         )
         .join(Customer, Customer.id == AdAlert.customer_id)
         .outerjoin(Sighting, Sighting.id == AdAlert.sighting_id)
@@ -238,8 +244,13 @@ def alert_rows(
     ).where(AdAlert.day.between(first, last))
     if alert_ids is not None:
         statement = statement.where(AdAlert.id.in_(alert_ids))
-    rows = session.execute(statement.order_by(AdAlert.day, AdAlert.id))
-    return [AlertRow(*row) for row in rows]  # type: ignore[call-arg]
+    names = names or PlaceNames()
+    rows = []
+    for *values, site, kind, url in session.execute(statement.order_by(AdAlert.day, AdAlert.id)):
+        values[4] = names.site(site, values[4])  # the site's display name
+        where = slot_label(names, site, values[5], values[6], kind.value, url)
+        rows.append(AlertRow(*values, where))  # type: ignore[call-arg, arg-type]
+    return rows
 
 
 # --- planning and queueing ------------------------------------------------------------------------------
@@ -317,7 +328,8 @@ def _channels(email: str | None, urls: Sequence[str], owner: str) -> tuple[Chann
 
 def queue_alerts(session: Session, settings: Settings, day: dt.date, now: dt.datetime) -> int:
     """Queue a message per audience and channel for the day's alerts not in one yet; how many parts."""
-    rows = alert_rows(session, day, day)
+    names = load_place_names(settings.sites_dir).translated(translator(settings.language).gettext)
+    rows = alert_rows(session, day, day, names=names)
     covered = _covered(session, day)
     queued = 0
     for audience in audiences(session, settings, rows):

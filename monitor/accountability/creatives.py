@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from models import Advertiser, AdvertiserMatch, Creative, Customer, Sighting
 from models.enums import MatchDecision
 from models.sites import Page, Site, Slot
-from monitor.core.place_names import place_label
+from monitor.core.place_names import slot_label
+from monitor.core.siteconfig import PlaceNames
 
 PHASH_DISTANCE = 6  # bits out of 64: near-duplicates (re-encoded, resized) fall well within this
 GALLERY_LIMIT = 300
@@ -76,7 +77,9 @@ def phash_groups(hashes: dict[int, str | None], distance: int = PHASH_DISTANCE) 
     return {key: root(key) for key in hashes}
 
 
-def gallery(session: Session, wanted: GalleryFilter, limit: int = GALLERY_LIMIT) -> list[CreativeEntry]:
+def gallery(
+    session: Session, wanted: GalleryFilter, limit: int = GALLERY_LIMIT, names: PlaceNames | None = None
+) -> list[CreativeEntry]:
     """The creatives seen in the filter's range, most days seen first, at most `limit`.
 
     Summed in SQL per (creative, slot, advertiser) with no join; slots and advertisers are named after.
@@ -111,10 +114,11 @@ def gallery(session: Session, wanted: GalleryFilter, limit: int = GALLERY_LIMIT)
     sums = session.execute(
         statement.group_by(Sighting.creative_id, Sighting.slot_id, Sighting.advertiser_id)
     ).all()
+    labels = names or PlaceNames()
     places = {
-        slot_id: (site, page, slot)
-        for slot_id, site, page, slot in session.execute(
-            select(Slot.id, Site.display_name, Page.key, Slot.name)
+        slot_id: (labels.site(site, display), slot_label(labels, site, page, slot, kind.value, url))
+        for slot_id, site, display, page, slot, kind, url in session.execute(
+            select(Slot.id, Site.name, Site.display_name, Page.key, Slot.name, Slot.kind, Page.url)
             .join(Page, Page.id == Slot.page_id)
             .join(Site, Site.id == Page.site_id)
         )
@@ -123,13 +127,12 @@ def gallery(session: Session, wanted: GalleryFilter, limit: int = GALLERY_LIMIT)
     rows = []
     for creative_id, slot_id, advertiser_id, first, last, days, sighting_id in sums:
         customer_id, decision, text = advertisers.get(advertiser_id, (None, None, None))
-        site, page, slot = places[slot_id]
+        site, where = places[slot_id]
         rows.append(
             _Placement(
                 int(creative_id or 0),
                 site,
-                page,
-                slot,
+                where,
                 customer_id,
                 decision,
                 text,
@@ -143,10 +146,10 @@ def gallery(session: Session, wanted: GalleryFilter, limit: int = GALLERY_LIMIT)
     hashes = dict(
         session.execute(select(Creative.id, Creative.phash).where(Creative.id.in_(creative_ids))).all()
     )
-    names = _customer_names(
+    customers = _customer_names(
         session, {row.customer_id for row in rows if row.customer_id is not None and row.decision in _MATCHED}
     )
-    return _entries(rows, phash_groups(hashes), names)[:limit]
+    return _entries(rows, phash_groups(hashes), customers)[:limit]
 
 
 def _advertisers(
@@ -175,9 +178,8 @@ def _customer_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
 @dataclass(frozen=True)
 class _Placement:
     creative_id: int
-    site: str
-    page_key: str
-    slot_name: str
+    site: str  # display name
+    where: str  # the page and the slot, by their display names
     customer_id: int | None
     decision: MatchDecision | None
     text: str | None
@@ -208,7 +210,7 @@ def _entries(
         entry.first_seen = min(entry.first_seen, row.first)
         entry.last_seen = max(entry.last_seen, row.last)
         entry.days_seen = max(entry.days_seen, row.days)
-        entry.places.add(place_label(row.site, row.page_key, row.slot_name))
+        entry.places.add(f"{row.site} · {row.where}")
         entry.sites.add(row.site)
         if matched and row.customer_id is not None:
             entry.customers[row.customer_id] = names.get(row.customer_id, "")

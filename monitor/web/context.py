@@ -27,6 +27,7 @@ from monitor.accounts.throttle import DEVICE_LIFETIME, TrustedDevice, device_coo
 from monitor.core.evidence import EvidenceStorage, open_evidence_store
 from monitor.core.i18n import DEFAULT_LANGUAGE, N_, normalise_language, translator
 from monitor.core.settings import Settings
+from monitor.core.siteconfig import PlaceNames
 
 LANGUAGE_COOKIE = "rw_lang"
 DEVICE_COOKIE = "rw_device"
@@ -197,6 +198,12 @@ def _nav(user: User | None) -> list[tuple[str, str]]:
             ("/office/voice", N_("Share of voice")),
         ]
     return links
+
+
+def place_names_of(request: Request) -> PlaceNames:
+    """The site configs' names for sites, pages and slots, in the request's language."""
+    names: PlaceNames = request.app.state.place_names[request_language(request)]
+    return names
 
 
 def render(

@@ -25,6 +25,7 @@ from monitor.web.context import (
     QueryRowId,
     RowId,
     now_utc,
+    place_names_of,
     redirect,
     render,
     settings_of,
@@ -87,7 +88,8 @@ def alert_list(
     start, end = day_range(request, first, last, 7)
     context = {
         "alerts": sorted(
-            alert_rows(session, start, end), key=lambda row: -row.day.toordinal()
+            alert_rows(session, start, end, names=place_names_of(request)),
+            key=lambda row: -row.day.toordinal(),
         ),  # newest day first
         "messages": message_rows(session, start, end),
         "first": start,
@@ -114,7 +116,7 @@ def creative_gallery(
     if customer and customer_row is None:
         problem = translations(request).gettext("No customer has the ID %(code)s.") % {"code": customer}
     wanted = GalleryFilter(start, end, customer_row.id if customer_row else None, site)
-    entries = [] if problem else gallery(session, wanted)
+    entries = [] if problem else gallery(session, wanted, names=place_names_of(request))
     sites = session.execute(select(Site.id, Site.display_name).order_by(Site.display_name)).all()
     context = {
         "entries": entries,

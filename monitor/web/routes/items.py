@@ -34,6 +34,7 @@ from monitor.web.context import (
     RowId,
     evidence_store_of,
     now_utc,
+    place_names_of,
     redirect,
     render,
     settings_of,
@@ -138,6 +139,13 @@ def item_page(
         "waive_reason": waive_reason,
         "reasons": REASON_LABELS,
         "stages": FUNNEL_STAGES,
-        "intel": item_intel(session, item.id, item.customer_id, item.period.start_date, item.period.end_date),
+        "intel": item_intel(
+            session,
+            item.id,
+            item.customer_id,
+            item.period.start_date,
+            item.period.end_date,
+            place_names_of(request),
+        ),
     }
     return render(request, "item.html", context, status_code)

@@ -183,6 +183,7 @@ def test_a_long_list_is_split_to_wecoms_2048_bytes_keeping_each_alert_whole(tmp_
             "一组",
             None,
             1,
+            "首页 · 企业Logo墙",
         )
         for n in range(1, 60)
     ]

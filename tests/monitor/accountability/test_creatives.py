@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import Creative, Sighting
 from monitor.accountability.creatives import GalleryFilter, gallery, phash_groups
+from monitor.core.siteconfig import PlaceNames
 from tests.support.world import START, build_world, day
 
 RANGE = (START, START + dt.timedelta(13))
@@ -36,11 +37,16 @@ def test_a_creative_has_its_first_and_last_day_sites_slots_and_customers(session
     for sighting in session.scalars(select(Sighting).where(Sighting.advertiser_id == bank)):
         sighting.creative_id = red.id if sighting.seen_date < day(8) else red_again.id
     session.flush()
-    (entry,) = gallery(session, GalleryFilter(*RANGE))
+    names = PlaceNames(
+        pages={("zhaopin", "home"): "首页", ("job51", "home"): "首页"},
+        slots={("zhaopin", "home", "logos"): "企业Logo墙"},
+    )
+    (entry,) = gallery(session, GalleryFilter(*RANGE), names=names)
     assert sorted(entry.variants) == [red.id, red_again.id]
     assert (entry.first_seen, entry.last_seen, entry.days_running) == (day(2), day(8), 7)
     assert entry.customers == {world.customers["C001"].id: "上海浦东发展银行股份有限公司"}
-    assert entry.places == {"智联招聘 · home · logos", "前程无忧 · home · banner"}
+    # Display names from the site configs; a slot without a label is shown by its kind, never its key.
+    assert entry.places == {"智联招聘 · 首页 · 企业Logo墙", "前程无忧 · 首页 · banner"}
     assert gallery(session, GalleryFilter(*RANGE, customer_id=world.customers["C002"].id)) == []
     site_ids = {slot.page.site.name: slot.page.site_id for slot in world.slots.values()}
     (job51,) = gallery(session, GalleryFilter(*RANGE, site_id=site_ids["job51"]))

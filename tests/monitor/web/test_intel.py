@@ -42,7 +42,8 @@ def test_the_gallery_groups_near_duplicates_and_filters_by_customer_and_competit
     assert len(cards) == 3
     rows = {row.select("td")[0].get_text(): row.select("td") for row in page.select("#creatives tbody tr")}
     assert rows["客户1有限公司"][7].get_text() == "2" and rows["客户2有限公司"][7].get_text() == "1"
-    assert "竞品招聘网 · campus · banner" in rows["客户1有限公司"][6].get_text()
+    # Display names: the page by its address where its config gives no label, the slot by its kind.
+    assert "竞品招聘网 · /campus · 横幅" in rows["客户1有限公司"][6].get_text()
     only_three = soup(office.get("/office/gallery", params={"customer": "C3"}).text)
     assert [row["data-creative"] for row in only_three.select("#creatives tbody tr")] == [
         str(site.world["creative_c"])
