@@ -344,6 +344,9 @@ async def render(page: Any, config: PageConfig, guard: PageGuard, already_read: 
         f"slot {slot.name!r} did not appear" for slot, at in zip(slots, appeared, strict=True) if at is None
     ]
     problems += await still_loading(page)
+    # The page was entered at DOMContentLoaded: a frame from another host may have drawn its document only
+    # while we waited for the load event, after the scroll's wait; let it draw again before the picture.
+    await frames_painted(page)
     # Slides jump instead of gliding and stop where they are, so DOM, boxes and pixels agree.
     await page.add_style_tag(content=_NO_MOTION)
     await page.evaluate(_STOP_TIMERS)

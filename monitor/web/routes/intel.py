@@ -58,12 +58,14 @@ def alert_link(request: Request, alert_id: RowId, user: CurrentUser, session: Db
     reps = visible_rep_ids(session, user)
     if alert is None or (reps is not None and alert.rep_id not in reps):
         raise NotInScope(alert_id)
-    period = PeriodCalendar.of(settings_of(request).accountability).containing(alert.day)
+    # The stored period holding the day (not the calendar's: a period generated under another anchor,
+    # as the demo's is, is found all the same).
     statement = restrict_items(
         select(AccountabilityItem.id)
         .join(AccountabilityPeriod, AccountabilityPeriod.id == AccountabilityItem.period_id)
         .where(
-            AccountabilityPeriod.start_date == period.start,
+            AccountabilityPeriod.start_date <= alert.day,
+            AccountabilityPeriod.end_date >= alert.day,
             AccountabilityItem.customer_id == alert.customer_id,
         ),
         session,

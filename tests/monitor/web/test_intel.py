@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from spiders.settings import CHROMIUM_ARGS
 from tests.support.intel import add_intel
 from tests.support.paths import CHROMIUM
+from tests.support.poll import wait_for
 from tests.support.web import PASSWORD, Site_, make_web_settings, running_site
 
 TIMEOUT_MS = 15_000
@@ -131,8 +132,9 @@ def test_the_intel_pages_in_chromium(site: Site_, language: str) -> None:
         assert page.locator("#voice-chart svg").bounding_box()["width"] > 200  # type: ignore[index]
         page.goto("/office/gallery")
         assert page.locator("h1").inner_text() == words[1]
-        loaded = "[...document.querySelectorAll('figure.creative img')].every(i => i.naturalWidth > 0)"
-        page.wait_for_function(loaded)
+        # Polled from here: wait_for_function evaluates a string, which the pages' CSP (no eval) refuses.
+        images = page.locator("figure.creative img")
+        wait_for(lambda: images.evaluate_all("all => all.every(i => i.naturalWidth > 0)"), seconds=15)
         assert page.locator("figure.creative").count() == 3
         page.goto("/office/alerts?first=2000-01-01")
         assert words[2] in page.locator("nav").inner_text() or words[2] in page.locator("h1").inner_text()
