@@ -44,7 +44,6 @@ from monitor.core.chat import ChatError, ChatUrlError, Pacer, Robot, parse_robot
 from monitor.core.evidence import open_evidence_store
 from monitor.core.i18n import translator
 from monitor.core.locks import job_lock
-from monitor.core.place_names import slot_label
 from monitor.core.settings import Settings
 from monitor.core.siteconfig import PlaceNames, load_place_names
 
@@ -248,7 +247,7 @@ def alert_rows(
     rows = []
     for *values, site, kind, url in session.execute(statement.order_by(AdAlert.day, AdAlert.id)):
         values[4] = names.site(site, values[4])  # the site's display name
-        where = slot_label(names, site, values[5], values[6], kind.value, url)
+        where = names.page_and_slot(site, values[5], values[6], kind.value, url)
         rows.append(AlertRow(*values, where))  # type: ignore[call-arg, arg-type]
     return rows
 

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from models import Advertiser, AdvertiserMatch, Creative, Customer, Sighting
 from models.enums import MatchDecision
 from models.sites import Page, Site, Slot
-from monitor.core.place_names import slot_label
 from monitor.core.siteconfig import PlaceNames
 
 PHASH_DISTANCE = 6  # bits out of 64: near-duplicates (re-encoded, resized) fall well within this
@@ -116,7 +115,7 @@ def gallery(
     ).all()
     labels = names or PlaceNames()
     places = {
-        slot_id: (labels.site(site, display), slot_label(labels, site, page, slot, kind.value, url))
+        slot_id: (labels.site(site, display), labels.page_and_slot(site, page, slot, kind.value, url))
         for slot_id, site, display, page, slot, kind, url in session.execute(
             select(Slot.id, Site.name, Site.display_name, Page.key, Slot.name, Slot.kind, Page.url)
             .join(Page, Page.id == Slot.page_id)

@@ -20,6 +20,10 @@ from monitor.core.settings import Settings
 from monitor.core.siteconfig import SiteConfig
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from models import EvidenceManifest
+    from monitor.capture.logos import LogosSummary
     from spiders.items import PageCaptureItem
 
 
@@ -165,3 +169,26 @@ def run_crawl_subprocess(
         timeout=timeout,
         check=False,
     )
+
+
+def seal_crawled_day(
+    factory: sessionmaker[Session], settings: Settings, day: dt.date
+) -> EvidenceManifest | None:
+    """Seal the day's evidence in the evidence log once its crawl is done (a re-run adds a version); the
+    new manifest, or None when nothing changed. Called by `crawl` and by the scheduler's celery path."""
+    from models.db import transaction
+    from monitor.capture.evidence_log import seal_day
+    from monitor.core.evidence import open_evidence_store
+
+    with transaction(factory) as session:
+        return seal_day(session, open_evidence_store(settings), day, dt.datetime.now(dt.UTC))
+
+
+def read_day_logos(factory: sessionmaker[Session], settings: Settings, day: dt.date) -> LogosSummary:
+    """Name the day's logo-only ads (empty or generic alt/title) from their creatives with OCR."""
+    from models.db import transaction
+    from monitor.capture.logos import read_logos
+    from monitor.core.evidence import open_evidence_store
+
+    with transaction(factory) as session:
+        return read_logos(session, open_evidence_store(settings), day, dt.datetime.now(dt.UTC))

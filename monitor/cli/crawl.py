@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from models.db import DatabaseUnavailable, retrying
-from monitor.capture.crawl import CrawlOutcome, summary_lines
+from monitor.capture.crawl import CrawlOutcome, read_day_logos, seal_crawled_day, summary_lines
 from monitor.cli._context import sessions_from, settings_from
 from monitor.core.locks import JobBusy, job_lock
 from monitor.core.settings import Settings
@@ -146,8 +146,8 @@ def crawl_command(
         from monitor.cli.distributed import crawl_distributed
 
         def finished() -> None:
-            seal_crawled_day(ctx, day)
-            read_day_logos(ctx, day)
+            _seal(ctx, day)
+            _read_logos(ctx, day)
 
         crawl_distributed(ctx, settings, sites, day, wait=not no_wait, finished=finished)
         return
@@ -170,7 +170,7 @@ def crawl_command(
     for line in summary_lines(outcome):
         click.echo(line)
     if lease_owner is None:  # a distributed day is sealed once, when all its batches are done
-        seal_crawled_day(ctx, day)  # first: the files stored are sealed, even when the crawl was stopped
+        _seal(ctx, day)  # first: the files stored are sealed, even when the crawl was stopped
     if outcome.stopped:
         click.echo(
             f"Error: crawl stopped by a signal before it finished (run {outcome.run_id} marked stopped)",
@@ -178,38 +178,24 @@ def crawl_command(
         )
         ctx.exit(EXIT_STOPPED)
     if lease_owner is None:
-        read_day_logos(ctx, day)
+        _read_logos(ctx, day)
     if outcome.unsaved or outcome.missing:
         ctx.exit(EXIT_NOT_STORED)
 
 
-def read_day_logos(ctx: click.Context, day: dt.date) -> None:
-    """Name the day's logo-only ads (empty or generic alt/title) from their creatives with OCR."""
-    from monitor.capture.logos import read_logos
-    from monitor.core.evidence import open_evidence_store
+def _seal(ctx: click.Context, day: dt.date) -> None:
+    row = seal_crawled_day(sessions_from(ctx), settings_from(ctx), day)
+    if row is not None:
+        click.echo(f"evidence of {day} sealed: manifest v{row.version} {row.sha256}")
 
-    settings = settings_from(ctx)
-    with sessions_from(ctx)() as session:
-        summary = read_logos(session, open_evidence_store(settings), day, dt.datetime.now(dt.UTC))
-        session.commit()
+
+def _read_logos(ctx: click.Context, day: dt.date) -> None:
+    summary = read_day_logos(sessions_from(ctx), settings_from(ctx), day)
     if summary.sightings_named or summary.unread:
         click.echo(
             f"logos read by OCR: {summary.sightings_named} ads named, {summary.unread} without legible text "
             f"({summary.creatives_read} images read)"
         )
-
-
-def seal_crawled_day(ctx: click.Context, day: dt.date) -> None:
-    """Seal the day's evidence in the evidence log now that its crawl is done (a re-run adds a version)."""
-    from monitor.capture.evidence_log import seal_day
-    from monitor.core.evidence import open_evidence_store
-
-    settings = settings_from(ctx)
-    with sessions_from(ctx)() as session:
-        row = seal_day(session, open_evidence_store(settings), day, dt.datetime.now(dt.UTC))
-        session.commit()
-        if row is not None:
-            click.echo(f"evidence of {day} sealed: manifest v{row.version} {row.sha256}")
 
 
 def load_sites(folder: Path, names: tuple[str, ...]) -> tuple[list[str], list[tuple[Path, SiteConfig]]]:

@@ -365,6 +365,10 @@ class PlaceNames:
             return label
         return (urlsplit(url).path or "/") if url else page
 
+    def page_and_slot(self, site: str, page: str, slot: str, kind: str, url: str | None = None) -> str:
+        """`首页 · 顶部横幅`: the page and the slot on it, as alerts and the gallery show them."""
+        return f"{self.page(site, page, url)} · {self.slot(site, page, slot, kind)}"
+
     def slot(self, site: str, page: str, slot: str, kind: str | None = None) -> str:
         """The slot's label, else its kind (`logo`, `banner`) in the reader's language."""
         label = self.slots.get((site, page, slot))

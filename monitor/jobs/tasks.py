@@ -30,7 +30,7 @@ def daily_job(config_file: str | None = None, day: dt.date | None = None) -> Non
     `day` simulates a day (tests); the crawl itself takes the crawl lock, waiting for a prune to end.
     """
     from models.db import transaction
-    from monitor.capture.crawl import run_crawl_subprocess
+    from monitor.capture.crawl import read_day_logos, run_crawl_subprocess, seal_crawled_day
     from monitor.capture.health import load_health, mail_alerts
     from monitor.matching.activity import refresh_days
     from monitor.matching.store import rematch_advertisers
@@ -42,7 +42,9 @@ def daily_job(config_file: str | None = None, day: dt.date | None = None) -> Non
         if settings.crawl.backend == "celery":
             progress = crawl_on_workers(factory, settings, config_file, when)
             log.info("daily crawl finished", extra={"day": str(when), "progress": progress.line()})
-            seal_distributed_day(factory, settings, when)
+            # A batch neither seals nor reads logos: the day is done once, as a local crawl does it.
+            seal_crawled_day(factory, settings, when)
+            read_day_logos(factory, settings, when)
         else:
             completed = run_crawl_subprocess(config_file, day)
             log.info("daily crawl finished", extra={"day": str(when), "exit_code": completed.returncode})
@@ -60,21 +62,6 @@ def daily_job(config_file: str | None = None, day: dt.date | None = None) -> Non
         log.warning("crawl alert", extra={"alert": alert.line()})
     mail_alerts(settings, health)
     alerts_job(config_file, when)
-
-
-def seal_distributed_day(factory: sessionmaker[Session], settings: Settings, day: dt.date) -> None:
-    """After the workers' batches: seal the day's evidence and read its logo-only ads, as a local crawl
-    does when it ends (a batch does neither: the day is sealed once)."""
-    from models.db import transaction
-    from monitor.capture.evidence_log import seal_day
-    from monitor.capture.logos import read_logos
-    from monitor.core.evidence import open_evidence_store
-
-    store = open_evidence_store(settings)
-    with transaction(factory) as session:
-        seal_day(session, store, day, dt.datetime.now(dt.UTC))
-    with transaction(factory) as session:
-        read_logos(session, store, day, dt.datetime.now(dt.UTC))
 
 
 def alerts_job(config_file: str | None = None, day: dt.date | None = None) -> None:
