@@ -5,7 +5,6 @@ wrong-password names get the same answer after the same work (one argon2 verific
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -159,9 +158,10 @@ def test_every_refusal_costs_one_argon2_verification(
 
 
 def test_unknown_paused_and_wrong_names_get_the_same_answer_in_the_same_time(served: Served) -> None:
-    """Interleaved rounds, each from a fresh address (no network pause); medians compared with a generous
-    factor, so a loaded machine shifts all three alike. Before equal work, a locked name answered in about
-    10 ms against half a second for a wrong password."""
+    """Interleaved rounds, each from a fresh address (no network pause). Each case's fastest round is its
+    own work with the least of the machine's load on top (load only ever adds time, and a busy CI machine
+    once made one case's median twice another's), compared with a generous factor. Before equal work, a
+    locked name answered in about 10 ms against half a second for a wrong password: a factor of 35."""
     fail_as(served, "r1", ATTACKER, NAME_LIMIT)  # r1 is now paused for strangers
     wrong_names = ["r2", "mgr", "office"]  # each fails at most NAME_LIMIT - 1 times below: never paused
     timings: dict[str, list[float]] = {"unknown": [], "paused": [], "wrong": []}
@@ -177,10 +177,10 @@ def test_unknown_paused_and_wrong_names_get_the_same_answer_in_the_same_time(ser
             answers[case].add((response.status_code, problem_text(response.text)))
     assert answers["unknown"] == answers["paused"] == answers["wrong"]
     assert len(answers["wrong"]) == 1 and next(iter(answers["wrong"]))[0] == 401
-    wrong = statistics.median(timings["wrong"])
+    wrong = min(timings["wrong"])
     for case in ("unknown", "paused"):
-        ratio = statistics.median(timings[case]) / wrong
-        assert 0.5 < ratio < 2.0, f"{case} answers {ratio:.2f}× as fast as a wrong password: {timings}"
+        ratio = min(timings[case]) / wrong
+        assert 0.5 < ratio < 2.0, f"{case} takes {ratio:.2f}× a wrong password's time: {timings}"
 
 
 def test_client_networks() -> None:
