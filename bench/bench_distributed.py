@@ -1,6 +1,7 @@
 """Benchmark: a distributed day's crawl on 1 and on 2 worker processes, pages per minute.
 
     .venv/bin/python bench/bench_distributed.py [--copies 6] [--latency 3] [--concurrency 2] [--rounds 1]
+        [--batch-size 6] [--pin]
 
 Serves the demo's fictional sites (monitor.demo.fixture_server) on loopback, every page answering after
 `--latency` seconds (as a site across the internet does: the crawl is bound by waiting, not by this
@@ -79,7 +80,16 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(workers: int, pages: int, env: dict[str, str], work: Path, admin: object) -> Measured:
+def stop_workers(started: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each worker's process group (the worker, its crawl processes, their Chromium)."""
+    for process in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in started:
+        process.wait()
+
+
+def run(workers: int, pages: int, env: dict[str, str], work: Path, admin: object, pin: bool) -> Measured:
     name = f"bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:  # type: ignore[attr-defined]
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -91,15 +101,18 @@ def run(workers: int, pages: int, env: dict[str, str], work: Path, admin: object
         "RIVALWATCH_CRAWL__QUEUE": f"bench-{name}",
     }
     command = [sys.executable, "-m", "monitor.cli"]
+    started: list[subprocess.Popen[bytes]] = []
     try:
         subprocess.run([*command, "db", "upgrade"], env=env, check=True, capture_output=True)
         cpu_before = children_cpu()
-        started = []
         for number in range(workers):
             log = (work / f"{name}-worker-{number}.log").open("wb")
+            # --pin: worker N and every process it starts (crawl, Chromium) on core N alone, as if each
+            # worker had a machine of its own; unpinned, the workers share every core.
+            pinned = ["taskset", "--cpu-list", str(number % (os.cpu_count() or 1))] if pin else []
             started.append(
                 subprocess.Popen(
-                    [*command, "worker", "--concurrency", "1", "--name", f"bench{number}@%h"],
+                    [*pinned, *command, "worker", "--concurrency", "1", "--name", f"bench{number}@%h"],
                     env=env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
@@ -121,12 +134,10 @@ def run(workers: int, pages: int, env: dict[str, str], work: Path, admin: object
         seconds = time.monotonic() - begin
         if f"{pages} of {pages} pages stored" not in crawl.stdout:
             raise SystemExit(f"the crawl did not store every page:\n{crawl.stdout}\n{crawl.stderr}")
-        for process in started:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in started:
-            process.wait()
+        stop_workers(started)
         return Measured(workers, pages, seconds, children_cpu() - cpu_before)
     finally:
+        stop_workers(started)  # also when the bench is stopped or fails: no worker left behind
         with admin.connect() as connection:  # type: ignore[attr-defined]
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -138,7 +149,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2, help="crawl.concurrent_requests per worker")
     parser.add_argument("--batch-size", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="each worker (and its crawl processes and Chromium) on a core of its own (Linux taskset)",
+    )
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: run the clean-ups (workers, databases)
     admin = make_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
     with tempfile.TemporaryDirectory(prefix="rivalwatch-bench-") as temporary:
         work = Path(temporary)
@@ -156,7 +173,7 @@ def main() -> None:
             for round_number in range(args.rounds):
                 # 1, 2, then 2, 1: the machine's drift falls on both alike.
                 for workers in (1, 2) if round_number % 2 == 0 else (2, 1):
-                    measured = run(workers, pages, env, work, admin)
+                    measured = run(workers, pages, env, work, admin, args.pin)
                     results[workers].append(measured)
                     rate = f"{measured.per_minute:.1f} pages/min"
                     cost = f"{measured.cpu_seconds / pages:.2f} CPU s a page"
@@ -169,6 +186,7 @@ def main() -> None:
     print(
         f"\nlatency {args.latency} s a page, {pages} pages, batches of {args.batch_size}, "
         f"crawl.concurrent_requests {args.concurrency}, load average {os.getloadavg()[0]:.1f}"
+        + (", each worker on a core of its own" if args.pin else "")
     )
     print(f"1 worker:  {one:.1f} pages/min")
     rounds = ", ".join(f"{ratio:.2f}" for ratio in ratios)
