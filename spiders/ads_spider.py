@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-from collections.abc import AsyncIterator
-from dataclasses import replace
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import scrapy
@@ -28,6 +29,7 @@ from monitor.core.siteconfig import PageConfig, SiteConfig
 from spiders.browser import PageGuard, Rendered, context_options, crop_elements, render
 from spiders.creatives import CreativeRequests, check_image
 from spiders.extract import decode_page, extract_ads
+from spiders.images import ImageInfo
 from spiders.items import (
     CapturedAd,
     CreativeItem,
@@ -72,6 +74,45 @@ def looks_blocked(url: str, text: str, any_slot_found: bool) -> bool:
     return bool(CAPTCHA_URL.search(url) or CAPTCHA_TEXT.search(text[:200_000]))
 
 
+def unread_item_fields(response: Response) -> dict[str, Any] | None:
+    """The capture's fields when the response is no page to read (an error status, empty, not HTML)."""
+    code, body = response.status, response.body
+    if code >= 400:
+        status: Status = "blocked" if code in BLOCKED_HTTP_STATUSES else "http_error"
+        return {"status": status, "http_status": code, "error": f"HTTP {code}", "html": body or None}
+    if not body.strip() or not is_html(response):
+        error = "empty page" if not body.strip() else "not an HTML page"
+        return {"status": "parse_error", "http_status": code, "error": error, "html": body or None}
+    return None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What reading a page's text made of it: its slots (ok), or why it is not the page (blocked,
+    parse_error)."""
+
+    text: str
+    status: Status
+    error: str | None = None
+    slots: list[SlotResult] = field(default_factory=list)
+
+
+def read_text(text: str, site: SiteConfig, page: PageConfig, url: str) -> Reading:
+    """Read the ads out of the page's text. CPU work (parsing, selectors): run in the reader thread."""
+    try:
+        extraction = extract_ads(text, site, page, url)
+    except Exception as exc:  # noqa: BLE001 - one odd page must not stop the crawl
+        return Reading(text, "parse_error", f"{type(exc).__name__}: {exc}")
+    if looks_blocked(url, text, any(slot.found for slot in extraction.slots)):
+        return Reading(text, "blocked", "anti-bot or captcha page")
+    return Reading(text, "ok", slots=slot_results(extraction))
+
+
+def read_body(body: bytes, site: SiteConfig, page: PageConfig, charset: str | None, url: str) -> Reading:
+    """Decode a fetched page's bytes, then read them (read_text)."""
+    return read_text(decode_page(body, page.encoding or site.encoding, charset), site, page, url)
+
+
 def failure_status(failure: Failure) -> Status:
     if failure.check(*TIMEOUT_ERRORS) or _is_playwright_timeout(failure.value):
         return "timeout"
@@ -105,6 +146,10 @@ class AdsSpider(scrapy.Spider):
         # Browser windows kept for the next page of the same site (0: a fresh window per page).
         self.window_lanes = 0
         self._next_lane = 0
+        # Pages are read (decoded, parsed, their ads extracted) here, one at a time, off the reactor
+        # thread: the reactor keeps driving the browser windows meanwhile. One thread, so that lxml's
+        # parsers and compiled selectors are never used by two threads at once.
+        self.reader = ThreadPoolExecutor(1, thread_name_prefix="page-reader")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AdsSpider:
@@ -127,6 +172,10 @@ class AdsSpider(scrapy.Spider):
         spider.creatives.max_bytes = crawl.creative_max_bytes
         spider.creatives.timeout_seconds = crawl.creative_timeout_seconds
         return spider
+
+    def closed(self, reason: str) -> None:
+        """Scrapy's hook at the end of the crawl: the reader thread has nothing left to read."""
+        self.reader.shutdown(wait=False)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for site in self.sites.values():
@@ -189,24 +238,38 @@ class AdsSpider(scrapy.Spider):
 
     async def parse_page(self, response: Response) -> AsyncIterator[PageCaptureItem | scrapy.Request]:
         browser_page = response.meta.get("playwright_page")
-        try:
-            item = await self.capture(response, browser_page)
-            item.response = await received_message(response)
-        finally:
-            await self.close_page(browser_page)  # before the item is stored: free the window early
-        site = self.sites[item.site]
-        if browser_page is None and item.status == "ok" and self.static_screenshots:
-            yield self.screenshot_request(site, site.page(item.page_key), item, response)
+        site = self.sites[response.meta["site"]]
+        if browser_page is None and self.static_screenshots and unread_item_fields(response) is None:
+            # Chromium is sent the page at once and reading it goes on meanwhile, in the reader thread:
+            # the two steps overlap instead of following each other, and the reactor stays free.
+            reading = asyncio.ensure_future(self.captured(response, None))
+            yield self.screenshot_request(site, site.page(response.meta["page_key"]), reading, response)
+            item = await reading
         else:
+            try:
+                item = await self.captured(response, browser_page)
+            finally:
+                await self.close_page(browser_page)  # before the item is stored: free the window early
             yield item
         for request in self.creatives.for_page(item, site):
             yield request
 
+    async def captured(self, response: Response, browser_page: Any) -> PageCaptureItem:
+        """The page's capture with the HTTP response as received."""
+        item = await self.capture(response, browser_page)
+        item.response = await received_message(response)
+        return item
+
     def screenshot_request(
-        self, site: SiteConfig, page: PageConfig, item: PageCaptureItem, response: Response
+        self,
+        site: SiteConfig,
+        page: PageConfig,
+        reading: asyncio.Future[PageCaptureItem],
+        response: Response,
     ) -> scrapy.Request:
         """Show Chromium the static page exactly as fetched (its document served from memory, its images
-        and styles from the site) for the full-page and element screenshots; the item waits in meta."""
+        and styles from the site) for the full-page and element screenshots; the page's `reading` (its
+        capture, without pictures) is awaited in meta."""
         content_type = (response.headers.get(b"Content-Type") or b"text/html").decode("latin-1")
         document = (response.url, response.body, content_type)
         timeout_ms = self.timeout_seconds * 1000
@@ -214,7 +277,7 @@ class AdsSpider(scrapy.Spider):
             **self.browser_meta(site, page),
             "site": site.name,
             "page_key": page.key,
-            "capture": item,
+            "capture": reading,
             "playwright_page_init_callback": PageGuard(self.allowed_domains, document),
             # The document is at hand at once; its images are waited for while scrolling (up to a bound).
             "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded", "timeout": timeout_ms},
@@ -228,17 +291,21 @@ class AdsSpider(scrapy.Spider):
         )
 
     async def parse_screenshot(self, response: Response) -> AsyncIterator[PageCaptureItem]:
-        item: PageCaptureItem = response.meta["capture"]
         browser_page = response.meta["playwright_page"]
+        rendered: Rendered | None = None
+        problem: str | None = None
         try:
-            page = self.sites[item.site].page(item.page_key)
+            page = self.sites[response.meta["site"]].page(response.meta["page_key"])
             guard = response.meta["playwright_page_init_callback"]
             rendered = await render(browser_page, page, guard, already_read=True)
         except Exception as exc:  # noqa: BLE001 - the page was read; only its picture is missing
-            yield with_problems(item, [f"screenshot failed: {type(exc).__name__}: {exc}"[:500]])
-            return
+            problem = f"screenshot failed: {type(exc).__name__}: {exc}"[:500]
         finally:
             await self.close_page(browser_page)
+        item: PageCaptureItem = await response.meta["capture"]
+        if rendered is None or item.status != "ok":
+            yield without_picture(item, problem)
+            return
         slots = await asyncio.to_thread(with_element_shots, rendered, item.slots)
         yield with_problems(replace(item, screenshot=rendered.screenshot, slots=slots), rendered.problems)
 
@@ -247,73 +314,50 @@ class AdsSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         await self.close_page(request.meta.get("playwright_page"))
         self.logger.warning("screenshot of %s: %s", request.url, describe_failure(failure))
-        problem = f"screenshot failed: {describe_failure(failure)}"[:500]
-        yield with_problems(request.meta["capture"], [problem])
+        item = await request.meta["capture"]
+        yield without_picture(item, f"screenshot failed: {describe_failure(failure)}"[:500])
 
     async def capture(self, response: Response, browser_page: Any) -> PageCaptureItem:
         site = self.sites[response.meta["site"]]
         page = site.page(response.meta["page_key"])
-        status_code = response.status
-        body = response.body
-        if status_code >= 400:
-            status: Status = "blocked" if status_code in BLOCKED_HTTP_STATUSES else "http_error"
-            return self.new_item(
-                response.meta,
-                response.url,
-                status,
-                http_status=status_code,
-                error=f"HTTP {status_code}",
-                html=body or None,
-            )
-        if not body.strip() or not is_html(response):
-            return self.new_item(
-                response.meta,
-                response.url,
-                "parse_error",
-                http_status=status_code,
-                html=body or None,
-                error="empty page" if not body.strip() else "not an HTML page",
-            )
+        unread = unread_item_fields(response)
+        if unread is not None:
+            return self.new_item(response.meta, response.url, **unread)
         if browser_page is None:
-            text = decode_page(body, page.encoding or site.encoding, http_charset(response))
-            return await self.read_page(response, site, page, text, None)
+            charset = http_charset(response)
+            reading = await self.in_reader(read_body, response.body, site, page, charset, response.url)
+            return await self.read_page(response, reading, None)
         try:
             rendered = await render(browser_page, page, response.meta["playwright_page_init_callback"])
         except Exception as exc:  # noqa: BLE001 - a crashed or hung tab is this page's failure only
-            status = "timeout" if _is_playwright_timeout(exc) else "parse_error"
+            status: Status = "timeout" if _is_playwright_timeout(exc) else "parse_error"
             error = f"rendering failed: {type(exc).__name__}: {exc}"[:2000]
-            return self.new_item(response.meta, response.url, status, http_status=status_code, error=error)
-        return await self.read_page(response, site, page, rendered.html, rendered)
+            return self.new_item(
+                response.meta, response.url, status, http_status=response.status, error=error
+            )
+        reading = await self.in_reader(read_text, rendered.html, site, page, response.url)
+        return await self.read_page(response, reading, rendered)
+
+    async def in_reader(self, function: Callable[..., Reading], *args: Any) -> Reading:
+        """Run a page's reading (decoding, parsing, extraction) in the spider's one reader thread."""
+        return await asyncio.get_running_loop().run_in_executor(self.reader, function, *args)
 
     async def read_page(
-        self, response: Response, site: SiteConfig, page: PageConfig, text: str, rendered: Rendered | None
+        self, response: Response, reading: Reading, rendered: Rendered | None
     ) -> PageCaptureItem:
-        html = text.encode("utf-8") if rendered else response.body
-        try:
-            extraction = extract_ads(text, site, page, response.url)
-        except Exception as exc:  # noqa: BLE001 - one odd page must not stop the crawl
+        html = reading.text.encode("utf-8") if rendered else response.body
+        if reading.status != "ok":
             return self.new_item(
                 response.meta,
                 response.url,
-                "parse_error",
+                reading.status,
                 http_status=response.status,
-                error=f"{type(exc).__name__}: {exc}",
+                error=reading.error,
                 html=html,
-                text=text,
+                text=reading.text,
             )
-        found_any = any(slot.found for slot in extraction.slots)
-        if looks_blocked(response.url, text, found_any):
-            return self.new_item(
-                response.meta,
-                response.url,
-                "blocked",
-                http_status=response.status,
-                error="anti-bot or captcha page",
-                html=html,
-                text=text,
-            )
-        slots = slot_results(extraction)
-        if rendered:  # cutting up a full-page PNG is CPU work: off the reactor thread
+        slots = reading.slots
+        if rendered:  # cutting up a full-page picture is CPU work: off the reactor thread
             slots = await asyncio.to_thread(with_element_shots, rendered, slots)
         problems = rendered.problems if rendered else []
         return self.new_item(
@@ -322,7 +366,7 @@ class AdsSpider(scrapy.Spider):
             "ok",
             http_status=response.status,
             html=html,
-            text=text,
+            text=reading.text,
             screenshot=rendered.screenshot if rendered else None,
             error="; ".join(problems) or None,
             slots=slots,
@@ -340,13 +384,14 @@ class AdsSpider(scrapy.Spider):
         url = response.meta["creative_url"]
         body = response.body
         # Decoding and hashing an image is CPU work: off the reactor thread, so pages keep flowing.
-        info = await asyncio.to_thread(check_image, body, url)
-        if info is None:
+        checked = await asyncio.to_thread(check_creative, body, url)
+        if checked is None:
             return
+        info, sha = checked
         yield CreativeItem(
             url=url,
             data=body,
-            sha256=sha256_hex(body),
+            sha256=sha,
             mime_type=info.mime_type,
             width=info.width,
             height=info.height,
@@ -358,6 +403,12 @@ class AdsSpider(scrapy.Spider):
         """Records nothing: the page capture never depends on its creatives."""
         url = failure.request.meta["creative_url"]  # type: ignore[attr-defined]
         self.logger.info("creative %s not fetched: %s", url, describe_failure(failure))
+
+
+def check_creative(body: bytes, url: str) -> tuple[ImageInfo, str] | None:
+    """The creative's image facts and SHA-256, or None when it is no acceptable image."""
+    info = check_image(body, url)
+    return None if info is None else (info, sha256_hex(body))
 
 
 async def close_browser_page(page: Any, keep_window: bool = False) -> None:
@@ -408,3 +459,11 @@ def with_problems(item: PageCaptureItem, problems: list[str]) -> PageCaptureItem
     if not problems:
         return item
     return replace(item, error="; ".join([item.error, *problems] if item.error else problems))
+
+
+def without_picture(item: PageCaptureItem, problem: str | None) -> PageCaptureItem:
+    """A page read but not pictured says why in its error note; one that was not read as the page (a
+    captcha, an error) never gets a picture, and needs no note for it."""
+    if problem is None or item.status != "ok":
+        return item
+    return with_problems(item, [problem])

@@ -1,11 +1,20 @@
-"""The one pipeline: persist each item in its own transaction (logic in spiders.persist)."""
+"""The one pipeline: persist each item in its own transaction (logic in spiders.persist).
+
+Nothing here runs on the reactor thread while the crawl is on, but for opening and closing the run:
+evidence files are uploaded from worker threads (hashing, writing, an S3 PUT each), several items at
+once, and then each item's transaction runs in the one database thread, in the order the uploads end.
+The reactor meanwhile keeps driving the browser windows.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
-from collections.abc import Iterator
-from typing import Any
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -21,6 +30,7 @@ from spiders import persist
 from spiders.items import CreativeItem, PageCaptureItem, RunState
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class CapturePipeline:
@@ -38,7 +48,10 @@ class CapturePipeline:
         self.sites = sites
         self.capture_date = capture_date
         self.site_filter = site_filter
-        self.evidence = open_evidence_store(settings)
+        self.evidence = EvidenceUploads(open_evidence_store(settings))
+        # Every transaction of the crawl, one after another: the creatives' bookkeeping below is only
+        # ever touched there, so a page and the creative it shows cannot miss each other's link.
+        self.database_thread = ThreadPoolExecutor(1, thread_name_prefix="capture-database")
         # Set when a Celery worker runs this crawl over pages it leased (monitor.capture.distributed):
         # each capture is stored only together with its page's task row turning done under that lease.
         self.lease_owner = lease_owner
@@ -87,19 +100,24 @@ class CapturePipeline:
             persist.sync_sites(session, self.sites)
             return persist.start_run(session, self.capture_date, self.site_filter, now).id
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         assert self.factory is not None and self.run_id is not None
         if isinstance(item, PageCaptureItem):
-            self.save_page(self.factory, self.run_id, item)
+            # Upload first, outside any transaction (the store may be S3): the rows then cite stored files.
+            files = [item.html, item.screenshot, item.response, *_element_shots(item)]
+            uploaded = await asyncio.to_thread(self.evidence.upload, files)
+            await self.in_database_thread(self.save_page, self.factory, self.run_id, item, uploaded)
         elif isinstance(item, CreativeItem):
-            self.save_creative(self.factory, self.run_id, item)
+            uploaded = await asyncio.to_thread(self.evidence.upload, [item.data])
+            await self.in_database_thread(self.save_creative, self.factory, self.run_id, item, uploaded)
         return item
 
-    def save_page(self, factory: sessionmaker[Session], run_id: int, item: PageCaptureItem) -> None:
-        # Upload first, outside any transaction (the store may be S3): the rows then cite stored files.
-        uploaded = upload_evidence(
-            self.evidence, [item.html, item.screenshot, item.response, *_element_shots(item)]
-        )
+    async def in_database_thread(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.database_thread, function, *args)
+
+    def save_page(
+        self, factory: sessionmaker[Session], run_id: int, item: PageCaptureItem, uploaded: UploadedEvidence
+    ) -> None:
         with transaction(factory) as session:
             capture = persist.save_capture(session, item, run_id, uploaded, self.creative_ids)
             if self.lease_owner is not None:
@@ -113,10 +131,11 @@ class CapturePipeline:
         else:
             self.pages_failed += 1
 
-    def save_creative(self, factory: sessionmaker[Session], run_id: int, item: CreativeItem) -> None:
+    def save_creative(
+        self, factory: sessionmaker[Session], run_id: int, item: CreativeItem, uploaded: UploadedEvidence
+    ) -> None:
         pages = sorted(self.unlinked.pop(item.url, set()))
         now = dt.datetime.now(dt.UTC)
-        uploaded = upload_evidence(self.evidence, [item.data])
         with transaction(factory) as session:
             self.creative_ids[item.url] = persist.save_creative(session, item, run_id, uploaded, now, pages)
 
@@ -140,6 +159,7 @@ class CapturePipeline:
                 )
         self.engine.dispose()
         self.engine = self.factory = None
+        self.database_thread.shutdown()
 
 
 def run_end(reason: str) -> tuple[RunStatus, str | None]:
@@ -155,9 +175,46 @@ def _element_shots(item: PageCaptureItem) -> list[bytes | None]:
     return [ad.element_screenshot for slot in item.slots for ad in slot.ads]
 
 
-def upload_evidence(store: EvidenceStorage, files: list[bytes | None]) -> UploadedEvidence:
-    """Store `files` now (before any transaction opens); the result answers `put` for them without I/O."""
-    return UploadedEvidence({store.put(data) for data in files if data})
+class EvidenceUploads:
+    """Puts the crawl's evidence files into the store from several threads at once, each file once.
+
+    Two pages showing the same logo are stored at the same moment: both would find its cut-out missing
+    and write it, the second over the first. A file being put is waited for instead of put again.
+    """
+
+    def __init__(self, store: EvidenceStorage) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._putting: dict[str, Future[None]] = {}
+
+    def upload(self, files: list[bytes | None]) -> UploadedEvidence:
+        """Store `files` now (before any transaction opens); the result answers `put` for them without
+        I/O."""
+        return UploadedEvidence({self._put_once(data) for data in files if data})
+
+    def _put_once(self, data: bytes) -> str:
+        sha = sha256_hex(data)
+        with self._lock:
+            putting = self._putting.get(sha)
+            if putting is None:
+                putting = self._putting[sha] = Future()
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            putting.result()  # the other thread's put, or its error
+            return sha
+        try:
+            self.store.put(data)
+        except BaseException as exc:
+            putting.set_exception(exc)
+            raise
+        else:
+            putting.set_result(None)
+        finally:
+            with self._lock:
+                del self._putting[sha]
+        return sha
 
 
 class UploadedEvidence:
