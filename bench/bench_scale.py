@@ -442,8 +442,10 @@ def main() -> None:
     if args.child:
         child(args.child, target, size, args.smtp_port, args.rounds, args.no_xlsx)
         return
-    build(target, size, args.seed, args.rebuild)
     wanted = [op for op in args.ops.split(",") if op]
+    if unknown := [op for op in wanted if op not in OPS]:
+        parser.error(f"--ops: unknown {', '.join(unknown)} (known: {', '.join(OPS)})")
+    build(target, size, args.seed, args.rebuild)
     children = list(dict.fromkeys("web" if op.startswith("web_") else op for op in wanted))
     mailbox = None
     if "publish" in children:
