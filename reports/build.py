@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.db import transaction
 from monitor.accountability.generate import GenerationResult, generate_period
 from monitor.core.settings import Settings
-from reports.context import load_report_context, report_names
+from reports.context import ReportContext, load_report_context, report_names
 from reports.html import write_report
 from reports.xlsx import write_workbook
 
@@ -27,6 +27,7 @@ class BuiltReport:
     generation: GenerationResult | None  # None when the period was written as stored
     report: Path
     workbook: Path | None  # None when not asked for
+    context: ReportContext  # what the pages and the workbook were written from; the mails reuse it
 
 
 def build_period_report(
@@ -52,4 +53,4 @@ def build_period_report(
     # The pages and the workbook are written from the one context, after the reading session ended.
     report = write_report(settings, context)
     book = write_workbook(settings, context) if workbook else None
-    return BuiltReport(start, generation, report, book)
+    return BuiltReport(start, generation, report, book, context)
