@@ -328,7 +328,10 @@ def placement_view(placement: Placement, days: Sequence[dt.date], names: PlaceNa
         sightings=len(rows),
         thumbnail=next(filter(None, (_thumbnail_file(row) for row in reversed(rows))), None),
         page_shot=next(filter(None, (_page_file(row) for row in reversed(rows))), None),
-        owners=tuple(dict.fromkeys(f"{row.owner_rep_name}（{row.owner_rep_code}）" for row in rows)),
+        owners=tuple(
+            f"{name}（{code}）"
+            for name, code in dict.fromkeys((row.owner_rep_name, row.owner_rep_code) for row in rows)
+        ),
         manifests=tuple(
             sorted({(row.day, row.manifest_sha256) for row in rows if row.manifest_sha256 is not None})
         ),
@@ -423,21 +426,26 @@ def item_view(record: ItemRecord, names: PlaceNames) -> ItemView:
         last_seen=row.last_seen,
         form_status=row.form_status,
         competitors=row.competitors,
-        positions=tuple(
-            dict.fromkeys(
-                " · ".join(
-                    (
-                        names.site(row.site_name, row.site_display_name),
-                        names.page(row.site_name, row.page_key, row.page_url),
-                        names.slot(row.site_name, row.page_key, row.slot_name, row.slot_kind),
-                    )
-                )
-                for row in evidence
-            )
-        ),
+        positions=_positions(evidence, names),
         evidence=evidence,
         placements=placements,
         timeline=_item_days(record, placements),
+    )
+
+
+def _positions(evidence: Sequence[EvidenceRow], names: PlaceNames) -> tuple[str, ...]:
+    """ "competitor · page · slot" of each place in the evidence, in evidence order, each named once."""
+    places = dict.fromkeys(
+        (row.site_name, row.site_display_name, row.page_key, row.page_url, row.slot_name, row.slot_kind)
+        for row in evidence
+    )
+    return tuple(
+        dict.fromkeys(
+            " · ".join(
+                (names.site(site, display), names.page(site, page, url), names.slot(site, page, slot, kind))
+            )
+            for site, display, page, url, slot, kind in places
+        )
     )
 
 
