@@ -186,35 +186,48 @@ def load_sighting_facts(session: Session, period_row: AccountabilityPeriod) -> l
             AdvertiserMatch.customer_id,
             AdvertiserMatch.decision,
             Sighting.is_house_ad,
-            Site.name,
-            Page.key,
-            Slot.name,
+            Sighting.slot_id,
             Sighting.advertiser_id,
-            Advertiser.text,
         )
-        .join(Slot, Slot.id == Sighting.slot_id)
-        .join(Page, Page.id == Slot.page_id)
-        .join(Site, Site.id == Page.site_id)
-        .outerjoin(Advertiser, Advertiser.id == Sighting.advertiser_id)
         .outerjoin(AdvertiserMatch, AdvertiserMatch.advertiser_id == Sighting.advertiser_id)
         .where(Sighting.seen_date.between(period_row.start_date, period_row.end_date))
         .where(candidate | Sighting.id.in_(current_evidence))
     )
+    rows = session.connection().execute(stmt).all()  # Core rows: no ORM loading for 100,000s of them
+    # A few hundred slots and a few thousand advertisers behind 100,000s of sightings: named once each.
+    places = _slot_places(session)
+    texts = _advertiser_texts(session, {row[6] for row in rows if row[6] is not None})
+    none = str(MatchDecision.NONE)
     return [
         SightingFact(
-            sighting_id=row[0],
-            day=row[1],
-            customer_id=row[2],
-            match_decision=str(row[3] or MatchDecision.NONE),
-            is_house_ad=row[4],
-            site=row[5],
-            page=row[6],
-            slot=row[7],
-            advertiser_id=row[8],
-            advertiser_text=row[9] or "",
+            sighting_id,
+            day,
+            customer_id,
+            str(decision) if decision else none,
+            is_house_ad,
+            *places[slot_id],
+            advertiser_id,
+            texts.get(advertiser_id) or "",
         )
-        for row in session.connection().execute(stmt)  # Core rows: no ORM loading for 100,000s of them
+        for sighting_id, day, customer_id, decision, is_house_ad, slot_id, advertiser_id in rows
     ]
+
+
+def _slot_places(session: Session) -> dict[int, tuple[str, str, str]]:
+    """Slot id -> (site name, page key, slot name)."""
+    statement = select(Slot.id, Site.name, Page.key, Slot.name).join(Page, Page.id == Slot.page_id)
+    rows = session.execute(statement.join(Site, Site.id == Page.site_id))
+    return {slot_id: (site, page, slot) for slot_id, site, page, slot in rows}
+
+
+def _advertiser_texts(session: Session, ids: set[int]) -> dict[int | None, str]:
+    texts: dict[int | None, str] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        rows = session.execute(select(Advertiser.id, Advertiser.text).where(Advertiser.id.in_(chunk)))
+        texts.update((advertiser_id, text) for advertiser_id, text in rows)
+    return texts
 
 
 def _customers_matched_in(period: Period) -> Select[Any]:
@@ -313,8 +326,10 @@ class _EvidenceChanges:
         rows = [
             {"item_id": item, "sighting_id": sighting, "rep_id": rep} for item, sighting, rep in self.added
         ]
+        # Core on the connection: tens of thousands of plain rows, no ORM bookkeeping per row.
+        connection = session.connection()
         for start in range(0, len(rows), _CHUNK):
-            session.execute(insert(ItemEvidence), rows[start : start + _CHUNK])
+            connection.execute(insert(ItemEvidence), rows[start : start + _CHUNK])
 
 
 _CHUNK = 5_000
