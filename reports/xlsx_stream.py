@@ -84,6 +84,9 @@ class StreamingWorkbook:
         self.folder = folder
         self.sheets: list[_Sheet] = []
         self._texts: dict[str, str] = {}  # a text -> its cell's XML after the reference
+        # (type, value, style, linked) -> the cell's XML after the reference ("" for no cell): dates,
+        # numbers and linked texts recur too, tens of thousands of times in the evidence sheet.
+        self._bodies: dict[tuple[type, Any, int, bool], str] = {}
 
     def sheet(self, title: str, headers: Sequence[tuple[str, int]]) -> _Sheet:
         """Start a sheet with a bold, frozen header row of `(name, width)` columns."""
@@ -121,8 +124,13 @@ class StreamingWorkbook:
                     parts.append(f'<c r="{letters[index]}{number}"{body}')
                 continue
             cell = value if isinstance(value, Cell) else Cell(value)
+            key = (type(cell.value), cell.value, cell.style, bool(cell.link))
+            body = self._bodies.get(key)
+            if body is None:
+                body = self._bodies[key] = _cell_body(cell)
             reference = f"{letters[index]}{number}"
-            parts.append(_cell_xml(reference, cell))
+            if body:
+                parts.append(f'<c r="{reference}"{body}')
             if cell.link:
                 target = sheet.targets.setdefault(cell.link, len(sheet.targets) + 1)
                 sheet.links.append((reference, target))
@@ -232,27 +240,24 @@ def _letter(index: int) -> str:
     return _LETTERS[index]
 
 
-def _cell_xml(reference: str, cell: Cell) -> str:
+def _cell_body(cell: Cell) -> str:
+    """The cell's XML after `<c r="A1"`, or "" when the cell is left out (empty and unstyled)."""
     value, style = cell.value, cell.style
     if cell.link and style == PLAIN:
         style = LINK
     attribute = f' s="{style}"' if style else ""
     if value is None or value == "":
-        return f'<c r="{reference}"{attribute}/>' if style else ""
+        return f"{attribute}/>" if style else ""
     if isinstance(value, str):
-        return _text_xml(reference, value, style)
+        return _text_body(value, style)
     if isinstance(value, bool):
-        return f'<c r="{reference}"{attribute} t="b"><v>{int(value)}</v></c>'
+        return f'{attribute} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
-        return f'<c r="{reference}"{attribute}><v>{value}</v></c>'
+        return f"{attribute}><v>{value}</v></c>"
     if isinstance(value, dt.date):
         day = value.date() if isinstance(value, dt.datetime) else value
-        return f'<c r="{reference}" s="{DATE}"><v>{(day - _EPOCH).days}</v></c>'
-    return _text_xml(reference, str(value), style)
-
-
-def _text_xml(reference: str, value: str, style: int) -> str:
-    return f'<c r="{reference}"{_text_body(value, style)}'
+        return f' s="{DATE}"><v>{(day - _EPOCH).days}</v></c>'
+    return _text_body(str(value), style)
 
 
 def _text_body(value: str, style: int) -> str:
