@@ -26,6 +26,7 @@ from monitor.accountability.items import (
     item_rows,
 )
 from monitor.accountability.periods import Period
+from monitor.core.collector import cyclic_collection_paused
 from monitor.core.i18n import translator
 from monitor.core.settings import Settings
 from monitor.core.siteconfig import PlaceNames, load_place_names
@@ -255,18 +256,19 @@ def load_report_context(
     if period is None:
         raise LookupError(f"no accountability period starts on {start}: generate it first")
     as_of = as_of_day(period.end, period.generated_at, timezone)
-    rows = item_rows(session, period.id, competitors=False)  # item_records takes them from the evidence
-    records = item_records(session, Period(period.start, period.end), as_of, rows)
-    context = build_report_context(
-        period,
-        records,
-        pending_matches_for_period(session, period.start, period.end),
-        trend=open_items_trend(session, period.start, TREND_PERIODS),
-        names=names,
-    )
     from reports.intel import load_intel
 
-    return dataclasses.replace(context, intel=load_intel(session, context))
+    with cyclic_collection_paused():  # ~64,000 evidence rows become plain values: nothing cyclic
+        rows = item_rows(session, period.id, competitors=False)  # item_records takes them from the evidence
+        records = item_records(session, Period(period.start, period.end), as_of, rows)
+        context = build_report_context(
+            period,
+            records,
+            pending_matches_for_period(session, period.start, period.end),
+            trend=open_items_trend(session, period.start, TREND_PERIODS),
+            names=names,
+        )
+        return dataclasses.replace(context, intel=load_intel(session, context))
 
 
 def build_report_context(

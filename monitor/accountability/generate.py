@@ -47,6 +47,7 @@ from monitor.accountability.rule import (
 )
 from monitor.accountability.states import Action, ItemState, allowed, item_state
 from monitor.accountability.store import ensure_period
+from monitor.core.collector import cyclic_collection_paused
 from monitor.core.i18n import N_, TranslatableError
 from monitor.core.settings import Settings
 
@@ -91,27 +92,31 @@ def generate_period(
     period = calendar.starting(start_date)
     check_generable(session, period, settings.today(now))
     period_row = ensure_period(session, period, calendar.deadline(period))
-    outcome = run_rule(session, period_row, settings, settings.today(now))
-    existing = _items_by_customer(session, period_row.id)
-    evidence = _evidence_by_item(session, period_row.id)
-    changes = _EvidenceChanges()
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "withdrawn": 0, "reopened": 0}
-    created: list[ItemDraft] = []
-    for draft in outcome.items:
-        item = existing.pop(draft.customer_id, None)
-        if item is None:
-            created.append(draft)
-        else:
-            counts[_update_item(item, evidence.get(item.id, {}), draft, changes, now)] += 1
-    for item in existing.values():
-        counts[_withdraw_item(item, evidence.get(item.id, {}), outcome, now)] += 1
-    period_row.generated_at = now
-    session.flush()
-    new_ids = _insert_items(session, period_row.id, created, now)
-    counts["created"] = len(created)
-    for draft in created:
-        changes.added += [(new_ids[draft.customer_id], row.sighting_id, row.rep_id) for row in draft.evidence]
-    changes.write(session)
+    # 100,000s of sighting facts, drafts and evidence rows: plain values, no cycles to look for.
+    with cyclic_collection_paused():
+        outcome = run_rule(session, period_row, settings, settings.today(now))
+        existing = _items_by_customer(session, period_row.id)
+        evidence = _evidence_by_item(session, period_row.id)
+        changes = _EvidenceChanges()
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "withdrawn": 0, "reopened": 0}
+        created: list[ItemDraft] = []
+        for draft in outcome.items:
+            item = existing.pop(draft.customer_id, None)
+            if item is None:
+                created.append(draft)
+            else:
+                counts[_update_item(item, evidence.get(item.id, {}), draft, changes, now)] += 1
+        for item in existing.values():
+            counts[_withdraw_item(item, evidence.get(item.id, {}), outcome, now)] += 1
+        period_row.generated_at = now
+        session.flush()
+        new_ids = _insert_items(session, period_row.id, created, now)
+        counts["created"] = len(created)
+        for draft in created:
+            changes.added += [
+                (new_ids[draft.customer_id], row.sighting_id, row.rep_id) for row in draft.evidence
+            ]
+        changes.write(session)
     if session.get_bind().dialect.name == "postgresql":
         # Tens of thousands of rows just written: plan the report's queries on what is there now.
         session.execute(text("ANALYZE item_evidence"))
