@@ -256,10 +256,15 @@ def op_publish(target: Target, size: Size, smtp_port: int) -> None:
     factory = make_session_factory(engine)
     now = dt.datetime.combine(LAST_DAY + dt.timedelta(days=2), dt.time(1), tzinfo=dt.UTC)
     began = _start()
-    build_period_report(factory, settings, start, now, generate=False, workbook=False)
+    built = build_period_report(factory, settings, start, now, generate=False, workbook=False)
     with factory() as session:
         result = publish_period(
-            session, settings, start, now, lambda messages: send_messages(settings.smtp, messages)
+            session,
+            settings,
+            start,
+            now,
+            lambda messages: send_messages(settings.smtp, messages),
+            context=built.context,
         )
     seconds = time.perf_counter() - began
     _emit("publish", target, size, seconds, mails=len(result.sent), failed=len(result.failed))

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import transaction
 from monitor.accountability.generate import GenerationResult, generate_period
+from monitor.core.collector import cyclic_collection_paused
 from monitor.core.settings import Settings
-from reports.context import load_report_context, report_names
+from reports.context import ReportContext, load_report_context, report_names
 from reports.html import write_report
 from reports.xlsx import write_workbook
 
@@ -27,6 +28,7 @@ class BuiltReport:
     generation: GenerationResult | None  # None when the period was written as stored
     report: Path
     workbook: Path | None  # None when not asked for
+    context: ReportContext  # what the pages and the workbook were written from; the mails reuse it
 
 
 def build_period_report(
@@ -47,9 +49,12 @@ def build_period_report(
     if generate:
         with transaction(sessions) as session:
             generation = generate_period(session, settings, start, now)
-    with sessions() as session:
-        context = load_report_context(session, start, settings.tz, report_names(settings))
-    # The pages and the workbook are written from the one context, after the reading session ended.
-    report = write_report(settings, context)
-    book = write_workbook(settings, context) if workbook else None
-    return BuiltReport(start, generation, report, book)
+    # The cyclic collector waits until the pages and the workbook are written too: resumed right after
+    # the load, its first passes would walk the context's 100,000s of acyclic values while the pages render.
+    with cyclic_collection_paused():
+        with sessions() as session:
+            context = load_report_context(session, start, settings.tz, report_names(settings))
+        # The pages and the workbook are written from the one context, after the reading session ended.
+        report = write_report(settings, context)
+        book = write_workbook(settings, context) if workbook else None
+    return BuiltReport(start, generation, report, book, context)

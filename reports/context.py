@@ -26,6 +26,7 @@ from monitor.accountability.items import (
     item_rows,
 )
 from monitor.accountability.periods import Period
+from monitor.core.collector import cyclic_collection_paused
 from monitor.core.i18n import translator
 from monitor.core.settings import Settings
 from monitor.core.siteconfig import PlaceNames, load_place_names
@@ -255,18 +256,19 @@ def load_report_context(
     if period is None:
         raise LookupError(f"no accountability period starts on {start}: generate it first")
     as_of = as_of_day(period.end, period.generated_at, timezone)
-    rows = item_rows(session, period.id, competitors=False)  # item_records takes them from the evidence
-    records = item_records(session, Period(period.start, period.end), as_of, rows)
-    context = build_report_context(
-        period,
-        records,
-        pending_matches_for_period(session, period.start, period.end),
-        trend=open_items_trend(session, period.start, TREND_PERIODS),
-        names=names,
-    )
     from reports.intel import load_intel
 
-    return dataclasses.replace(context, intel=load_intel(session, context))
+    with cyclic_collection_paused():  # ~64,000 evidence rows become plain values: nothing cyclic
+        rows = item_rows(session, period.id, competitors=False)  # item_records takes them from the evidence
+        records = item_records(session, Period(period.start, period.end), as_of, rows)
+        context = build_report_context(
+            period,
+            records,
+            pending_matches_for_period(session, period.start, period.end),
+            trend=open_items_trend(session, period.start, TREND_PERIODS),
+            names=names,
+        )
+        return dataclasses.replace(context, intel=load_intel(session, context))
 
 
 def build_report_context(
@@ -328,7 +330,10 @@ def placement_view(placement: Placement, days: Sequence[dt.date], names: PlaceNa
         sightings=len(rows),
         thumbnail=next(filter(None, (_thumbnail_file(row) for row in reversed(rows))), None),
         page_shot=next(filter(None, (_page_file(row) for row in reversed(rows))), None),
-        owners=tuple(dict.fromkeys(f"{row.owner_rep_name}（{row.owner_rep_code}）" for row in rows)),
+        owners=tuple(
+            f"{name}（{code}）"
+            for name, code in dict.fromkeys((row.owner_rep_name, row.owner_rep_code) for row in rows)
+        ),
         manifests=tuple(
             sorted({(row.day, row.manifest_sha256) for row in rows if row.manifest_sha256 is not None})
         ),
@@ -423,21 +428,26 @@ def item_view(record: ItemRecord, names: PlaceNames) -> ItemView:
         last_seen=row.last_seen,
         form_status=row.form_status,
         competitors=row.competitors,
-        positions=tuple(
-            dict.fromkeys(
-                " · ".join(
-                    (
-                        names.site(row.site_name, row.site_display_name),
-                        names.page(row.site_name, row.page_key, row.page_url),
-                        names.slot(row.site_name, row.page_key, row.slot_name, row.slot_kind),
-                    )
-                )
-                for row in evidence
-            )
-        ),
+        positions=_positions(evidence, names),
         evidence=evidence,
         placements=placements,
         timeline=_item_days(record, placements),
+    )
+
+
+def _positions(evidence: Sequence[EvidenceRow], names: PlaceNames) -> tuple[str, ...]:
+    """ "competitor · page · slot" of each place in the evidence, in evidence order, each named once."""
+    places = dict.fromkeys(
+        (row.site_name, row.site_display_name, row.page_key, row.page_url, row.slot_name, row.slot_kind)
+        for row in evidence
+    )
+    return tuple(
+        dict.fromkeys(
+            " · ".join(
+                (names.site(site, display), names.page(site, page, url), names.slot(site, page, slot, kind))
+            )
+            for site, display, page, url, slot, kind in places
+        )
     )
 
 

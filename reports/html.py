@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from monitor.core.evidence import open_evidence_store
 from monitor.core.i18n import DEFAULT_LANGUAGE, html_lang, install_translations, translator
-from monitor.core.labels import DAY_STATE, LABELS
+from monitor.core.labels import DAY_STATE, LABELS, SLOT_KIND
 from monitor.core.settings import REPO_ROOT, Settings
 from reports.archive import EVIDENCE_FOLDER, archive_evidence, cited_files
 from reports.context import DayCell, EvidenceFile, ReportContext, load_report_context, report_names
@@ -111,19 +111,31 @@ def timeline_builder(links: PageLinks, translate: Callable[[str], str]) -> Calla
     """A function turning a placement's or item's day cells into the row's `<td>`s, built once per row in
     Python: a period's pages have tens of thousands of day cells, too many for template calls per cell.
     """
-    labels = {state: translate(label) for state, label in DAY_STATE.items()}
+    labels = {state: escape(translate(label)) for state, label in DAY_STATE.items()}
+    shot_links: dict[EvidenceFile, str] = {}  # a page's screenshot is linked from every cell of its day
+
+    def shot_link(file: EvidenceFile | None) -> str:
+        if file is None:
+            return ""
+        found = shot_links.get(file)
+        if found is None:
+            href = links.file(file)
+            found = shot_links[file] = (
+                f'<a href="{escape(href)}" target="_blank" rel="noopener">' if href else ""
+            )
+        return found
 
     def cells(days: Sequence[DayCell], links_to_shots: bool = True) -> Markup:
         out = []
         for cell in days:
             iso, state = cell.day.isoformat(), cell.state
             mark = _DAY_MARKS.get(state, "")
-            href = links.file(cell.page_shot) if state == "seen" and links_to_shots else None
-            if href:
-                mark = f'<a href="{escape(href)}" target="_blank" rel="noopener">{mark}</a>'
+            link = shot_link(cell.page_shot) if state == "seen" and links_to_shots else ""
+            if link:
+                mark = f"{link}{mark}</a>"
             out.append(
                 f'<td class="day-cell day-{state}" data-day="{iso}" data-state="{state}" '
-                f'title="{iso} {escape(labels[state])}">{mark}</td>'
+                f'title="{iso} {labels[state]}">{mark}</td>'
             )
         return Markup("".join(out))
 
@@ -162,6 +174,8 @@ def render_report_pages(
         "report": context,
         "generated": _generated(context, timezone),
         "day_heads": day_heads(context.days),
+        # Each placement row names its slot's kind: translated once per report, not once per row.
+        "slot_kinds": {kind: translate(label) for kind, label in SLOT_KIND.items()},
     }
     pages = [RenderedPage(f"report-{context.start:%Y-%m-%d}.html", _company(environment, base, files or {}))]
     inner = PageLinks(context.start, 2, files or {})

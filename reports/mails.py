@@ -12,7 +12,7 @@ import functools
 import hashlib
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
@@ -20,12 +20,13 @@ from email.utils import formatdate
 
 import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 from PIL import Image, UnidentifiedImageError
 
 from monitor.core.evidence import EvidenceStorage, InvalidEvidenceHash
 from monitor.core.i18n import DEFAULT_LANGUAGE, html_lang, install_translations, translator
-from monitor.core.labels import LABELS
-from reports.context import EvidenceFile, ItemView, ReportContext, TeamSection
+from monitor.core.labels import DAY_STATE, LABELS
+from reports.context import DayCell, EvidenceFile, ItemView, ReportContext, TeamSection
 from reports.html import TEMPLATES_DIR
 
 MAX_IMAGES_PER_ITEM = 3
@@ -101,6 +102,31 @@ def thumbnail(sha: str, data: bytes, box: tuple[int, int] = THUMBNAIL_BOX) -> In
     return InlineImage(f"{sha[:32]}@rivalwatch", out.getvalue(), picture.width, picture.height)
 
 
+# A day's cell colour in mail clients that ignore CSS classes (`bgcolor`), by state.
+_DAY_COLOURS = {"seen": "#cf222e", "unknown": "#f0c000", "pending": "#ffffff"}
+
+
+def timeline_table(translate: Callable[[str], str]) -> Callable[[Sequence[DayCell]], Markup]:
+    """A function turning an item's day cells into the mail's timeline table, built in Python once per
+    item: a publish draws hundreds of thousands of day cells, too many for template calls per cell."""
+    titles = {state: escape(translate(label)) for state, label in DAY_STATE.items()}
+
+    def table(cells: Sequence[DayCell]) -> Markup:
+        heads = "".join(f'<td align="center">{cell.day.day}</td>' for cell in cells)
+        days = "".join(
+            f'<td class="cell-{cell.state}" data-state="{cell.state}" '
+            f'bgcolor="{_DAY_COLOURS.get(cell.state, "#eaeef2")}" '
+            f'title="{cell.day.isoformat()} {titles[cell.state]}">&nbsp;</td>'
+            for cell in cells
+        )
+        return Markup(
+            '<table class="days" role="presentation" cellpadding="0" cellspacing="0">\n'
+            f'  <tr class="day-labels">{heads}</tr>\n  <tr>{days}</tr>\n</table>'
+        )
+
+    return table
+
+
 @dataclass(frozen=True)
 class RepMailItem:
     item: ItemView
@@ -150,6 +176,7 @@ def rep_message(
         "forms_url": forms_url,
         "signed_link": signed_link,
         "left_out": budget.left_out,
+        "timeline": timeline_table(translator(language).gettext),
     }
     subject = translator(language).ngettext(
         "[Accountability report] %(period)s: %(num)d customer needs your explanation",

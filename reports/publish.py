@@ -76,12 +76,16 @@ def publish_period(
     now: dt.datetime,
     send: Send,
     progress: Progress | None = None,
+    context: ReportContext | None = None,
 ) -> PublishResult:
     """Mail the period starting on `start` to its reps and managers; mails sent before are skipped.
 
-    Commits per step (see the module docstring); no transaction is open while a mail is sent.
+    `context` is the period's report as just built (`reports.build.BuiltReport.context`), so the mails show
+    what the archived pages show without reading the period again; None loads it. Commits per step (see
+    the module docstring); no transaction is open while a mail is sent.
     """
-    context = load_report_context(session, start, settings.tz, report_names(settings))
+    if context is None:
+        context = load_report_context(session, start, settings.tz, report_names(settings))
     planned, without_address = plan_mails(session, settings, context, now)
     session.rollback()  # end the reading transaction before anything is written
     queue_mails(session, context.period_id, planned, now)

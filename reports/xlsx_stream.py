@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
-from openpyxl.utils import get_column_letter
-
 # Style indexes in styles.xml's cellXfs, in this order.
 PLAIN, HEADER, DATE, QUOTED, LINK = 0, 1, 2, 3, 4
 _EPOCH = dt.date(1899, 12, 30)
@@ -84,6 +82,9 @@ class StreamingWorkbook:
         self.folder = folder
         self.sheets: list[_Sheet] = []
         self._texts: dict[str, str] = {}  # a text -> its cell's XML after the reference
+        # (type, value, style, linked) -> the cell's XML after the reference ("" for no cell): dates,
+        # numbers and linked texts recur too, tens of thousands of times in the evidence sheet.
+        self._bodies: dict[tuple[type, Any, int, bool], str] = {}
 
     def sheet(self, title: str, headers: Sequence[tuple[str, int]]) -> _Sheet:
         """Start a sheet with a bold, frozen header row of `(name, width)` columns."""
@@ -121,8 +122,13 @@ class StreamingWorkbook:
                     parts.append(f'<c r="{letters[index]}{number}"{body}')
                 continue
             cell = value if isinstance(value, Cell) else Cell(value)
+            key = (type(cell.value), cell.value, cell.style, bool(cell.link))
+            body = self._bodies.get(key)
+            if body is None:
+                body = self._bodies[key] = _cell_body(cell)
             reference = f"{letters[index]}{number}"
-            parts.append(_cell_xml(reference, cell))
+            if body:
+                parts.append(f'<c r="{reference}"{body}')
             if cell.link:
                 target = sheet.targets.setdefault(cell.link, len(sheet.targets) + 1)
                 sheet.links.append((reference, target))
@@ -225,34 +231,41 @@ def _rels(relations: Sequence[tuple[str, str, str, bool]]) -> str:
     )
 
 
-_LETTERS = [get_column_letter(n) for n in range(1, 16_385)]  # A .. XFD, every column a sheet has
+def _column_letters(number: int) -> str:
+    """Excel's name of the 1-based column `number` (1: A, 27: AA, 16,384: XFD). Written here rather than
+    imported from openpyxl, whose import alone took about a third of a second of every report."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+_LETTERS = [_column_letters(n) for n in range(1, 16_385)]  # A .. XFD, every column a sheet has
 
 
 def _letter(index: int) -> str:
     return _LETTERS[index]
 
 
-def _cell_xml(reference: str, cell: Cell) -> str:
+def _cell_body(cell: Cell) -> str:
+    """The cell's XML after `<c r="A1"`, or "" when the cell is left out (empty and unstyled)."""
     value, style = cell.value, cell.style
     if cell.link and style == PLAIN:
         style = LINK
     attribute = f' s="{style}"' if style else ""
     if value is None or value == "":
-        return f'<c r="{reference}"{attribute}/>' if style else ""
+        return f"{attribute}/>" if style else ""
     if isinstance(value, str):
-        return _text_xml(reference, value, style)
+        return _text_body(value, style)
     if isinstance(value, bool):
-        return f'<c r="{reference}"{attribute} t="b"><v>{int(value)}</v></c>'
+        return f'{attribute} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
-        return f'<c r="{reference}"{attribute}><v>{value}</v></c>'
+        return f"{attribute}><v>{value}</v></c>"
     if isinstance(value, dt.date):
         day = value.date() if isinstance(value, dt.datetime) else value
-        return f'<c r="{reference}" s="{DATE}"><v>{(day - _EPOCH).days}</v></c>'
-    return _text_xml(reference, str(value), style)
-
-
-def _text_xml(reference: str, value: str, style: int) -> str:
-    return f'<c r="{reference}"{_text_body(value, style)}'
+        return f' s="{DATE}"><v>{(day - _EPOCH).days}</v></c>'
+    return _text_body(str(value), style)
 
 
 def _text_body(value: str, style: int) -> str:

@@ -47,6 +47,7 @@ from monitor.accountability.rule import (
 )
 from monitor.accountability.states import Action, ItemState, allowed, item_state
 from monitor.accountability.store import ensure_period
+from monitor.core.collector import cyclic_collection_paused
 from monitor.core.i18n import N_, TranslatableError
 from monitor.core.settings import Settings
 
@@ -91,27 +92,31 @@ def generate_period(
     period = calendar.starting(start_date)
     check_generable(session, period, settings.today(now))
     period_row = ensure_period(session, period, calendar.deadline(period))
-    outcome = run_rule(session, period_row, settings, settings.today(now))
-    existing = _items_by_customer(session, period_row.id)
-    evidence = _evidence_by_item(session, period_row.id)
-    changes = _EvidenceChanges()
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "withdrawn": 0, "reopened": 0}
-    created: list[ItemDraft] = []
-    for draft in outcome.items:
-        item = existing.pop(draft.customer_id, None)
-        if item is None:
-            created.append(draft)
-        else:
-            counts[_update_item(item, evidence.get(item.id, {}), draft, changes, now)] += 1
-    for item in existing.values():
-        counts[_withdraw_item(item, evidence.get(item.id, {}), outcome, now)] += 1
-    period_row.generated_at = now
-    session.flush()
-    new_ids = _insert_items(session, period_row.id, created, now)
-    counts["created"] = len(created)
-    for draft in created:
-        changes.added += [(new_ids[draft.customer_id], row.sighting_id, row.rep_id) for row in draft.evidence]
-    changes.write(session)
+    # 100,000s of sighting facts, drafts and evidence rows: plain values, no cycles to look for.
+    with cyclic_collection_paused():
+        outcome = run_rule(session, period_row, settings, settings.today(now))
+        existing = _items_by_customer(session, period_row.id)
+        evidence = _evidence_by_item(session, period_row.id)
+        changes = _EvidenceChanges()
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "withdrawn": 0, "reopened": 0}
+        created: list[ItemDraft] = []
+        for draft in outcome.items:
+            item = existing.pop(draft.customer_id, None)
+            if item is None:
+                created.append(draft)
+            else:
+                counts[_update_item(item, evidence.get(item.id, {}), draft, changes, now)] += 1
+        for item in existing.values():
+            counts[_withdraw_item(item, evidence.get(item.id, {}), outcome, now)] += 1
+        period_row.generated_at = now
+        session.flush()
+        new_ids = _insert_items(session, period_row.id, created, now)
+        counts["created"] = len(created)
+        for draft in created:
+            changes.added += [
+                (new_ids[draft.customer_id], row.sighting_id, row.rep_id) for row in draft.evidence
+            ]
+        changes.write(session)
     if session.get_bind().dialect.name == "postgresql":
         # Tens of thousands of rows just written: plan the report's queries on what is there now.
         session.execute(text("ANALYZE item_evidence"))
@@ -186,35 +191,48 @@ def load_sighting_facts(session: Session, period_row: AccountabilityPeriod) -> l
             AdvertiserMatch.customer_id,
             AdvertiserMatch.decision,
             Sighting.is_house_ad,
-            Site.name,
-            Page.key,
-            Slot.name,
+            Sighting.slot_id,
             Sighting.advertiser_id,
-            Advertiser.text,
         )
-        .join(Slot, Slot.id == Sighting.slot_id)
-        .join(Page, Page.id == Slot.page_id)
-        .join(Site, Site.id == Page.site_id)
-        .outerjoin(Advertiser, Advertiser.id == Sighting.advertiser_id)
         .outerjoin(AdvertiserMatch, AdvertiserMatch.advertiser_id == Sighting.advertiser_id)
         .where(Sighting.seen_date.between(period_row.start_date, period_row.end_date))
         .where(candidate | Sighting.id.in_(current_evidence))
     )
+    rows = session.connection().execute(stmt).all()  # Core rows: no ORM loading for 100,000s of them
+    # A few hundred slots and a few thousand advertisers behind 100,000s of sightings: named once each.
+    places = _slot_places(session)
+    texts = _advertiser_texts(session, {row[6] for row in rows if row[6] is not None})
+    none = str(MatchDecision.NONE)
     return [
         SightingFact(
-            sighting_id=row[0],
-            day=row[1],
-            customer_id=row[2],
-            match_decision=str(row[3] or MatchDecision.NONE),
-            is_house_ad=row[4],
-            site=row[5],
-            page=row[6],
-            slot=row[7],
-            advertiser_id=row[8],
-            advertiser_text=row[9] or "",
+            sighting_id,
+            day,
+            customer_id,
+            str(decision) if decision else none,
+            is_house_ad,
+            *places[slot_id],
+            advertiser_id,
+            texts.get(advertiser_id) or "",
         )
-        for row in session.connection().execute(stmt)  # Core rows: no ORM loading for 100,000s of them
+        for sighting_id, day, customer_id, decision, is_house_ad, slot_id, advertiser_id in rows
     ]
+
+
+def _slot_places(session: Session) -> dict[int, tuple[str, str, str]]:
+    """Slot id -> (site name, page key, slot name)."""
+    statement = select(Slot.id, Site.name, Page.key, Slot.name).join(Page, Page.id == Slot.page_id)
+    rows = session.execute(statement.join(Site, Site.id == Page.site_id))
+    return {slot_id: (site, page, slot) for slot_id, site, page, slot in rows}
+
+
+def _advertiser_texts(session: Session, ids: set[int]) -> dict[int | None, str]:
+    texts: dict[int | None, str] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        rows = session.execute(select(Advertiser.id, Advertiser.text).where(Advertiser.id.in_(chunk)))
+        texts.update((advertiser_id, text) for advertiser_id, text in rows)
+    return texts
 
 
 def _customers_matched_in(period: Period) -> Select[Any]:
@@ -313,8 +331,10 @@ class _EvidenceChanges:
         rows = [
             {"item_id": item, "sighting_id": sighting, "rep_id": rep} for item, sighting, rep in self.added
         ]
+        # Core on the connection: tens of thousands of plain rows, no ORM bookkeeping per row.
+        connection = session.connection()
         for start in range(0, len(rows), _CHUNK):
-            session.execute(insert(ItemEvidence), rows[start : start + _CHUNK])
+            connection.execute(insert(ItemEvidence), rows[start : start + _CHUNK])
 
 
 _CHUNK = 5_000

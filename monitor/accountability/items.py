@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from models import (
@@ -176,6 +176,9 @@ class ItemRecord:
     row: ItemRow
     days: tuple[dt.date, ...]
     placements: tuple[Placement, ...]  # most days seen first
+    # Every sighting behind the item, by day, competitor, page, slot and position (as `evidence_rows`
+    # orders them): kept as loaded, not sorted again from the placements by each reader.
+    evidence: tuple[EvidenceRow, ...] = ()
 
     @property
     def timeline(self) -> tuple[DayState, ...]:
@@ -183,12 +186,6 @@ class ItemRecord:
         if not self.placements:  # no evidence left: nothing was seen anywhere
             return tuple(DayState.NOT_SEEN for _day in self.days)
         return merge_days([placement.days for placement in self.placements])
-
-    @property
-    def evidence(self) -> tuple[EvidenceRow, ...]:
-        """Every sighting behind the item, by day, competitor, page, slot and position."""
-        rows = (row for placement in self.placements for row in placement.evidence)
-        return tuple(sorted(rows, key=_evidence_order))
 
 
 def _evidence_order(row: EvidenceRow) -> tuple[Any, ...]:
@@ -282,55 +279,92 @@ def _competitors(session: Session, item_ids: list[int]) -> dict[int, tuple[str, 
 
 
 def _evidence_statement() -> Select[*tuple[Any, ...]]:
-    return sighting_place(
+    """The evidence rows with their sightings' own columns only: the places, captures, creatives, owners
+    and manifests they refer to are a few hundred or thousand rows, read once each (`_EvidenceRefs`)
+    instead of once per sighting."""
+    return (
         select(
-            ItemEvidence.id.label("evidence_id"),
+            ItemEvidence.id,
             ItemEvidence.item_id,
-            Sighting.id.label("sighting_id"),
-            PageCapture.id.label("capture_id"),
-            Sighting.seen_date.label("day"),
-            Site.name.label("site_name"),
-            Site.display_name.label("site_display_name"),
-            Page.key.label("page_key"),
-            PageCapture.url.label("page_url"),
-            Slot.name.label("slot_name"),
-            Slot.kind.label("slot_kind"),
+            Sighting.id,
+            Sighting.capture_id,
+            Sighting.seen_date,
+            Sighting.slot_id,
             Sighting.position,
             Sighting.raw_text,
             Sighting.link,
-            Creative.sha256.label("creative_sha256"),
-            Creative.mime_type.label("creative_mime_type"),
+            Sighting.creative_id,
             Sighting.element_screenshot_sha256,
-            PageCapture.screenshot_sha256.label("page_screenshot_sha256"),
-            Rep.code.label("owner_rep_code"),
-            Rep.name.label("owner_rep_name"),
+            ItemEvidence.rep_id,
             Sighting.box_x,
             Sighting.box_y,
             Sighting.box_width,
             Sighting.box_height,
-            _day_manifest(),
             Sighting.advertiser_source,
             Sighting.advertiser_text,
             Sighting.ocr_confidence,
         )
         .select_from(ItemEvidence)
         .join(Sighting, Sighting.id == ItemEvidence.sighting_id)
-        .join(PageCapture, PageCapture.id == Sighting.capture_id)
-        .join(Rep, Rep.id == ItemEvidence.rep_id)
-        .outerjoin(Creative, Creative.id == Sighting.creative_id)
     )
 
 
-def _day_manifest() -> ColumnElement[Any]:
-    """The newest manifest of the sighting's day: the evidence log entry an outsider checks it against."""
-    return (
-        select(EvidenceManifest.sha256)
-        .where(EvidenceManifest.day == Sighting.seen_date)
-        .order_by(EvidenceManifest.version.desc())
-        .limit(1)
-        .scalar_subquery()
-        .label("manifest_sha256")
+@dataclass(frozen=True)
+class _EvidenceRefs:
+    """What evidence rows refer to, by id: each slot's place, each capture's address and screenshot, each
+    creative's file, each owner, and each day's newest manifest in the evidence log."""
+
+    slots: dict[int, tuple[str, str, str, str, str]]  # site, site display name, page key, slot, kind
+    captures: dict[int, tuple[str, str | None]]  # url, screenshot sha256
+    creatives: dict[int, tuple[str, str]]  # sha256, mime type
+    reps: dict[int, tuple[str, str]]  # code, name
+    manifests: dict[dt.date, str]
+
+    @classmethod
+    def load(cls, session: Session, rows: Sequence[Any]) -> _EvidenceRefs:
+        slot_ids = {row[5] for row in rows}
+        slots = {
+            slot_id: (site, display, page, slot, str(kind))
+            for slot_id, site, display, page, slot, kind in session.execute(
+                select(Slot.id, Site.name, Site.display_name, Page.key, Slot.name, Slot.kind)
+                .join(Page, Page.id == Slot.page_id)
+                .join(Site, Site.id == Page.site_id)
+                .where(Slot.id.in_(slot_ids))
+            )
+        }
+        return cls(
+            slots,
+            _by_id(session, PageCapture.id, (PageCapture.url, PageCapture.screenshot_sha256), rows, 3),
+            _by_id(session, Creative.id, (Creative.sha256, Creative.mime_type), rows, 9),
+            _by_id(session, Rep.id, (Rep.code, Rep.name), rows, 11),
+            _day_manifests(session, {row[4] for row in rows}),
+        )
+
+
+def _by_id(
+    session: Session, key: Any, columns: tuple[Any, ...], rows: Sequence[Any], index: int
+) -> dict[int, Any]:
+    """`columns` of the rows whose `key` is named in column `index` of `rows`, by that id."""
+    ids = sorted({row[index] for row in rows if row[index] is not None})
+    found: dict[int, Any] = {}
+    for start in range(0, len(ids), _ITEMS_PER_QUERY):
+        chunk = ids[start : start + _ITEMS_PER_QUERY]
+        found.update(
+            (row[0], tuple(row[1:])) for row in session.execute(select(key, *columns).where(key.in_(chunk)))
+        )
+    return found
+
+
+def _day_manifests(session: Session, days: Collection[dt.date]) -> dict[dt.date, str]:
+    """Each day's newest manifest: the evidence log entry an outsider checks the day's sightings against."""
+    if not days:
+        return {}
+    rows = session.execute(
+        select(EvidenceManifest.day, EvidenceManifest.sha256)
+        .where(EvidenceManifest.day.between(min(days), max(days)))
+        .order_by(EvidenceManifest.day, EvidenceManifest.version)
     )
+    return {day: sha for day, sha in rows}  # the newest version of a day comes last and wins
 
 
 def evidence_rows(
@@ -343,22 +377,56 @@ def evidence_rows(
     """
     if not item_ids:
         return []
-    rows: list[EvidenceRow] = []
+    raw: list[Any] = []
     ids = list(item_ids)
     for start in range(0, len(ids), _ITEMS_PER_QUERY):
         statement = _evidence_statement().where(
             ItemEvidence.item_id.in_(ids[start : start + _ITEMS_PER_QUERY])
         )
-        rows += [_evidence_row(row) for row in session.connection().execute(statement)]  # Core rows
+        if period is not None:
+            statement = statement.where(Sighting.seen_date.between(period.start, period.end))
+        raw += session.connection().execute(statement).all()  # Core rows
+    refs = _EvidenceRefs.load(session, raw)
+    rows = [_evidence_row(row, refs) for row in raw]
     return sorted(rows, key=lambda row: (row.item_id, *_evidence_order(row)))
 
 
 _ITEMS_PER_QUERY = 2_000
 
 
-def _evidence_row(row: Any) -> EvidenceRow:
-    # The statement selects EvidenceRow's fields in order (slot_kind an enum), the box's four, the rest.
-    return EvidenceRow._make((*row[:10], str(row[10]), *row[11:20], sighting_box(row[20:24]), *row[24:28]))
+def _evidence_row(row: Any, refs: _EvidenceRefs) -> EvidenceRow:
+    (evidence_id, item_id, sighting_id, capture_id, day, slot_id, position, raw_text, link, creative_id) = (
+        row[:10]
+    )
+    site, display, page, slot, kind = refs.slots[slot_id]
+    url, page_shot = refs.captures[capture_id]
+    creative_sha, creative_mime = refs.creatives.get(creative_id, (None, None))
+    rep_code, rep_name = refs.reps[row[11]]
+    return EvidenceRow(
+        evidence_id,
+        item_id,
+        sighting_id,
+        capture_id,
+        day,
+        site,
+        display,
+        page,
+        url,
+        slot,
+        kind,
+        position,
+        raw_text,
+        link,
+        creative_sha,
+        creative_mime,
+        row[10],
+        page_shot,
+        rep_code,
+        rep_name,
+        sighting_box(row[12:16]),
+        refs.manifests.get(day),
+        *row[16:19],
+    )
 
 
 def item_records(
@@ -373,7 +441,12 @@ def item_records(
         by_item[row.item_id].append(row)
     days = tuple(period.days())
     return [
-        ItemRecord(_with_competitors(row, by_item[row.item_id]), days, _placements(by_item[row.item_id], log))
+        ItemRecord(
+            _with_competitors(row, by_item[row.item_id]),
+            days,
+            _placements(by_item[row.item_id], log),
+            tuple(by_item[row.item_id]),
+        )
         for row in rows
     ]
 

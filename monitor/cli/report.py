@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,6 +14,9 @@ from models.db import transaction
 from monitor.accountability.periods import Period, PeriodCalendar
 from monitor.cli._context import sessions_from, settings_from
 from monitor.core.settings import Settings
+
+if TYPE_CHECKING:
+    from reports.context import ReportContext
 
 
 def _period_of(settings: Settings, period_day: dt.datetime | None, now: dt.datetime) -> Period:
@@ -65,7 +69,7 @@ def report_command(
     if built.workbook is not None:
         click.echo(f"workbook: {built.workbook}")
     if publish:
-        _publish(sessions, settings, period.start, now)
+        _publish(sessions, settings, built.context, now)
 
 
 def _print_progress(done: int, total: int, label: str) -> None:
@@ -73,7 +77,9 @@ def _print_progress(done: int, total: int, label: str) -> None:
     click.echo(f"mail {done}/{total}: {label}", err=True)
 
 
-def _publish(factory: sessionmaker[Session], settings: Settings, start: dt.date, now: dt.datetime) -> None:
+def _publish(
+    factory: sessionmaker[Session], settings: Settings, context: ReportContext, now: dt.datetime
+) -> None:
     from monitor.core.mail import send_messages
     from reports.publish import publish_period
 
@@ -82,10 +88,11 @@ def _publish(factory: sessionmaker[Session], settings: Settings, start: dt.date,
             result = publish_period(
                 session,
                 settings,
-                start,
+                context.start,
                 now,
                 lambda messages: send_messages(settings.smtp, messages),
                 progress=_print_progress,
+                context=context,
             )
         except OSError as exc:
             raise click.ClickException(

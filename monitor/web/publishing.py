@@ -61,10 +61,15 @@ def run_publish(run: PublishRun, sessions: sessionmaker[Session], settings: Sett
     the outcome lands on `run`, which is done whatever happens."""
     try:
         now = dt.datetime.now(dt.UTC)
-        build_period_report(sessions, settings, start, now, generate=False)
+        built = build_period_report(sessions, settings, start, now, generate=False)
         with sessions() as session:
             run.result = publish_period(
-                session, settings, start, now, lambda messages: send_messages(settings.smtp, messages)
+                session,
+                settings,
+                start,
+                now,
+                lambda messages: send_messages(settings.smtp, messages),
+                context=built.context,
             )
     except (OSError, smtplib.SMTPException) as exc:
         run.mail_error = str(exc)

@@ -115,3 +115,12 @@ def test_no_text_cell_becomes_a_formula(text: str, tmp_path: Path) -> None:
     assert cell.data_type == "s"
     assert cell.value == text.replace("\x07", "")
     assert cell.quotePrefix == text.startswith(("=", "+", "-", "@"))
+
+
+@pytest.mark.parametrize("number", [1, 26, 27, 52, 53, 702, 703, 16_384])
+def test_column_names_are_excels(number: int) -> None:
+    from openpyxl.utils import get_column_letter
+
+    from reports.xlsx_stream import _column_letters
+
+    assert _column_letters(number) == get_column_letter(number)
