@@ -40,14 +40,19 @@ def impatient_demo_sites(folder: Path) -> Path:
     return folder
 
 
+def crawl_env(database_url: str, var_dir: Path, sites: Path) -> dict[str, str]:
+    """A crawl process's settings: this test's database, var folder and site configs."""
+    return {
+        "RIVALWATCH_DATABASE_URL": database_url,
+        "RIVALWATCH_VAR_DIR": str(var_dir),
+        "RIVALWATCH_SITES_DIR": str(sites),
+    }
+
+
 def test_a_403_and_an_emptied_slot_in_the_browser_are_recorded_and_alerted(
     session_factory: sessionmaker[Session], database_url: str, tmp_path: Path
 ) -> None:
-    env = {
-        "RIVALWATCH_DATABASE_URL": database_url,
-        "RIVALWATCH_VAR_DIR": str(tmp_path),
-        "RIVALWATCH_SITES_DIR": str(impatient_demo_sites(tmp_path / "sites")),
-    }
+    env = crawl_env(database_url, tmp_path, impatient_demo_sites(tmp_path / "sites"))
     with FixtureServer(day=DAY) as server:
         env["RIVALWATCH_DEMO_URL"] = server.base_url
         server.fail("/feizhi/", "403")
@@ -80,11 +85,7 @@ def test_a_403_and_an_emptied_slot_in_the_browser_are_recorded_and_alerted(
 def test_a_browser_page_answering_500_is_an_http_error_with_its_status_after_a_retry(
     session_factory: sessionmaker[Session], database_url: str, tmp_path: Path
 ) -> None:
-    env = {
-        "RIVALWATCH_DATABASE_URL": database_url,
-        "RIVALWATCH_VAR_DIR": str(tmp_path),
-        "RIVALWATCH_SITES_DIR": str(impatient_demo_sites(tmp_path / "sites")),
-    }
+    env = crawl_env(database_url, tmp_path, impatient_demo_sites(tmp_path / "sites"))
     with FixtureServer(day=DAY) as server:
         env["RIVALWATCH_DEMO_URL"] = server.base_url
         server.fail("/feizhi/", "500")
@@ -153,12 +154,7 @@ def test_a_page_with_a_hanging_subresource_is_read_and_notes_what_never_arrived(
         sites.mkdir()
         base = f"http://127.0.0.1:{site.server_address[1]}"
         (sites / "pixelsite.yaml").write_text(PIXEL_SITE.format(base=base), encoding="utf-8")
-        env = {
-            "RIVALWATCH_DATABASE_URL": database_url,
-            "RIVALWATCH_VAR_DIR": str(tmp_path),
-            "RIVALWATCH_SITES_DIR": str(sites),
-            "RIVALWATCH_CRAWL__TIMEOUT_SECONDS": "15",
-        }
+        env = crawl_env(database_url, tmp_path, sites) | {"RIVALWATCH_CRAWL__TIMEOUT_SECONDS": "15"}
         try:
             done = run_crawl_subprocess(None, DAY, env=env, timeout=180)
         finally:
