@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from PIL import Image
 
@@ -227,28 +228,38 @@ def drop_handler_listeners(page: Any) -> None:
             implementation.remove_listener(event, listener)
 
 
-async def full_page_screenshot(session: Any) -> bytes:
+async def full_page_screenshot(session: Any, foreign_frames: bool = False) -> bytes:
     """A JPEG (quality SCREENSHOT_QUALITY) of the whole page, encoded for speed.
 
     JPEG, not PNG: a page of photographs and logos encodes in a fraction of the CPU and is several times
     smaller to store and upload (and look at), and the ads stay legible at quality 80. Through the
     page's DevTools `session` because Playwright's screenshot has no `optimizeForSpeed`; the same
     capture beyond the viewport as Playwright's full-page screenshot, at a device scale factor of 1.
+
+    `foreign_frames`: the page shows frames from other hosts (an ad server's banner). Each is drawn by
+    a renderer of its own, and the first capture beyond the viewport of such a page can show one of
+    them as it was drawn long before (an image frame at a few pixels, where the frame's DOM was
+    complete and the same size as the picture should have been): 17 of 120 captures of the test page
+    under load, a test failure in CI. A capture of one pixel first costs about 80 ms on a 9,700 px page
+    (the full capture about 575 ms) and took that to 0 of 80 (docs/capture.md).
     """
     size = (await session.send("Page.getLayoutMetrics"))["cssContentSize"]
     width, height = math.ceil(size["width"]), math.ceil(size["height"])
-    clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
-    shot = await session.send(
-        "Page.captureScreenshot",
-        {
-            "format": "jpeg",
-            "quality": SCREENSHOT_QUALITY,
-            "captureBeyondViewport": True,
-            "optimizeForSpeed": True,
-            "clip": clip,
-        },
-    )
+    if foreign_frames:
+        await session.send("Page.captureScreenshot", _capture(1, 1, quality=10))
+    shot = await session.send("Page.captureScreenshot", _capture(width, height, SCREENSHOT_QUALITY))
     return base64.b64decode(shot["data"])
+
+
+def _capture(width: int, height: int, quality: int) -> dict[str, Any]:
+    """Page.captureScreenshot's parameters for the page's top-left `width` x `height` CSS pixels."""
+    return {
+        "format": "jpeg",
+        "quality": quality,
+        "captureBeyondViewport": True,
+        "optimizeForSpeed": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+    }
 
 
 @dataclass
@@ -310,6 +321,16 @@ async def frames_painted(page: Any) -> None:
         logger.debug("page %s: a frame did not draw within %d ms", page.url, SETTLE_MS)
 
 
+def foreign_frames(page: Any) -> bool:
+    """Whether the page shows a frame from another host: one that Chromium draws in another renderer."""
+    own = urlsplit(page.url).hostname
+    for frame in page.frames[1:]:
+        parts = urlsplit(frame.url)
+        if parts.scheme in ("http", "https") and parts.hostname != own:
+            return True
+    return False
+
+
 async def wait_for_slot(page: Any, slot: SlotConfig) -> float | None:
     """Wait up to the slot's deadline for its selector to be in the DOM (visible or not); when it was."""
     try:
@@ -354,7 +375,7 @@ async def render(page: Any, config: PageConfig, guard: PageGuard, already_read: 
     for _ in range(3):
         boxes = await element_boxes(page, config)
         try:
-            rendered.screenshot = await full_page_screenshot(guard.session)
+            rendered.screenshot = await full_page_screenshot(guard.session, foreign_frames(page))
         except Exception as exc:  # noqa: BLE001 - evidence is best effort; the ads are still read
             rendered.problems.append(f"screenshot failed: {exc}")
             break
