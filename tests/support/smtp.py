@@ -16,10 +16,12 @@ from aiosmtpd.controller import Controller
 
 @dataclass
 class Mailbox:
-    """The server's handler: accepted messages in order; addresses in `refuse` are turned away."""
+    """The server's handler: accepted messages in order (parsed, and as received); addresses in `refuse`
+    are turned away."""
 
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
+    received: list[bytes] = field(default_factory=list)  # each message's DATA, dot-stuffing undone
     recipients: list[list[str]] = field(default_factory=list)  # the envelope's, per message
     refuse: set[str] = field(default_factory=set)
 
@@ -35,6 +37,7 @@ class Mailbox:
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
+        self.received.append(envelope.original_content)
         self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
 
