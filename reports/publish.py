@@ -26,7 +26,6 @@ import smtplib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import select, update
@@ -35,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from models import AccountabilityPeriod, PublishedMail, User
 from monitor.core.evidence import open_evidence_store
-from monitor.core.mail import RawMail, smtp_bytes
+from monitor.core.mail import RawMail
 from monitor.core.settings import Settings
 from reports.context import ItemView, ReportContext, TeamSection, load_report_context, report_names
 from reports.mails import manager_message, rep_message
@@ -56,7 +55,7 @@ Progress = Callable[[int, int, str], None]  # (mails done, mails to send, "kind:
 class PlannedMail:
     kind: str  # rep or manager
     recipient: str  # lower-case address
-    build: Callable[[Session], EmailMessage]
+    build: Callable[[Session], bytes]  # the mail as SMTP carries it
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,7 @@ def _queue_batch(
     so a mail another publisher queued (or started sending) first is skipped, not the batch."""
     queued = 0
     for mail, state in batch:
-        message = smtp_bytes(mail.build(session))
+        message = mail.build(session)
         values = {"status": QUEUED, "message": message, "size_bytes": len(message), "queued_at": now}
         try:
             with session.begin_nested():
@@ -327,8 +326,8 @@ def _rep_builder(
     items: Sequence[ItemView],
     user_id: int | None,
     now: dt.datetime,
-) -> Callable[[Session], EmailMessage]:
-    def build(session: Session) -> EmailMessage:
+) -> Callable[[Session], bytes]:
+    def build(session: Session) -> bytes:
         url, signed = forms_link(session, settings, user_id, forms_path(context))
         return rep_message(
             context=context,
@@ -382,8 +381,8 @@ def _manager_builder(
     scope: str,
     teams: Sequence[TeamSection],
     now: dt.datetime,
-) -> Callable[[Session], EmailMessage]:
-    def build(session: Session) -> EmailMessage:
+) -> Callable[[Session], bytes]:
+    def build(session: Session) -> bytes:
         return manager_message(
             context=context,
             language=settings.language,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.policy
 import smtplib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -14,16 +13,11 @@ from monitor.core.settings import SmtpSettings
 
 @dataclass(frozen=True)
 class RawMail:
-    """A mail as SMTP carries it (`smtp_bytes`) and the addresses it goes to: delivered as these bytes."""
+    """A mail as SMTP carries it (CRLF line ends, the last line ended too) and the addresses it goes to:
+    delivered as these bytes, never parsed back and serialised again (that cost as much as rendering it)."""
 
     recipients: tuple[str, ...]
     data: bytes
-
-
-def smtp_bytes(message: EmailMessage) -> bytes:
-    """The message serialised once for SMTP (CRLF line ends, the last line ended too), so a queued mail
-    is sent as it was stored: parsing it back and serialising it again cost as much as rendering it."""
-    return message.as_bytes(policy=email.policy.SMTP)
 
 
 def send_messages(smtp: SmtpSettings, messages: Iterable[EmailMessage], timeout: float = 30.0) -> int:
