@@ -56,10 +56,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def smtp_server() -> Iterator[Mailbox]:
-    """A server on 127.0.0.1 for the block's duration; its Mailbox says what it received."""
+def smtp_server(smtputf8: bool = False) -> Iterator[Mailbox]:
+    """A server on 127.0.0.1 for the block's duration (offering SMTPUTF8 if asked); its Mailbox says what
+    it received."""
     mailbox = Mailbox(port=_free_port())
-    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port, enable_SMTPUTF8=smtputf8)
     controller.start()
     try:
         yield mailbox
