@@ -240,7 +240,7 @@ def op_report(target: Target, size: Size, generate: bool, workbook: bool) -> Non
 
 
 def op_publish(target: Target, size: Size, smtp_port: int) -> None:
-    from monitor.core.mail import send_messages
+    from monitor.core.mail import send_raw
     from reports.build import build_period_report
     from reports.publish import publish_period
 
@@ -263,7 +263,7 @@ def op_publish(target: Target, size: Size, smtp_port: int) -> None:
             settings,
             start,
             now,
-            lambda messages: send_messages(settings.smtp, messages),
+            lambda mails: send_raw(settings.smtp, mails),
             context=built.context,
         )
     seconds = time.perf_counter() - began

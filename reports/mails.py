@@ -1,8 +1,9 @@
 """The report's emails: each rep's own items (HTML with thumbnails, and plain text), managers' summaries.
 
 Structure of every mail: multipart/related [ multipart/alternative [ text/plain, text/html ], image/png … ],
-the images referenced from the HTML as `cid:`. The HTML is table-laid and its CSS inlined (css_inline), so
-that Outlook, Gmail and Foxmail show the same thing. Only building happens here; `reports.publish` sends.
+the images referenced from the HTML as `cid:`, written to SMTP bytes by `reports.mime`. The HTML is
+table-laid and its CSS inlined (css_inline), so that Outlook, Gmail and Foxmail show the same thing. Only
+building happens here; `reports.publish` queues and sends.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
-from email.message import EmailMessage, MIMEPart
 from email.utils import formatdate
 
 import css_inline
@@ -28,6 +28,7 @@ from monitor.core.i18n import DEFAULT_LANGUAGE, html_lang, install_translations,
 from monitor.core.labels import DAY_STATE, LABELS
 from reports.context import DayCell, EvidenceFile, ItemView, ReportContext, TeamSection
 from reports.html import TEMPLATES_DIR
+from reports.mime import related_mail
 
 MAX_IMAGES_PER_ITEM = 3
 MAX_IMAGES_PER_MAIL = 45
@@ -165,8 +166,9 @@ def rep_message(
     store: EvidenceStorage,
     now: dt.datetime,
     environment: Environment | None = None,
-) -> EmailMessage:
-    """One rep's mail: their open items with timelines and a few thumbnails each, and the forms link."""
+) -> bytes:
+    """One rep's mail, as SMTP carries it: their open items with timelines and a few thumbnails each, and
+    the forms link."""
     budget = ImageBudget(store)
     entries = [RepMailItem(item, tuple(budget.take(item.thumbnails))) for item in items]
     values = {
@@ -205,8 +207,9 @@ def manager_message(
     overview_url: str,
     now: dt.datetime,
     environment: Environment | None = None,
-) -> EmailMessage:
-    """A manager's mail: their teams' totals per team and per rep, and every open item in one table."""
+) -> bytes:
+    """A manager's mail, as SMTP carries it: their teams' totals per team and per rep, and every open item
+    in one table."""
     count = sum(team.totals.items for team in teams)
     values = {"report": context, "scope": scope, "teams": teams, "overview_url": overview_url}
     subject = translator(language).ngettext(
@@ -228,31 +231,10 @@ def _message(
     values: Mapping[str, object],
     headers: Mapping[str, str | Address],
     images: Sequence[InlineImage],
-) -> EmailMessage:
+) -> bytes:
     text = environment.get_template(f"{template}.txt").render(values)
     html = _INLINER.inline(environment.get_template(f"{template}.html").render(values))
-    alternative = MIMEPart()
-    alternative.set_content(text, subtype="plain", charset="utf-8")
-    alternative.add_alternative(html, subtype="html", charset="utf-8")
-    message = EmailMessage()
-    for key, value in headers.items():
-        message[key] = value
-    parts: list[MIMEPart] = [alternative]
-    for image in images:
-        part = MIMEPart()
-        part.set_content(
-            image.data,
-            maintype="image",
-            subtype="png",
-            cid=f"<{image.cid}>",
-            disposition="inline",
-            filename=f"{image.cid[:16]}.png",
-        )
-        parts.append(part)
-    message["MIME-Version"] = "1.0"
-    message["Content-Type"] = 'multipart/related; type="multipart/alternative"'
-    message.set_payload(parts)  # type: ignore[arg-type]
-    return message
+    return related_mail(headers, text, html, [(image.cid, image.data) for image in images])
 
 
 def _headers(

@@ -9,8 +9,9 @@ slow mail server never holds SQLite's write lock (a crawl or a rep's draft saved
    publishers from queueing the same mail twice;
 2. claim: a conditional UPDATE turns one `queued` row into `sending` and commits; of two publishers
    only one gets it;
-3. send, outside any transaction; then record `sent` (the bytes are dropped) or, for a mail the server
-   refused, `failed` with the reason, and commit. The next run renders a failed mail again and sends it.
+3. send the stored bytes as they are (never parsed back), outside any transaction; then record `sent`
+   (the bytes are dropped) or, for a mail the server refused, `failed` with the reason, and commit. The
+   next run renders a failed mail again and sends it.
 
 A crash between 2 and 3 leaves the row `sending`; once its claim is older than `CLAIM_LEASE` the next
 run sends it again: delivery is at least once, never lost, and a duplicate is possible only for the one
@@ -21,13 +22,10 @@ duplicate. `published_at` is set the first time every planned mail has gone out.
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import smtplib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import select, update
@@ -36,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from models import AccountabilityPeriod, PublishedMail, User
 from monitor.core.evidence import open_evidence_store
+from monitor.core.mail import RawMail
 from monitor.core.settings import Settings
 from reports.context import ItemView, ReportContext, TeamSection, load_report_context, report_names
 from reports.mails import manager_message, rep_message
@@ -48,7 +47,7 @@ QUEUE_BATCH = 20  # mails rendered and queued per transaction
 # Refusals that concern one mail only; anything else (no connection, bad login) stops the run.
 _ONE_MAIL_FAILURES = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
-Send = Callable[[list[EmailMessage]], Any]
+Send = Callable[[list[RawMail]], Any]  # production: monitor.core.mail.send_raw with the SMTP settings
 Progress = Callable[[int, int, str], None]  # (mails done, mails to send, "kind:recipient")
 
 
@@ -56,7 +55,7 @@ Progress = Callable[[int, int, str], None]  # (mails done, mails to send, "kind:
 class PlannedMail:
     kind: str  # rep or manager
     recipient: str  # lower-case address
-    build: Callable[[Session], EmailMessage]
+    build: Callable[[Session], bytes]  # the mail as SMTP carries it
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,7 @@ def _queue_batch(
     so a mail another publisher queued (or started sending) first is skipped, not the batch."""
     queued = 0
     for mail, state in batch:
-        message = mail.build(session).as_bytes()
+        message = mail.build(session)
         values = {"status": QUEUED, "message": message, "size_bytes": len(message), "queued_at": now}
         try:
             with session.begin_nested():
@@ -175,24 +174,25 @@ def send_queued(
     skipped = [f"{kind}:{to}" for _, kind, to, status in rows if status == SENT and (kind, to) in labels]
     failed: list[tuple[str, str]] = []
     todo = [
-        (row_id, f"{kind}:{to}")
+        (row_id, to, f"{kind}:{to}")
         for row_id, kind, to, status in rows
         if status != SENT and (kind, to) in labels
     ]
-    for done, (row_id, label) in enumerate(todo, start=1):
-        message = _claim(session, row_id, now)
-        if message is None:
+    for done, (row_id, to, label) in enumerate(todo, start=1):
+        data = _claim(session, row_id, now)
+        if data is None:
             skipped.append(label)  # sent, or being sent, by another publisher
         else:
-            error = _send_one(session, row_id, message, send, now)
+            error = _send_one(session, row_id, RawMail((to,), data), send, now)
             (failed.append((label, error)) if error else sent.append(label))
         if progress is not None:
             progress(done, len(todo), label)
     return sent, skipped, failed
 
 
-def _claim(session: Session, row_id: int, now: dt.datetime) -> EmailMessage | None:
-    """Take the mail for sending (queued, or claimed by a publisher gone for longer than the lease)."""
+def _claim(session: Session, row_id: int, now: dt.datetime) -> bytes | None:
+    """Take the mail for sending (queued, or claimed by a publisher gone for longer than the lease): its
+    stored bytes."""
     stale = now - CLAIM_LEASE
     claimed = session.execute(
         update(PublishedMail)
@@ -209,19 +209,13 @@ def _claim(session: Session, row_id: int, now: dt.datetime) -> EmailMessage | No
         return None
     data = session.scalar(select(PublishedMail.message).where(PublishedMail.id == row_id))
     session.commit()
-    if data is None:
-        return None
-    parsed = email.message_from_bytes(data, policy=email.policy.default)
-    assert isinstance(parsed, EmailMessage)
-    return parsed
+    return data
 
 
-def _send_one(
-    session: Session, row_id: int, message: EmailMessage, send: Send, now: dt.datetime
-) -> str | None:
+def _send_one(session: Session, row_id: int, mail: RawMail, send: Send, now: dt.datetime) -> str | None:
     """Send one claimed mail (no transaction open), then record the outcome; the error of a refusal."""
     try:
-        send([message])
+        send([mail])
     except _ONE_MAIL_FAILURES as exc:
         error = f"{exc.__class__.__name__}: {exc}"
         _record(session, row_id, status=FAILED, error=error)
@@ -332,8 +326,8 @@ def _rep_builder(
     items: Sequence[ItemView],
     user_id: int | None,
     now: dt.datetime,
-) -> Callable[[Session], EmailMessage]:
-    def build(session: Session) -> EmailMessage:
+) -> Callable[[Session], bytes]:
+    def build(session: Session) -> bytes:
         url, signed = forms_link(session, settings, user_id, forms_path(context))
         return rep_message(
             context=context,
@@ -387,8 +381,8 @@ def _manager_builder(
     scope: str,
     teams: Sequence[TeamSection],
     now: dt.datetime,
-) -> Callable[[Session], EmailMessage]:
-    def build(session: Session) -> EmailMessage:
+) -> Callable[[Session], bytes]:
+    def build(session: Session) -> bytes:
         return manager_message(
             context=context,
             language=settings.language,

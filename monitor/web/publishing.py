@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.core.mail import send_messages
+from monitor.core.mail import send_raw
 from monitor.core.settings import Settings
 from reports.build import build_period_report
 from reports.publish import PublishResult, publish_period
@@ -68,7 +68,7 @@ def run_publish(run: PublishRun, sessions: sessionmaker[Session], settings: Sett
                 settings,
                 start,
                 now,
-                lambda messages: send_messages(settings.smtp, messages),
+                lambda mails: send_raw(settings.smtp, mails),
                 context=built.context,
             )
     except (OSError, smtplib.SMTPException) as exc:

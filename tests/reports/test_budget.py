@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from models.db import make_session_factory
-from monitor.core.mail import send_messages
+from monitor.core.mail import send_raw
 from monitor.core.settings import Settings
 from monitor.demo.scale import LAST_DAY, Size, build_office, last_period_start
 from reports.build import build_period_report
@@ -59,6 +59,6 @@ def test_no_report_page_over_2_mb_and_no_mail_over_1_mb(engine: Engine, tmp_path
     with smtp_server() as box:
         smtp = settings.smtp.model_copy(update={"host": "127.0.0.1", "port": box.port})
         with sessions() as session:
-            result = publish_period(session, settings, start, now, lambda mails: send_messages(smtp, mails))
+            result = publish_period(session, settings, start, now, lambda mails: send_raw(smtp, mails))
     assert not result.failed and len(box.messages) == len(result.sent) > OFFICE.reps // 2
     assert max(len(message.as_bytes()) for message in box.messages) < MAIL_BUDGET

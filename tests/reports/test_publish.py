@@ -9,6 +9,7 @@ import io
 import random
 from collections.abc import Iterator
 from email.message import EmailMessage
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,17 @@ from models import AccountabilityPeriod, LoginToken, PublishedMail
 from monitor.accountability.generate import generate_period
 from monitor.cli import main
 from monitor.core.evidence import EvidenceStore
-from monitor.core.mail import send_messages
+from monitor.core.mail import RawMail, send_raw
 from monitor.core.settings import Settings, SmtpSettings
-from reports.publish import PublishResult, normal_address, publish_period
+from reports.context import load_report_context, report_names
+from reports.publish import (
+    PublishResult,
+    normal_address,
+    plan_mails,
+    publish_period,
+    queue_mails,
+    send_queued,
+)
 from tests.support.smtp import Mailbox, smtp_server
 from tests.support.world import (
     BRANCH_MANAGER,
@@ -61,9 +70,7 @@ def publishing_world(session: Session, tmp_path: Path, smtp: SmtpSettings) -> tu
 
 
 def publish(session: Session, settings: Settings) -> PublishResult:
-    return publish_period(
-        session, settings, START, NOW, lambda messages: send_messages(settings.smtp, messages)
-    )
+    return publish_period(session, settings, START, NOW, lambda mails: send_raw(settings.smtp, mails))
 
 
 def html_part(message: EmailMessage) -> BeautifulSoup:
@@ -222,6 +229,26 @@ def test_a_refused_mail_is_recorded_as_failed_and_is_sent_on_the_next_run(
     assert all("/login/link?token=" in link for link in links) and links[0] != links[1]
 
 
+def test_a_queued_mail_is_delivered_as_the_bytes_it_was_queued_with(
+    session: Session, tmp_path: Path, mailbox: tuple[Mailbox, SmtpSettings]
+) -> None:
+    """Issue 19: parsing each queued mail back and serialising it again cost as much as rendering it."""
+    box, smtp = mailbox
+    _, settings = publishing_world(session, tmp_path, smtp)
+    context = load_report_context(session, START, settings.tz, report_names(settings))
+    planned, _ = plan_mails(session, settings, context, NOW)
+    session.rollback()
+    queue_mails(session, context.period_id, planned, NOW)
+    queued = {row.recipient: row.message for row in session.scalars(select(PublishedMail))}
+    session.rollback()
+
+    labels = {(mail.kind, mail.recipient) for mail in planned}
+    sent, _, failed = send_queued(session, context.period_id, labels, NOW, partial(send_raw, smtp))
+
+    assert len(sent) == 4 and not failed
+    assert {rcpt: data for [rcpt], data in zip(box.recipients, box.received, strict=True)} == queued
+
+
 def test_report_command_publishes_once(
     session: Session, database_url: str, tmp_path: Path, mailbox: tuple[Mailbox, SmtpSettings]
 ) -> None:
@@ -274,7 +301,7 @@ def test_no_database_transaction_is_open_while_a_mail_is_sent(
     _, settings = publishing_world(session, tmp_path, smtp)
     writes: list[str] = []
 
-    def send_while_someone_writes(messages: list[EmailMessage]) -> None:
+    def send_while_someone_writes(mails: list[RawMail]) -> None:
         # Another connection writes with no wait at all: it fails at once if the publisher holds a lock.
         with session_factory() as other:
             other.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
@@ -284,8 +311,8 @@ def test_no_database_transaction_is_open_while_a_mail_is_sent(
                 update(AccountabilityPeriod).values(form_deadline=AccountabilityPeriod.form_deadline)
             )
             other.commit()
-        writes.append(str(messages[0]["To"]))
-        send_messages(smtp, messages)
+        writes.append(mails[0].recipients[0])
+        send_raw(smtp, mails)
 
     result = publish_period(session, settings, START, NOW, send_while_someone_writes)
     assert not result.failed and len(writes) == 4
@@ -301,11 +328,11 @@ def test_a_mail_claimed_by_a_publisher_that_died_is_sent_again_after_the_lease(
     _, settings = publishing_world(session, tmp_path, smtp)
     crashed: list[str] = []
 
-    def crash_on_first(messages: list[EmailMessage]) -> None:
+    def crash_on_first(mails: list[RawMail]) -> None:
         if not crashed:
-            crashed.append(str(messages[0]["To"]))
+            crashed.append(mails[0].recipients[0])
             raise KeyboardInterrupt  # the process dies after the claim, before the mail went out
-        send_messages(smtp, messages)
+        send_raw(smtp, mails)
 
     with pytest.raises(KeyboardInterrupt):
         publish_period(session, settings, START, NOW, crash_on_first)

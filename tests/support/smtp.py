@@ -16,10 +16,12 @@ from aiosmtpd.controller import Controller
 
 @dataclass
 class Mailbox:
-    """The server's handler: accepted messages in order; addresses in `refuse` are turned away."""
+    """The server's handler: accepted messages in order (parsed, and as received); addresses in `refuse`
+    are turned away."""
 
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
+    received: list[bytes] = field(default_factory=list)  # each message's DATA, dot-stuffing undone
     recipients: list[list[str]] = field(default_factory=list)  # the envelope's, per message
     refuse: set[str] = field(default_factory=set)
 
@@ -35,6 +37,7 @@ class Mailbox:
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
+        self.received.append(envelope.original_content)
         self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
 
@@ -53,10 +56,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def smtp_server() -> Iterator[Mailbox]:
-    """A server on 127.0.0.1 for the block's duration; its Mailbox says what it received."""
+def smtp_server(smtputf8: bool = False) -> Iterator[Mailbox]:
+    """A server on 127.0.0.1 for the block's duration (offering SMTPUTF8 if asked); its Mailbox says what
+    it received."""
     mailbox = Mailbox(port=_free_port())
-    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port, enable_SMTPUTF8=smtputf8)
     controller.start()
     try:
         yield mailbox

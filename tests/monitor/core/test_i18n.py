@@ -3,7 +3,10 @@ catalogue, Simplified Chinese is the default, and English renders the report, a 
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
@@ -126,7 +129,7 @@ def _rep_mail_html(session: Session, tmp_path: Path, language: str) -> tuple[str
     generate_period(session, settings, START, NOW)
     context = load_report_context(session, START, settings.tz)
     rep = next(section for section in context.reps if section.code == "R002")
-    message = rep_message(
+    data = rep_message(
         context=context,
         language=language,
         sender="rivalwatch@example.com",
@@ -138,6 +141,8 @@ def _rep_mail_html(session: Session, tmp_path: Path, language: str) -> tuple[str
         store=EvidenceStore(settings.evidence_path),
         now=NOW,
     )
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
     html = message.get_body(preferencelist=("html",))
     assert html is not None
     return str(message["Subject"]), BeautifulSoup(html.get_content(), "lxml")
