@@ -274,11 +274,19 @@ class _EvidenceCells:
 
     def row(self, customer: tuple[Prepared, Prepared], row: EvidenceRow) -> list[Prepared]:
         """The cells of one sighting's row: customer, day, place, ad text, link, owner and files."""
-        place = (row.site_name, row.site_display_name, row.page_key, row.page_url, row.slot_name)
+        place = self.places[
+            row.site_name,
+            row.site_display_name,
+            row.page_key,
+            row.page_url,
+            row.slot_name,
+            row.slot_kind,
+            row.position,
+        ]
         return [
             *customer,
             self.days[row.day],
-            *self.places[(*place, row.slot_kind, row.position)],
+            *place,
             self.book.prepare(row.raw_text),
             self.links[row.link],
             self.owners[row.owner_rep_name, row.owner_rep_code],
