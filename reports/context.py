@@ -102,27 +102,6 @@ class PlacementView:
     slot_key: str = ""
 
 
-class EvidenceView(NamedTuple):
-    sighting_id: int
-    day: dt.date
-    competitor: str
-    page: str
-    page_url: str
-    slot: str
-    slot_kind: str
-    position: int
-    raw_text: str
-    link: str | None
-    link_href: str | None  # the link, only when it is a plain http(s) URL
-    creative_sha256: str | None
-    element_screenshot_sha256: str | None
-    page_screenshot_sha256: str | None
-    owner_rep_code: str
-    owner_rep_name: str
-    shot: EvidenceFile | None = None  # the element screenshot, else the creative
-    page_shot: EvidenceFile | None = None
-
-
 @dataclass(frozen=True)
 class ItemView:
     item_id: int
@@ -144,8 +123,8 @@ class ItemView:
     form_status: str  # an ExplanationStatus value, or "not_started" when no form exists
     competitors: tuple[str, ...]
     positions: tuple[str, ...]  # "competitor · page · slot", by their display names
-    # Every sighting behind the item, in evidence order, as the read model gives them: `evidence_view`
-    # adds what a reader shows (the clickable link, the files); the workbook asks for it row by row.
+    # Every sighting behind the item, in evidence order, as the read model gives them: the workbook names
+    # their places, links and files once per distinct value (reports.xlsx).
     evidence: tuple[EvidenceRow, ...]
     placements: tuple[PlacementView, ...] = ()
     timeline: tuple[DayCell, ...] = ()  # the item's days over all its placements (monitor.accountability)
@@ -354,16 +333,28 @@ def _item_days(record: ItemRecord, placements: Sequence[PlacementView]) -> tuple
 
 
 def _thumbnail_file(row: EvidenceRow) -> EvidenceFile | None:
-    if row.element_screenshot_sha256:
-        return _evidence_file(row.element_screenshot_sha256, "element")
-    if row.creative_sha256:
-        extension = _EXTENSIONS.get((row.creative_mime_type or "").lower(), "img")
-        return _evidence_file(row.creative_sha256, "creative", extension)
-    return None
+    return shot_file(row.element_screenshot_sha256, row.creative_sha256, row.creative_mime_type)
 
 
 def _page_file(row: EvidenceRow) -> EvidenceFile | None:
-    return _evidence_file(row.page_screenshot_sha256, "page") if row.page_screenshot_sha256 else None
+    return page_file(row.page_screenshot_sha256)
+
+
+def shot_file(
+    element: str | None, creative: str | None, creative_mime_type: str | None
+) -> EvidenceFile | None:
+    """The file shown for a sighting: its element screenshot, else its creative (by their hashes)."""
+    if element:
+        return _evidence_file(element, "element")
+    if creative:
+        extension = _EXTENSIONS.get((creative_mime_type or "").lower(), "img")
+        return _evidence_file(creative, "creative", extension)
+    return None
+
+
+def page_file(sha256: str | None) -> EvidenceFile | None:
+    """The full-page screenshot of a sighting's capture, by its hash."""
+    return _evidence_file(sha256, "page") if sha256 else None
 
 
 # The same few thousand files and links recur over tens of thousands of evidence rows: made once each.
@@ -379,30 +370,6 @@ def safe_href(link: str | None) -> str | None:
         return None
     parts = urlsplit(link.strip())
     return link.strip() if parts.scheme.lower() in WEB_SCHEMES and parts.netloc else None
-
-
-def evidence_view(row: EvidenceRow, names: PlaceNames) -> EvidenceView:
-    """One sighting as a reader sees it: names, the clickable link, the files."""
-    return EvidenceView(
-        sighting_id=row.sighting_id,
-        day=row.day,
-        competitor=names.site(row.site_name, row.site_display_name),
-        page=names.page(row.site_name, row.page_key, row.page_url),
-        page_url=row.page_url,
-        slot=names.slot(row.site_name, row.page_key, row.slot_name, row.slot_kind),
-        slot_kind=row.slot_kind,
-        position=row.position,
-        raw_text=row.raw_text,
-        link=row.link,
-        link_href=safe_href(row.link),
-        creative_sha256=row.creative_sha256,
-        element_screenshot_sha256=row.element_screenshot_sha256,
-        page_screenshot_sha256=row.page_screenshot_sha256,
-        owner_rep_code=row.owner_rep_code,
-        owner_rep_name=row.owner_rep_name,
-        shot=_thumbnail_file(row),
-        page_shot=_page_file(row),
-    )
 
 
 def item_view(record: ItemRecord, names: PlaceNames) -> ItemView:

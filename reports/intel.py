@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Creative
-from monitor.accountability.creatives import CreativeEntry, GalleryFilter, gallery
+from monitor.accountability.creatives import CreativeEntry, GalleryFilter, gallery, placement_sums
 from monitor.accountability.spend import SpendLine, SpendTotal, item_spend, totals
 from monitor.accountability.voice import PAGE_KINDS, VoiceRow, periods_back, share_of_voice
 from monitor.core.siteconfig import PlaceNames
@@ -69,13 +69,16 @@ class IntelView:
 def load_intel(session: Session, context: ReportContext, creatives: int = REPORT_CREATIVES) -> IntelView:
     """The period's share of voice (with the trend), spend estimates per item, rep and team, and creatives."""
     length = (context.end - context.start).days + 1
-    voice = share_of_voice(session, periods_back(context.start, length, TREND_PERIODS))
+    period = GalleryFilter(context.start, context.end)
+    # The period's sightings are read once, for its creatives and its share of voice both.
+    sums = placement_sums(session, period, creatives_only=False)
+    counts = [(row.slot_id, row.advertiser_id, row.sightings) for row in sums]
+    trend = periods_back(context.start, length, TREND_PERIODS)
+    voice = share_of_voice(session, trend, counted={(context.start, context.end): counts})
     items = [item for rep in context.reps for item in rep.items]
     spend = item_spend(session, [item.item_id for item in items])
     by_rep, by_team = _sums(context, spend)
-    entries = gallery(
-        session, GalleryFilter(context.start, context.end), limit=creatives, names=context.names
-    )
+    entries = gallery(session, period, limit=creatives, names=context.names, sums=sums)
     return IntelView(
         context.start,
         context.end,

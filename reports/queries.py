@@ -19,14 +19,15 @@ from models import (
     Advertiser,
     AdvertiserMatch,
     Customer,
+    Page,
     Rep,
     Sighting,
     Site,
+    Slot,
     Team,
     User,
 )
 from models.enums import ItemStatus, MatchDecision
-from models.joins import sighting_place
 
 
 @dataclass(frozen=True)
@@ -94,36 +95,38 @@ def period_by_start(session: Session, start: dt.date) -> PeriodRow | None:
 
 
 def pending_matches_for_period(session: Session, start: dt.date, end: dt.date) -> list[PendingRow]:
-    """Advertisers seen in the period (not as house ads) whose match waits for review."""
-    stmt = sighting_place(
-        select(
-            Advertiser.id,
-            Advertiser.text,
-            Customer.code,
-            Customer.name,
-            Sighting.seen_date,
-            Site.display_name,
-        )
-        .join(AdvertiserMatch, AdvertiserMatch.advertiser_id == Advertiser.id)
-        .join(Sighting, Sighting.advertiser_id == Advertiser.id)
-        .outerjoin(Customer, Customer.id == AdvertiserMatch.customer_id)
+    """Advertisers seen in the period (not as house ads) whose match waits for review.
+
+    Their sightings are read through the advertiser/day index, a few hundred advertisers' days, and their
+    slots named after: joined to the advertisers and places, the query read every sighting of the period.
+    """
+    waiting = select(AdvertiserMatch.advertiser_id).where(AdvertiserMatch.decision == MatchDecision.REVIEW)
+    seen = (
+        select(Sighting.advertiser_id, Sighting.seen_date, Sighting.slot_id)
         .where(
-            AdvertiserMatch.decision == MatchDecision.REVIEW,
+            Sighting.advertiser_id.in_(waiting),
             Sighting.is_house_ad.is_(False),
             Sighting.seen_date.between(start, end),
         )
         .distinct()
     )
-    heads: dict[int, tuple[str, str | None, str | None]] = {}
-    days: dict[int, set[dt.date]] = defaultdict(set)
-    sites: dict[int, set[str]] = defaultdict(set)
-    for advertiser_id, text, code, name, seen_date, site in session.execute(stmt):
-        heads[advertiser_id] = (text, code, name)
+    places = select(Slot.id, Site.display_name).join(Page, Page.id == Slot.page_id)
+    competitors = dict(session.execute(places.join(Site, Site.id == Page.site_id)).all())
+    days: dict[int | None, set[dt.date]] = defaultdict(set)  # by advertiser (never None: it waits)
+    sites: dict[int | None, set[str]] = defaultdict(set)
+    for advertiser_id, seen_date, slot_id in session.connection().execute(seen).all():
         days[advertiser_id].add(seen_date)
-        sites[advertiser_id].add(site)
+        sites[advertiser_id].add(competitors[slot_id])
+    heads = session.execute(
+        select(Advertiser.id, Advertiser.text, Customer.code, Customer.name)
+        .join(AdvertiserMatch, AdvertiserMatch.advertiser_id == Advertiser.id)
+        .outerjoin(Customer, Customer.id == AdvertiserMatch.customer_id)
+        .where(AdvertiserMatch.decision == MatchDecision.REVIEW)
+    )
     rows = [
-        PendingRow(key, *head, tuple(sorted(days[key])), tuple(sorted(sites[key])))
-        for key, head in heads.items()
+        PendingRow(key, text, code, name, tuple(sorted(days[key])), tuple(sorted(sites[key])))
+        for key, text, code, name in heads
+        if key in days
     ]
     return sorted(rows, key=lambda row: (-len(row.days), row.advertiser_text))
 

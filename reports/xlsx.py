@@ -10,10 +10,11 @@ import os
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
+from monitor.accountability.items import EvidenceRow
 from monitor.core.i18n import DEFAULT_LANGUAGE, translator
 from monitor.core.labels import (
     DAY_STATE,
@@ -24,24 +25,28 @@ from monitor.core.labels import (
     SLOT_KIND,
 )
 from monitor.core.settings import Settings
+from monitor.core.siteconfig import PlaceNames
 from reports.archive import EVIDENCE_FOLDER
 from reports.context import (
     SUBMITTED_FORMS,
     EvidenceFile,
-    EvidenceView,
     ItemView,
     ReportContext,
     Totals,
-    evidence_view,
     load_report_context,
+    page_file,
     report_names,
+    safe_href,
+    shot_file,
 )
 from reports.html import evidence_folder
-from reports.xlsx_stream import LINK, Cell, StreamingWorkbook
+from reports.xlsx_stream import LINK, Cell, Prepared, StreamingWorkbook
 
 DATE_FORMAT = "yyyy-mm-dd"
 
 Translate = Callable[[str], str]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def workbook_path(settings: Settings, start: dt.date) -> Path:
@@ -221,40 +226,96 @@ def _evidence_sheet(
     ]
     sheet = book.sheet(_("Evidence"), headers)
     kinds = {kind: _(label) for kind, label in SLOT_KIND.items()}
+    cells = _EvidenceCells(book, context.names, kinds, archived_href)
     items = [*(item for rep in context.reps for item in rep.items), *context.closed_items]
     for item in items:
+        customer = (book.prepare(item.customer_code), book.prepare(item.customer_name))
         for row in item.evidence:
-            evidence = evidence_view(row, context.names)
-            book.row(sheet, _evidence_cells(item, evidence, kinds, archived_href))
+            book.prepared_row(sheet, cells.row(customer, row))
 
 
-def _evidence_cells(
-    item: ItemView,
-    evidence: EvidenceView,
-    kinds: dict[str, str],
-    archived_href: Callable[[EvidenceFile], str | None],
-) -> list[Any]:
-    slot_kind = kinds.get(evidence.slot_kind, evidence.slot_kind)
-    cells: list[Any] = [
-        item.customer_code,
-        item.customer_name,
-        evidence.day,
-        evidence.competitor,
-        evidence.page,
-        f"{evidence.slot}（{slot_kind}）#{evidence.position}",
-        evidence.raw_text,
-        evidence.link or "",
-        f"{evidence.owner_rep_name}（{evidence.owner_rep_code}）",
-        evidence.shot.filename if evidence.shot else "",
-        evidence.page_shot.filename if evidence.page_shot else "",
-    ]
-    if evidence.link_href:
-        cells[7] = Cell(cells[7], LINK, evidence.link_href)
-    for column, file in ((9, evidence.shot), (10, evidence.page_shot)):
-        href = archived_href(file) if file else None
-        if href:
-            cells[column] = Cell(cells[column], LINK, href)
-    return cells
+class _Memo(dict[K, V]):
+    """A dict that makes a missing value with `make(key)` the first time it is asked for."""
+
+    def __init__(self, make: Callable[[K], V]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: K) -> V:
+        value = self[key] = self.make(key)
+        return value
+
+
+# A sighting's place as the evidence rows give it: site, its stored name, page key, page URL, slot, slot
+# kind and position.
+_Place = tuple[str, str, str, str, str, str, int]
+
+
+class _EvidenceCells:
+    """The evidence sheet's cells, each distinct place, text, link, owner and file prepared once: of its
+    tens of thousands of rows, each is a handful of lookups and a join of ready XML."""
+
+    def __init__(
+        self,
+        book: StreamingWorkbook,
+        names: PlaceNames,
+        kinds: dict[str, str],
+        archived_href: Callable[[EvidenceFile], str | None],
+    ) -> None:
+        self.book, self.names, self.kinds, self.archived_href = book, names, kinds, archived_href
+        self.days: _Memo[dt.date, Prepared] = _Memo(book.prepare)
+        self.places: _Memo[_Place, tuple[Prepared, ...]] = _Memo(self._place)
+        self.links: _Memo[str | None, Prepared] = _Memo(self._link)
+        self.owners: _Memo[tuple[str, str], Prepared] = _Memo(self._owner)
+        self.shots: _Memo[tuple[str | None, str | None, str | None], Prepared] = _Memo(
+            lambda key: self._file(shot_file(*key))
+        )
+        self.page_shots: _Memo[str | None, Prepared] = _Memo(lambda sha: self._file(page_file(sha)))
+
+    def row(self, customer: tuple[Prepared, Prepared], row: EvidenceRow) -> list[Prepared]:
+        """The cells of one sighting's row: customer, day, place, ad text, link, owner and files."""
+        place = self.places[
+            row.site_name,
+            row.site_display_name,
+            row.page_key,
+            row.page_url,
+            row.slot_name,
+            row.slot_kind,
+            row.position,
+        ]
+        return [
+            *customer,
+            self.days[row.day],
+            *place,
+            self.book.prepare(row.raw_text),
+            self.links[row.link],
+            self.owners[row.owner_rep_name, row.owner_rep_code],
+            self.shots[row.element_screenshot_sha256, row.creative_sha256, row.creative_mime_type],
+            self.page_shots[row.page_screenshot_sha256],
+        ]
+
+    def _place(self, place: _Place) -> tuple[Prepared, ...]:
+        """Competitor, page, and "slot（kind）#position", by the sites' display names."""
+        site, display, page, url, slot, kind, position = place
+        names, prepare = self.names, self.book.prepare
+        label = f"{names.slot(site, page, slot, kind)}（{self.kinds.get(kind, kind)}）#{position}"
+        return (prepare(names.site(site, display)), prepare(names.page(site, page, url)), prepare(label))
+
+    def _owner(self, owner: tuple[str, str]) -> Prepared:
+        name, code = owner
+        return self.book.prepare(f"{name}（{code}）")
+
+    def _link(self, link: str | None) -> Prepared:
+        """The link as text, clickable only when it is a plain http(s) URL."""
+        href = safe_href(link)
+        return self.book.prepare(Cell(link, LINK, href) if href else link or "")
+
+    def _file(self, file: EvidenceFile | None) -> Prepared:
+        """The file's name, linked to its archived copy when there is one."""
+        if file is None:
+            return self.book.prepare("")
+        href = self.archived_href(file)
+        return self.book.prepare(Cell(file.filename, LINK, href) if href else file.filename)
 
 
 def _intel_sheets(book: StreamingWorkbook, context: ReportContext, _: Translate) -> None:

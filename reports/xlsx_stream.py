@@ -63,6 +63,13 @@ class Cell(NamedTuple):
     link: str | None = None
 
 
+class Prepared(NamedTuple):
+    """A cell made ready to write: its XML after the reference ("" for no cell) and its hyperlink target."""
+
+    body: str
+    link: str | None = None
+
+
 @dataclass
 class _Sheet:
     title: str
@@ -81,10 +88,10 @@ class StreamingWorkbook:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.sheets: list[_Sheet] = []
-        self._texts: dict[str, str] = {}  # a text -> its cell's XML after the reference
-        # (type, value, style, linked) -> the cell's XML after the reference ("" for no cell): dates,
-        # numbers and linked texts recur too, tens of thousands of times in the evidence sheet.
-        self._bodies: dict[tuple[type, Any, int, bool], str] = {}
+        # A text, or (type, value, style, linked) of any other value, -> its prepared cell: texts, dates,
+        # numbers and linked texts recur, tens of thousands of times in the evidence sheet.
+        self._texts: dict[str, Prepared] = {"": Prepared("")}
+        self._bodies: dict[tuple[type, Any, int, bool], Prepared] = {}
 
     def sheet(self, title: str, headers: Sequence[tuple[str, int]]) -> _Sheet:
         """Start a sheet with a bold, frozen header row of `(name, width)` columns."""
@@ -108,31 +115,35 @@ class StreamingWorkbook:
     def row(self, sheet: _Sheet, values: Iterable[Any]) -> None:
         """Append a row of plain values or `Cell`s. A text is never a formula: it is an inline string, and
         quote-prefixed when it starts like one (`= + - @`), so it stays text when edited in Excel."""
+        self.prepared_row(sheet, [self.prepare(value) for value in values])
+
+    def prepare(self, value: Any) -> Prepared:
+        """`value` (plain or a `Cell`) as `row` writes it, its XML made once per distinct value."""
+        if type(value) is str:  # the common case first, without a Cell
+            prepared = self._texts.get(value)
+            if prepared is None:
+                prepared = self._texts[value] = Prepared(_text_body(value, PLAIN))
+            return prepared
+        cell = value if isinstance(value, Cell) else Cell(value)
+        key = (type(cell.value), cell.value, cell.style, bool(cell.link))
+        prepared = self._bodies.get(key)
+        if prepared is None:
+            prepared = self._bodies[key] = Prepared(_cell_body(cell))
+        return prepared._replace(link=cell.link) if cell.link else prepared
+
+    def prepared_row(self, sheet: _Sheet, cells: Sequence[Prepared]) -> None:
+        """Append a row of cells made by `prepare`: a value met again costs a join, not its XML."""
         sheet.rows += 1
         number = sheet.rows
-        texts = self._texts
         parts = [f'<row r="{number}">']
         letters = _LETTERS
-        for index, value in enumerate(values):
-            if type(value) is str:  # the common case first, without a Cell; texts recur: made once each
-                if value:
-                    body = texts.get(value)
-                    if body is None:
-                        body = texts[value] = _text_body(value, PLAIN)
-                    parts.append(f'<c r="{letters[index]}{number}"{body}')
-                continue
-            cell = value if isinstance(value, Cell) else Cell(value)
-            key = (type(cell.value), cell.value, cell.style, bool(cell.link))
-            body = self._bodies.get(key)
-            if body is None:
-                body = self._bodies[key] = _cell_body(cell)
-            reference = f"{letters[index]}{number}"
+        for index, (body, link) in enumerate(cells):
             if body:
-                parts.append(f'<c r="{reference}"{body}')
-            if cell.link:
-                target = sheet.targets.setdefault(cell.link, len(sheet.targets) + 1)
-                sheet.links.append((reference, target))
-        sheet.columns = max(sheet.columns, index + 1 if parts else 0)
+                parts.append(f'<c r="{letters[index]}{number}"{body}')
+            if link:
+                target = sheet.targets.setdefault(link, len(sheet.targets) + 1)
+                sheet.links.append((f"{letters[index]}{number}", target))
+        sheet.columns = max(sheet.columns, len(cells))
         parts.append("</row>")
         sheet.stream.write("".join(parts))
 

@@ -16,6 +16,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -76,26 +77,40 @@ def phash_groups(hashes: dict[int, str | None], distance: int = PHASH_DISTANCE) 
     return {key: root(key) for key in hashes}
 
 
-def gallery(
-    session: Session, wanted: GalleryFilter, limit: int = GALLERY_LIMIT, names: PlaceNames | None = None
-) -> list[CreativeEntry]:
-    """The creatives seen in the filter's range, most days seen first, at most `limit`.
+class PlacementSum(NamedTuple):
+    """One creative (None: an ad without an image) in one slot by one advertiser over a range of days."""
 
-    Summed in SQL per (creative, slot, advertiser) with no join; slots and advertisers are named after.
+    creative_id: int | None
+    slot_id: int
+    advertiser_id: int | None
+    sightings: int
+    first: dt.date
+    last: dt.date
+    days: int  # the distinct days it was seen
+    sighting_id: int  # its newest sighting
+
+
+def placement_sums(
+    session: Session, wanted: GalleryFilter, creatives_only: bool = True
+) -> list[PlacementSum]:
+    """The filter's sightings (house ads left out) summed per (creative, slot, advertiser) in SQL with no
+    join: one read of the range through the `seen_date` index, a row per distinct placement.
+
+    With `creatives_only` off, the ads without an image are summed too: share of voice counts them, and
+    the report's intel reads its period once for both (`reports.intel`).
     """
     statement = select(
         Sighting.creative_id,
         Sighting.slot_id,
         Sighting.advertiser_id,
+        func.count(),
         func.min(Sighting.seen_date),
         func.max(Sighting.seen_date),
         func.count(func.distinct(Sighting.seen_date)),
         func.max(Sighting.id),
-    ).where(
-        Sighting.seen_date.between(wanted.first, wanted.last),
-        Sighting.creative_id.is_not(None),
-        Sighting.is_house_ad.is_(False),
-    )
+    ).where(Sighting.seen_date.between(wanted.first, wanted.last), Sighting.is_house_ad.is_(False))
+    if creatives_only:
+        statement = statement.where(Sighting.creative_id.is_not(None))
     if wanted.customer_id is not None:
         statement = statement.where(
             Sighting.advertiser_id.in_(
@@ -110,9 +125,25 @@ def gallery(
                 select(Slot.id).join(Page, Page.id == Slot.page_id).where(Page.site_id == wanted.site_id)
             )
         )
-    sums = session.execute(
-        statement.group_by(Sighting.creative_id, Sighting.slot_id, Sighting.advertiser_id)
-    ).all()
+    grouped = statement.group_by(Sighting.creative_id, Sighting.slot_id, Sighting.advertiser_id)
+    return [PlacementSum(*row) for row in session.connection().execute(grouped).all()]  # Core rows
+
+
+def gallery(
+    session: Session,
+    wanted: GalleryFilter,
+    limit: int = GALLERY_LIMIT,
+    names: PlaceNames | None = None,
+    sums: Sequence[PlacementSum] | None = None,
+) -> list[CreativeEntry]:
+    """The creatives seen in the filter's range, most days seen first, at most `limit`.
+
+    Summed in SQL (`placement_sums`, or `sums` when the caller has them for the same filter); slots and
+    advertisers are named after.
+    """
+    if sums is None:
+        sums = placement_sums(session, wanted)
+    sums = [row for row in sums if row.creative_id is not None]
     labels = names or PlaceNames()
     places = {
         slot_id: (labels.site(site, display), labels.page_and_slot(site, page, slot, kind.value, url))
@@ -122,23 +153,23 @@ def gallery(
             .join(Site, Site.id == Page.site_id)
         )
     }
-    advertisers = _advertisers(session, {row[2] for row in sums if row[2] is not None})
+    advertisers = _advertisers(session, {row.advertiser_id for row in sums if row.advertiser_id is not None})
     rows = []
-    for creative_id, slot_id, advertiser_id, first, last, days, sighting_id in sums:
-        customer_id, decision, text = advertisers.get(advertiser_id, (None, None, None))
-        site, where = places[slot_id]
+    for row in sums:
+        customer_id, decision, text = advertisers.get(row.advertiser_id, (None, None, None))
+        site, where = places[row.slot_id]
         rows.append(
             _Placement(
-                int(creative_id or 0),
+                int(row.creative_id or 0),
                 site,
                 where,
                 customer_id,
                 decision,
                 text,
-                first,
-                last,
-                days,
-                sighting_id,
+                row.first,
+                row.last,
+                row.days,
+                row.sighting_id,
             )
         )
     creative_ids = {row.creative_id for row in rows}

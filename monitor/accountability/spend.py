@@ -49,8 +49,9 @@ def card_label(card: RateCard) -> str:
 
 def item_spend(session: Session, item_ids: Sequence[int]) -> dict[int, list[SpendLine]]:
     """Item id -> its estimates per competitor (only items with a priced slot appear)."""
-    if not item_ids:
-        return {}
+    cards = _cards(session)
+    if not item_ids or not cards:
+        return {}  # without a rate card the evidence is not read: tens of thousands of rows a period
     statement = (
         select(
             ItemEvidence.item_id,
@@ -68,7 +69,6 @@ def item_spend(session: Session, item_ids: Sequence[int]) -> dict[int, list[Spen
         .group_by(ItemEvidence.item_id, Site.display_name, Slot.id, Sighting.seen_date)
     )
     rows = session.execute(statement).all()
-    cards = _cards(session, {row[2] for row in rows})
     lines: dict[int, dict[tuple[str, str], SpendLine]] = defaultdict(dict)
     for item_id, site, slot_id, _day, position in rows:
         card = cards.get(slot_id)
@@ -82,12 +82,10 @@ def item_spend(session: Session, item_ids: Sequence[int]) -> dict[int, list[Spen
     return {item: sorted(by_site.values(), key=lambda line: -line.amount) for item, by_site in lines.items()}
 
 
-def _cards(session: Session, slot_ids: Iterable[int]) -> dict[int, RateCard]:
-    wanted = list(slot_ids)
-    if not wanted:
-        return {}
+def _cards(session: Session) -> dict[int, RateCard]:
+    """Slot id -> its rate card, for the slots priced (a few of a few hundred slots, or none)."""
     found: dict[int, RateCard] = {}
-    for slot_id, raw in session.execute(select(Slot.id, Slot.rate_card).where(Slot.id.in_(wanted))):
+    for slot_id, raw in session.execute(select(Slot.id, Slot.rate_card).where(Slot.rate_card.is_not(None))):
         card = _card(raw)
         if card is not None:
             found[slot_id] = card

@@ -5,14 +5,16 @@ competitor site and page kind (homepage, city section, industry section, other s
 are counted as held by our customers (matched automatically or confirmed by a person), by the customers
 accountable in that period (an open item), by leads (advertisers that are none of our customers), and the
 rest (matches waiting for review). One grouped query per period, bounded by its days, with no join: the
-sightings' (advertiser, day, slot, house ad) index covers it.
+sightings' (day, slot, advertiser, house ad, creative) index covers it; a caller that has already summed a
+period's placements (the report, for its creatives) passes them in instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -62,23 +64,48 @@ def page_kind(kind: PageKind | str, section: str | None) -> str:
     return section if section in (CITY, INDUSTRY) else SECTION
 
 
-def share_of_voice(session: Session, periods: Sequence[tuple[dt.date, dt.date]]) -> list[VoiceRow]:
-    """The rows of each period (oldest first), per competitor and page kind."""
+# A period's sightings counted per (slot, advertiser): slot id, advertiser id (None: unmatched), count.
+# A (slot, advertiser) may come more than once (once per creative): the counts add up.
+Counts = Iterable[tuple[int, int | None, int]]
+
+
+def share_of_voice(
+    session: Session,
+    periods: Sequence[tuple[dt.date, dt.date]],
+    counted: Mapping[tuple[dt.date, dt.date], Counts] | None = None,
+) -> list[VoiceRow]:
+    """The rows of each period (oldest first), per competitor and page kind.
+
+    `counted` holds the counts of periods the caller has already read (the report's intel reads its own
+    period once for the gallery and for this); the other periods are counted here.
+    """
+    counted = counted or {}
+    places = _places(session)
+    matches = session.execute(
+        select(AdvertiserMatch.advertiser_id, AdvertiserMatch.customer_id, AdvertiserMatch.decision)
+    ).all()
     rows: list[VoiceRow] = []
     for start, end in sorted(periods):
-        rows.extend(_period(session, start, end))
+        counts = list(counted[start, end]) if (start, end) in counted else _counts(session, start, end)
+        holders = _holders(session, matches, {advertiser for _, advertiser, _ in counts}, start)
+        rows.extend(_period(start, end, counts, places, holders))
     return rows
 
 
-def _period(session: Session, start: dt.date, end: dt.date) -> list[VoiceRow]:
-    """Counted per (slot, advertiser) in SQL with no join (the advertiser/day/slot index covers it), then
-    each slot placed on its site and page kind and each advertiser on its holder in Python."""
-    counts = session.execute(
+def _counts(session: Session, start: dt.date, end: dt.date) -> list[tuple[int, int | None, int]]:
+    """Counted per (slot, advertiser) in SQL with no join, index only (`ix_sighting_day_placement`)."""
+    statement = (
         select(Sighting.slot_id, Sighting.advertiser_id, func.count())
         .where(Sighting.seen_date.between(start, end), Sighting.is_house_ad.is_(False))
         .group_by(Sighting.slot_id, Sighting.advertiser_id)
-    ).all()
-    places = {
+    )
+    rows = session.connection().execute(statement).all()  # Core rows: no ORM row processing
+    return [(slot, advertiser, count) for slot, advertiser, count in rows]
+
+
+def _places(session: Session) -> dict[int, tuple[str, str]]:
+    """Slot -> (its site's display name, its page kind)."""
+    return {
         slot_id: (site, page_kind(kind, section))
         for slot_id, site, kind, section in session.execute(
             select(Slot.id, Site.display_name, Page.kind, Page.section)
@@ -86,7 +113,16 @@ def _period(session: Session, start: dt.date, end: dt.date) -> list[VoiceRow]:
             .join(Site, Site.id == Page.site_id)
         )
     }
-    holders = _holders(session, {advertiser for _, advertiser, _ in counts if advertiser is not None}, start)
+
+
+def _period(
+    start: dt.date,
+    end: dt.date,
+    counts: Counts,
+    places: dict[int, tuple[str, str]],
+    holders: dict[int | None, tuple[str, bool]],
+) -> list[VoiceRow]:
+    """Each slot placed on its site and page kind and each advertiser on its holder."""
     totals: dict[tuple[str, str], dict[str, int]] = {}
     for slot_id, advertiser_id, count in counts:
         held_by, accountable = holders.get(advertiser_id, (LEAD, False))
@@ -100,8 +136,11 @@ def _period(session: Session, start: dt.date, end: dt.date) -> list[VoiceRow]:
     ]
 
 
-def _holders(session: Session, advertisers: set[int], start: dt.date) -> dict[int | None, tuple[str, bool]]:
-    """Advertiser -> (ours, pending or lead; whether its customer is accountable in the period)."""
+def _holders(
+    session: Session, matches: Sequence[Any], advertisers: set[int | None], start: dt.date
+) -> dict[int | None, tuple[str, bool]]:
+    """Advertiser -> (ours, pending or lead; whether its customer is accountable in the period starting on
+    `start`), from the advertisers' `matches` (advertiser, customer, decision)."""
     accountable = set(
         session.scalars(
             select(AccountabilityItem.customer_id)
@@ -110,10 +149,7 @@ def _holders(session: Session, advertisers: set[int], start: dt.date) -> dict[in
         )
     )
     found: dict[int | None, tuple[str, bool]] = {}
-    rows = session.execute(
-        select(AdvertiserMatch.advertiser_id, AdvertiserMatch.customer_id, AdvertiserMatch.decision)
-    )
-    for advertiser_id, customer_id, decision in rows:
+    for advertiser_id, customer_id, decision in matches:
         if advertiser_id not in advertisers:
             continue
         if customer_id is not None and decision in (MatchDecision.AUTO, MatchDecision.CONFIRMED):
