@@ -1,4 +1,5 @@
-"""Copy the evidence a report cites into a folder beside it, so the archived report stands on its own.
+"""Copy the evidence a report cites into a folder beside it, so the archived report stands on its own; from
+a local store on the same file system a copy is a hard link.
 
 The report's pages refer to `report-YYYY-MM-DD/evidence/<sha>.<ext>` relatively. A file already in the
 archive is kept even after retention pruned it from the evidence store: the archive outlives the store.
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from monitor.core.evidence import EvidenceStorage, InvalidEvidenceHash, is_sha256_hex
+from monitor.core.evidence import EvidenceStorage, EvidenceStore, InvalidEvidenceHash, is_sha256_hex
 from reports.context import EvidenceFile, ReportContext
 
 EVIDENCE_FOLDER = "evidence"
@@ -58,6 +59,8 @@ def archive_evidence(store: EvidenceStorage, folder: Path, files: Iterable[Evide
 
 
 def _copy_from_store(store: EvidenceStorage, sha: str, target: Path) -> bool:
+    if isinstance(store, EvidenceStore) and _linked(store.path(sha), target):
+        return True
     try:
         data = store.read(sha)
     except (FileNotFoundError, InvalidEvidenceHash):
@@ -71,4 +74,17 @@ def _copy_from_store(store: EvidenceStorage, sha: str, target: Path) -> bool:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return True
+
+
+def _linked(source: Path, target: Path) -> bool:
+    """Hard-link the store's file into the archive: nothing read or written, and no less the archive's own,
+    since retention removing it from the store removes only the store's name for it. False where the
+    file system will not link (another device, a missing file): the caller copies it then."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        return True  # another build of the same report archived it meanwhile: whole (linked or renamed)
+    except OSError:
+        return False
     return True
