@@ -8,6 +8,7 @@ archive is kept even after retention pruned it from the evidence store: the arch
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -79,9 +80,15 @@ def _copy_from_store(store: EvidenceStorage, sha: str, target: Path) -> bool:
 
 def _linked(source: Path, target: Path) -> bool:
     """Hard-link the store's file into the archive: nothing read or written, and no less the archive's own,
-    since retention removing it from the store removes only the store's name for it. False where the
-    file system will not link (another device, a missing file): the caller copies it then."""
+    since retention removing it from the store removes only the store's name for it.
+
+    Only a read-only file is linked (the store writes its files 0444 since it was made so), so that the
+    one file both names share cannot be written in place through either. False where the file is
+    writable (an older store's), missing, or on another file system: the caller copies it then.
+    """
     try:
+        if stat.S_IMODE(source.stat().st_mode) & 0o222:
+            return False
         os.link(source, target)
     except FileExistsError:
         return True  # another build of the same report archived it meanwhile: whole (linked or renamed)

@@ -162,7 +162,9 @@ def _write_atomically(target: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp_name, 0o644)  # mkstemp makes 0600; the web app may read as another user
+        # Read-only (mkstemp makes 0600): evidence is never written in place, and the web app may read
+        # it as another user. A report's archive hard-links these files (reports.archive).
+        os.chmod(temp_name, 0o444)
         os.replace(temp_name, target)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
