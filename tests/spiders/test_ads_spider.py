@@ -34,6 +34,10 @@ from tests.support.paths import FIXTURES, REPO_ROOT
 CAPTURE_PAGES = FIXTURES / "capture"
 CAPTURE_DATE = dt.date(2026, 11, 10)
 SLOW_SECONDS = 4.0
+# The static crawl's page timeout: the slow page outlasts it, and the others' screenshots (a browser
+# navigation to the fetched page, under the same timeout) fit in it on a loaded machine (1 s did not, in
+# a full suite run).
+STATIC_TIMEOUT_SECONDS = 2.5
 PAGE_TYPES = {
     "/utf8.html": "text/html; charset=utf-8",
     "/gbk.html": "text/html",  # no charset in the header: the page's <meta> says gbk
@@ -228,7 +232,7 @@ def test_static_crawl_records_every_page_and_a_rerun_adds_attempts_beside_it(
     database_url: str, tmp_path: Path, fixture_site: FixtureSite
 ) -> None:
     sites_dir = write_site(tmp_path / "sites", STATIC_SITE, fixture_site.url)
-    summary = crawl(database_url, tmp_path, sites_dir, 1.0)
+    summary = crawl(database_url, tmp_path, sites_dir, STATIC_TIMEOUT_SECONDS)
     assert "zhida/home" in summary and "logo_wall=3" in summary and "gone=NOT-FOUND" in summary
 
     engine = make_engine(database_url)
@@ -243,7 +247,7 @@ def test_static_crawl_records_every_page_and_a_rerun_adds_attempts_beside_it(
             before = row_counts(session)
         assert_nothing_followed(fixture_site)
 
-        crawl(database_url, tmp_path, sites_dir, 1.0, "zhida")
+        crawl(database_url, tmp_path, sites_dir, STATIC_TIMEOUT_SECONDS, "zhida")
         with factory() as session:
             after = row_counts(session)
             runs = list(session.scalars(select(CrawlRun).order_by(CrawlRun.id)))
