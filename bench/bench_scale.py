@@ -240,7 +240,6 @@ def op_report(target: Target, size: Size, generate: bool, workbook: bool) -> Non
 
 
 def op_publish(target: Target, size: Size, smtp_port: int) -> None:
-    from monitor.core.mail import send_raw
     from reports.build import build_period_report
     from reports.publish import publish_period
 
@@ -258,14 +257,7 @@ def op_publish(target: Target, size: Size, smtp_port: int) -> None:
     began = _start()
     built = build_period_report(factory, settings, start, now, generate=False, workbook=False)
     with factory() as session:
-        result = publish_period(
-            session,
-            settings,
-            start,
-            now,
-            lambda mails: send_raw(settings.smtp, mails),
-            context=built.context,
-        )
+        result = publish_period(session, settings, start, now, context=built.context)
     seconds = time.perf_counter() - began
     _emit("publish", target, size, seconds, mails=len(result.sent), failed=len(result.failed))
 

@@ -26,6 +26,7 @@ import smtplib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select, update
@@ -34,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from models import AccountabilityPeriod, PublishedMail, User
 from monitor.core.evidence import open_evidence_store
-from monitor.core.mail import RawMail
+from monitor.core.mail import RawMail, send_raw
 from monitor.core.settings import Settings
 from reports.context import ItemView, ReportContext, TeamSection, load_report_context, report_names
 from reports.mails import manager_message, rep_message
@@ -47,7 +48,7 @@ QUEUE_BATCH = 20  # mails rendered and queued per transaction
 # Refusals that concern one mail only; anything else (no connection, bad login) stops the run.
 _ONE_MAIL_FAILURES = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
-Send = Callable[[list[RawMail]], Any]  # production: monitor.core.mail.send_raw with the SMTP settings
+Send = Callable[[list[RawMail]], Any]  # publish_period's default: send_raw to the settings' SMTP
 Progress = Callable[[int, int, str], None]  # (mails done, mails to send, "kind:recipient")
 
 
@@ -73,7 +74,7 @@ def publish_period(
     settings: Settings,
     start: dt.date,
     now: dt.datetime,
-    send: Send,
+    send: Send | None = None,
     progress: Progress | None = None,
     context: ReportContext | None = None,
 ) -> PublishResult:
@@ -81,8 +82,11 @@ def publish_period(
 
     `context` is the period's report as just built (`reports.build.BuiltReport.context`), so the mails show
     what the archived pages show without reading the period again; None loads it. Commits per step (see
-    the module docstring); no transaction is open while a mail is sent.
+    the module docstring); no transaction is open while a mail is sent. `send` delivers the mails: the
+    settings' SMTP server when None.
     """
+    if send is None:
+        send = partial(send_raw, settings.smtp)
     if context is None:
         context = load_report_context(session, start, settings.tz, report_names(settings))
     planned, without_address = plan_mails(session, settings, context, now)

@@ -239,9 +239,9 @@ async def full_page_screenshot(session: Any, foreign_frames: bool = False) -> by
     `foreign_frames`: the page shows frames from other hosts (an ad server's banner). Each is drawn by
     a renderer of its own, and the first capture beyond the viewport of such a page can show one of
     them as it was drawn long before (an image frame at a few pixels, where the frame's DOM was
-    complete and the same size as the picture should have been): 17 of 120 captures of the test page
+    complete and the same size as the picture should have been): 14 of 122 renders of the test page
     under load, a test failure in CI. A capture of one pixel first costs about 80 ms on a 9,700 px page
-    (the full capture about 575 ms) and took that to 0 of 80 (docs/capture.md).
+    (the full capture about 575 ms) and took that to 0 of 170 (docs/capture.md).
     """
     size = (await session.send("Page.getLayoutMetrics"))["cssContentSize"]
     width, height = math.ceil(size["width"]), math.ceil(size["height"])

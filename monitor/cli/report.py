@@ -80,7 +80,6 @@ def _print_progress(done: int, total: int, label: str) -> None:
 def _publish(
     factory: sessionmaker[Session], settings: Settings, context: ReportContext, now: dt.datetime
 ) -> None:
-    from monitor.core.mail import send_raw
     from reports.publish import publish_period
 
     with factory() as session:
@@ -90,7 +89,6 @@ def _publish(
                 settings,
                 context.start,
                 now,
-                lambda mails: send_raw(settings.smtp, mails),
                 progress=_print_progress,
                 context=context,
             )

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.core.mail import send_raw
 from monitor.core.settings import Settings
 from reports.build import build_period_report
 from reports.publish import PublishResult, publish_period
@@ -63,14 +62,7 @@ def run_publish(run: PublishRun, sessions: sessionmaker[Session], settings: Sett
         now = dt.datetime.now(dt.UTC)
         built = build_period_report(sessions, settings, start, now, generate=False)
         with sessions() as session:
-            run.result = publish_period(
-                session,
-                settings,
-                start,
-                now,
-                lambda mails: send_raw(settings.smtp, mails),
-                context=built.context,
-            )
+            run.result = publish_period(session, settings, start, now, context=built.context)
     except (OSError, smtplib.SMTPException) as exc:
         run.mail_error = str(exc)
     except Exception:  # noqa: BLE001 - the run must end; the log has the traceback
